@@ -1,2 +1,5 @@
-// Global test setup: registers custom matchers (see src/testing).
-export {};
+// Global test setup: registers the toBeAllClose matcher from edgegrad/testing.
+import { expect } from 'vitest';
+import { toBeAllClose } from '../src/testing/index.js';
+
+expect.extend({ toBeAllClose });

@@ -1,0 +1,37 @@
+/**
+ * edgegrad: tensors, reverse-mode autograd and edge-AI compression in pure TypeScript.
+ * This module only re-exports; importing it runs no code (`"sideEffects": false`).
+ * @packageDocumentation
+ */
+export { NumError, isNumError } from './errors.js';
+export type { NumErrorCode } from './errors.js';
+
+export type { DType, TypedArray } from './tensor/dtype.js';
+export { DTYPES, isFloat, promoteTypes } from './tensor/dtype.js';
+export { Tensor } from './tensor/tensor.js';
+export type { AxisOptions, NestedArray, TensorLike } from './tensor/tensor.js';
+export { arange, eye, fromTyped, full, ones, tensor, zeros } from './tensor/create.js';
+export type { CreateOptions, TensorInput } from './tensor/create.js';
+export {
+  abs, add, astype, clip, div, equal, exp, floor, greater, greaterEqual, isnan, less, lessEqual, log,
+  logicalAnd, logicalNot, logicalOr, maximum, minimum, mul, neg, notEqual, pow, relu, sigmoid, sign,
+  sqrt, square, sub, tanh, where,
+} from './tensor/ops/elementwise.js';
+export { argmax, argmin, logSoftmax, logsumexp, max, mean, min, softmax, sum, sumTo } from './tensor/ops/reduce.js';
+export {
+  broadcastTo, concat, contiguous, expandDims, gather, pad, permute, reshape, scatterAdd, slice, squeeze,
+  stack, transpose, unslice,
+} from './tensor/ops/movement.js';
+export { matmul, matmulInto } from './tensor/ops/matmul.js';
+
+export { customVjp, grad, noGrad, stopGradient, valueAndGrad, vjp } from './autograd/grad.js';
+export type { GradOptions, GradsOf, Params } from './autograd/grad.js';
+export { gradcheck } from './autograd/check.js';
+export type { GradcheckOptions, GradcheckResult } from './autograd/check.js';
+export type { Prim } from './autograd/primitives.js';
+
+export { bernoulli, foldIn, key, normal, permutation, randint, split, uniform } from './random.js';
+export type { Key } from './random.js';
+
+export * as tree from './tree.js';
+export type { Tree, TreeDef } from './tree.js';
