@@ -5,6 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     environment: 'node',
     setupFiles: ['test/setup.ts'],
+    globalSetup: ['test/platform/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },

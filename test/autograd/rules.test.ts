@@ -1,0 +1,137 @@
+// Every primitive's VJP rule against float64 central differences, first and second order.
+import { describe, expect, it } from 'vitest';
+import {
+  abs, add, astype, broadcastTo, concat, customVjp, div, exp, gather, grad, gradcheck, log, matmul, max, maximum,
+  minimum, mul, neg, pad, permute, pow, relu, reshape, scatterAdd, sigmoid, slice, sqrt, sub, sum, tanh, tensor,
+  where, type Tensor, unslice,
+} from '../../src/index.js';
+import { vjpRules } from '../../src/autograd/rules.js';
+import type { Prim } from '../../src/autograd/primitives.js';
+
+/** Deterministic values in [lo, hi) from a small LCG (tests avoid ambient randomness too). */
+function vals(n: number, seed: number, lo = -1, hi = 1): number[] {
+  let s = seed >>> 0;
+  return Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return lo + ((s >>> 8) / 2 ** 24) * (hi - lo);
+  });
+}
+
+function t64(shape: number[], seed: number, lo = -1, hi = 1): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tensor(vals(n, seed, lo, hi), { dtype: 'float64', shape });
+}
+
+/** Distinct values (no ties for max/maximum), shuffled deterministically. */
+function distinct(shape: number[], seed: number): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const v = Array.from({ length: n }, (_, i) => (i - n / 2) * 0.37 + 0.05);
+  const r = vals(n, seed);
+  const order = v.map((_, i) => i).sort((a, b) => r[a]! - r[b]!);
+  return tensor(order.map((i) => v[i]!), { dtype: 'float64', shape });
+}
+
+interface Case {
+  prim: Prim;
+  name: string;
+  f: (...xs: Tensor[]) => Tensor;
+  inputs: () => Tensor[];
+  tol?: { eps?: number; atol?: number; rtol?: number };
+}
+
+const cube = customVjp(
+  (x: Tensor) => [mul(mul(x, x), x), x] as const,
+  (x: Tensor, ct: Tensor) => [mul(ct, mul(3, mul(x, x)))],
+);
+
+const cases: Case[] = [
+  { prim: 'identity', name: 'identity', f: (x) => x, inputs: () => [t64([3], 1)] },
+  { prim: 'neg', name: 'neg', f: (x) => neg(x), inputs: () => [t64([2, 3], 2)] },
+  { prim: 'exp', name: 'exp', f: (x) => exp(x), inputs: () => [t64([2, 3], 3)] },
+  { prim: 'log', name: 'log', f: (x) => log(x), inputs: () => [t64([2, 3], 4, 0.5, 2)] },
+  { prim: 'sqrt', name: 'sqrt', f: (x) => sqrt(x), inputs: () => [t64([2, 3], 5, 0.5, 2)] },
+  { prim: 'abs', name: 'abs', f: (x) => abs(x), inputs: () => [distinct([2, 3], 6)] },
+  { prim: 'relu', name: 'relu', f: (x) => relu(x), inputs: () => [distinct([2, 3], 7)] },
+  { prim: 'sigmoid', name: 'sigmoid', f: (x) => sigmoid(x), inputs: () => [t64([2, 3], 8, -3, 3)] },
+  { prim: 'tanh', name: 'tanh', f: (x) => tanh(x), inputs: () => [t64([2, 3], 9, -2, 2)] },
+  { prim: 'add', name: 'add (broadcast)', f: (a, b) => add(a!, b!), inputs: () => [t64([2, 3], 10), t64([3], 11)] },
+  { prim: 'sub', name: 'sub (broadcast)', f: (a, b) => sub(a!, b!), inputs: () => [t64([2, 1], 12), t64([2, 3], 13)] },
+  { prim: 'mul', name: 'mul (broadcast)', f: (a, b) => mul(a!, b!), inputs: () => [t64([2, 3], 14), t64([1, 3], 15)] },
+  { prim: 'mul', name: 'mul (same tensor twice)', f: (a) => mul(a!, a!), inputs: () => [t64([4], 16)] },
+  { prim: 'div', name: 'div (broadcast)', f: (a, b) => div(a!, b!), inputs: () => [t64([2, 3], 17), t64([3], 18, 0.5, 2)] },
+  { prim: 'pow', name: 'pow', f: (a, b) => pow(a!, b!), inputs: () => [t64([2, 3], 19, 0.5, 2), t64([3], 20, -2, 2)] },
+  { prim: 'maximum', name: 'maximum', f: (a, b) => maximum(a!, b!), inputs: () => [distinct([2, 3], 21), add(distinct([3], 22), 0.011)] },
+  { prim: 'minimum', name: 'minimum', f: (a, b) => minimum(a!, b!), inputs: () => [distinct([2, 3], 23), add(distinct([2, 1], 24), 0.013)] },
+  {
+    prim: 'where', name: 'where',
+    f: (a, b) => where(tensor([[true, false, true], [false, false, true]]), a!, b!),
+    inputs: () => [t64([2, 3], 25), t64([3], 26)],
+  },
+  { prim: 'sum', name: 'sum axis 0', f: (x) => sum(x, { axis: 0 }), inputs: () => [t64([3, 4], 27)] },
+  { prim: 'sum', name: 'sum keepdims', f: (x) => mul(sum(x, { axis: [0, 2], keepdims: true }), x), inputs: () => [t64([2, 3, 2], 28)] },
+  { prim: 'max', name: 'max axis 1', f: (x) => max(x, { axis: 1 }), inputs: () => [distinct([3, 4], 29)] },
+  { prim: 'max', name: 'max all', f: (x) => max(x), inputs: () => [distinct([3, 4], 30)] },
+  { prim: 'reshape', name: 'reshape', f: (x) => mul(reshape(x, [3, 2]), t64([3, 2], 31)), inputs: () => [t64([2, 3], 32)] },
+  { prim: 'permute', name: 'permute', f: (x) => mul(permute(x, [2, 0, 1]), t64([4, 2, 3], 33)), inputs: () => [t64([2, 3, 4], 34)] },
+  { prim: 'broadcast', name: 'broadcastTo', f: (x) => mul(broadcastTo(x, [4, 3]), t64([4, 3], 35)), inputs: () => [t64([1, 3], 36)] },
+  { prim: 'slice', name: 'slice with steps', f: (x) => slice(x, [1, 0], [4, 5], [2, 2]), inputs: () => [t64([4, 5], 37)] },
+  { prim: 'unslice', name: 'pad', f: (x) => mul(pad(x, [[1, 2], [0, 1]], 0.5), t64([5, 4], 38)), inputs: () => [t64([2, 3], 39)] },
+  { prim: 'unslice', name: 'unslice strided', f: (x) => unslice(x, [5, 4], [0, 1], [2, 1]), inputs: () => [t64([3, 3], 40)] },
+  {
+    prim: 'concat', name: 'concat 3 inputs', f: (a, b, c) => mul(concat([a!, b!, c!], 1), t64([2, 6], 41)),
+    inputs: () => [t64([2, 1], 42), t64([2, 3], 43), t64([2, 2], 44)],
+  },
+  { prim: 'gather', name: 'gather repeated', f: (x) => gather(x, [2, 0, 2], { axis: 1 }), inputs: () => [t64([2, 3], 45)] },
+  { prim: 'scatterAdd', name: 'scatterAdd', f: (x) => scatterAdd(x, [1, 1, 0], { axis: 0, size: 3 }), inputs: () => [t64([3, 2], 46)] },
+  { prim: 'matmul', name: 'matmul 2-D', f: (a, b) => matmul(a!, b!), inputs: () => [t64([3, 4], 47), t64([4, 2], 48)] },
+  {
+    prim: 'matmul', name: 'matmul batched broadcast', f: (a, b) => matmul(a!, b!),
+    inputs: () => [t64([2, 3, 4], 49), t64([4, 5], 50)],
+  },
+  { prim: 'matmul', name: 'matmul vector', f: (a, b) => matmul(a!, b!), inputs: () => [t64([4], 51), t64([2, 4, 3], 52)] },
+  {
+    prim: 'cast', name: 'cast f64→f32→f64', f: (x) => astype(mul(astype(x, 'float32'), astype(x, 'float32')), 'float64'),
+    inputs: () => [t64([4], 53)], tol: { eps: 1e-3, atol: 1e-3, rtol: 1e-3 },
+  },
+  { prim: 'custom', name: 'customVjp cube', f: (x) => cube(x), inputs: () => [t64([2, 3], 54)] },
+];
+
+/** Scalarises f with fixed weights so every output element matters. */
+function scalarise(c: Case): (...xs: Tensor[]) => Tensor {
+  let w: Tensor | undefined;
+  return (...xs) => {
+    const y = c.f(...xs);
+    w ??= t64([...y.shape], 99);
+    return sum(mul(y, w));
+  };
+}
+
+describe('VJP rules', () => {
+  it('has a test case for every primitive', () => {
+    const covered = new Set(cases.map((c) => c.prim));
+    const missing = (Object.keys(vjpRules) as Prim[]).filter((p) => !covered.has(p));
+    expect(missing).toEqual([]);
+  });
+
+  for (const c of cases) {
+    it(`${c.name}: first order matches central differences`, () => {
+      const r = gradcheck(scalarise(c), c.inputs(), c.tol);
+      expect(r.ok, JSON.stringify(r.worst)).toBe(true);
+    });
+
+    it(`${c.name}: second order matches central differences`, () => {
+      const f = scalarise(c);
+      const n = c.inputs().length;
+      const argnums = Array.from({ length: n }, (_, i) => i);
+      const dfs = grad(f, { argnums });
+      const vs = c.inputs().map((x, i) => t64([...x.shape], 200 + i));
+      // g(x) = <∇f(x), v> : its gradient is the Hessian-vector product H·v.
+      const g = (...xs: Tensor[]): Tensor => {
+        const gs = dfs(...xs) as Tensor[];
+        return gs.reduce((acc: Tensor, gi, i) => add(acc, sum(mul(gi, vs[i]!))), tensor(0, { dtype: 'float64' }));
+      };
+      const r = gradcheck(g, c.inputs(), c.tol);
+      expect(r.ok, JSON.stringify(r.worst)).toBe(true);
+    });
+  }
+});

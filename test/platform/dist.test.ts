@@ -1,0 +1,78 @@
+// The built package, loaded the way users load it: Node ESM and CJS through the exports map
+// (package self-reference), and the CJS bundle evaluated inside QuickJS, an embedded engine
+// with no Node APIs. Each computes a gradient.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { getQuickJS } from 'quickjs-emscripten';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+
+// f(x) = sum(tanh(x) * x); the script prints grad(f) at x = [0.5, -1] and a matmul value.
+const body = (eg: string) => `
+  const x = ${eg}.tensor([0.5, -1], { dtype: 'float64' });
+  const g = ${eg}.grad((v) => ${eg}.sum(${eg}.mul(${eg}.tanh(v), v)))(x);
+  const m = ${eg}.matmul(${eg}.tensor([[1, 2], [3, 4]]), ${eg}.eye(2)).toArray();
+  const u = ${eg}.uniform(${eg}.key(7), [3]).toArray();
+  return JSON.stringify({ g: Array.from(g.toTyped()), m, u, name: new ${eg}.NumError('FORMAT', 'op', 'what').name });
+`;
+
+function expected(): number[] {
+  return [0.5, -1].map((v) => Math.tanh(v) + v * (1 - Math.tanh(v) ** 2));
+}
+
+function node(args: string[]): { g: number[]; m: number[][]; u: number[]; name: string } {
+  const out = execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop()!) as { g: number[]; m: number[][]; u: number[]; name: string };
+}
+
+describe('built dist', () => {
+  let esmU: number[] = [];
+
+  it('loads from Node ESM via the exports map', () => {
+    const r = node(['--input-type=module', '-e', `import * as eg from 'edgegrad'; console.log((() => { ${body('eg')} })());`]);
+    r.g.forEach((v, i) => expect(v).toBeCloseTo(expected()[i]!, 12));
+    expect(r.m).toEqual([[1, 2], [3, 4]]);
+    expect(r.name).toBe('NumError');
+    esmU = r.u;
+  });
+
+  it('loads from Node CJS via the exports map, with identical random bits', () => {
+    const r = node(['-e', `const eg = require('edgegrad'); console.log((() => { ${body('eg')} })());`]);
+    r.g.forEach((v, i) => expect(v).toBeCloseTo(expected()[i]!, 12));
+    expect(r.u).toEqual(esmU);
+  });
+
+  it('loads edgegrad/testing from both module systems', () => {
+    const esm = execFileSync(process.execPath, ['--input-type=module', '-e',
+      "import { allClose } from 'edgegrad/testing'; import { tensor } from 'edgegrad'; console.log(allClose(tensor([1]), [1]))"],
+    { cwd: root, encoding: 'utf8' });
+    const cjs = execFileSync(process.execPath, ['-e',
+      "const { allClose } = require('edgegrad/testing'); const { tensor } = require('edgegrad'); console.log(allClose(tensor([1]), [2]))"],
+    { cwd: root, encoding: 'utf8' });
+    expect([esm.trim(), cjs.trim()]).toEqual(['true', 'false']);
+  });
+
+  it('runs inside QuickJS and computes the same gradient and the same random bits', async () => {
+    const QuickJS = await getQuickJS();
+    const vm = QuickJS.newContext();
+    try {
+      const bundle = readFileSync(join(root, 'dist', 'index.cjs'), 'utf8');
+      const src = `(function () { var module = { exports: {} }; var exports = module.exports;\n${bundle}\n;globalThis.eg = module.exports; })();\n(function () { ${body('eg')} })()`;
+      const res = vm.evalCode(src, 'edgegrad.cjs');
+      if (res.error) {
+        const err: unknown = vm.dump(res.error);
+        res.error.dispose();
+        throw new Error(`QuickJS: ${JSON.stringify(err)}`);
+      }
+      const r = JSON.parse(vm.getString(res.value)) as { g: number[]; u: number[]; m: number[][] };
+      res.value.dispose();
+      r.g.forEach((v, i) => expect(v).toBeCloseTo(expected()[i]!, 12));
+      expect(r.m).toEqual([[1, 2], [3, 4]]);
+      if (esmU.length > 0) expect(r.u).toEqual(esmU);
+    } finally {
+      vm.dispose();
+    }
+  });
+});
