@@ -31,7 +31,7 @@ export type { GradcheckOptions, GradcheckResult } from './autograd/check.js';
 export type { Prim } from './autograd/primitives.js';
 
 export { bernoulli, foldIn, key, normal, permutation, randint, split, uniform } from './random.js';
-export type { Key } from './random.js';
+export type { Key, NormalOptions, UniformOptions } from './random.js';
 
 export * as tree from './tree.js';
 export type { Tree, TreeDef } from './tree.js';
