@@ -7,6 +7,9 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   treeshake: true,
+  // One shared chunk for both entries in ESM and CJS, so edgegrad and edgegrad/testing share one
+  // Tensor class (instanceof works across the two entry points).
+  splitting: true,
   target: 'es2022',
   platform: 'neutral',
   external: ['fast-check', 'vitest'],

@@ -2,7 +2,7 @@
 // (package self-reference), and the CJS bundle evaluated inside QuickJS, an embedded engine
 // with no Node APIs. Each computes a gradient.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { getQuickJS } from 'quickjs-emscripten';
 import { describe, expect, it } from 'vitest';
@@ -44,22 +44,35 @@ describe('built dist', () => {
     expect(r.u).toEqual(esmU);
   });
 
-  it('loads edgegrad/testing from both module systems', () => {
+  it('loads edgegrad/testing from both module systems, sharing one Tensor class', () => {
+    const check = 'const x = fc.sample(t.arbTensor({ shape: [2] }), 1)[0]; console.log(x instanceof eg.Tensor, eg.add(x, 1).shape.join(), t.allClose(eg.tensor([1]), [1]))';
     const esm = execFileSync(process.execPath, ['--input-type=module', '-e',
-      "import { allClose } from 'edgegrad/testing'; import { tensor } from 'edgegrad'; console.log(allClose(tensor([1]), [1]))"],
+      `import * as t from 'edgegrad/testing'; import * as eg from 'edgegrad'; import fc from 'fast-check'; ${check}`],
     { cwd: root, encoding: 'utf8' });
     const cjs = execFileSync(process.execPath, ['-e',
-      "const { allClose } = require('edgegrad/testing'); const { tensor } = require('edgegrad'); console.log(allClose(tensor([1]), [2]))"],
+      `const t = require('edgegrad/testing'); const eg = require('edgegrad'); const fc = require('fast-check'); ${check}`],
     { cwd: root, encoding: 'utf8' });
-    expect([esm.trim(), cjs.trim()]).toEqual(['true', 'false']);
+    expect([esm.trim(), cjs.trim()]).toEqual(['true 2 true', 'true 2 true']);
   });
 
   it('runs inside QuickJS and computes the same gradient and the same random bits', async () => {
     const QuickJS = await getQuickJS();
     const vm = QuickJS.newContext();
     try {
-      const bundle = readFileSync(join(root, 'dist', 'index.cjs'), 'utf8');
-      const src = `(function () { var module = { exports: {} }; var exports = module.exports;\n${bundle}\n;globalThis.eg = module.exports; })();\n(function () { ${body('eg')} })()`;
+      // A minimal CommonJS loader over the dist/*.cjs files (entry + shared chunks): QuickJS has
+      // no module system of its own for CJS and no file access.
+      const files = readdirSync(join(root, 'dist')).filter((f) => f.endsWith('.cjs'));
+      const table = files.map((f) => `${JSON.stringify('./' + f)}: function (module, exports, require) {\n${readFileSync(join(root, 'dist', f), 'utf8')}\n}`).join(',\n');
+      const loader = `var __files = {${table}}; var __cache = {};
+        function __require(name) {
+          if (__cache[name]) return __cache[name].exports;
+          if (!__files[name]) throw new Error('QuickJS loader: no module ' + name);
+          var module = { exports: {} }; __cache[name] = module;
+          __files[name](module, module.exports, __require);
+          return module.exports;
+        }
+        globalThis.eg = __require('./index.cjs');`;
+      const src = `${loader}\n(function () { ${body('eg')} })()`;
       const res = vm.evalCode(src, 'edgegrad.cjs');
       if (res.error) {
         const err: unknown = vm.dump(res.error);
