@@ -1,25 +1,44 @@
-// edgegrad demo: trains a small two-layer network on a two-spirals problem with nothing but
-// tensors, grad and a hand-written SGD step, and shows progress. (The training-stack issue
+// edgegrad demo: trains a small MLP on a two-spirals problem with nothing but
+// tensors, grad and a hand-written Adam step, and shows progress. (The training-stack issue
 // replaces this with LeNet5 on MNIST.) Run: npm run demo
 import {
   add, argmax, crossEntropyDemo, equal, key, matmul, mean, normal, relu, split, tensor, tree, valueAndGrad,
-  type Params, type Tensor,
+  type Key, type Params, type Tensor,
 } from './demo-lib.js';
 
-interface Mlp { [name: string]: Tensor; w1: Tensor; b1: Tensor; w2: Tensor; b2: Tensor }
+interface Layer { [name: string]: Tensor; w: Tensor; b: Tensor }
+type Mlp = Layer[];
 
-function init(k: ReturnType<typeof key>, hidden: number): Mlp {
-  const [k1, k2] = split(k, 2) as [ReturnType<typeof key>, ReturnType<typeof key>];
-  return {
-    w1: normal(k1, [2, hidden], { std: Math.sqrt(2 / 2) }),
-    b1: tensor(new Float32Array(hidden)),
-    w2: normal(k2, [hidden, 2], { std: Math.sqrt(2 / hidden) }),
-    b2: tensor(new Float32Array(2)),
-  };
+/** He-initialised dense layers of the given widths. */
+function init(k: Key, widths: number[]): Mlp {
+  const keys = split(k, widths.length - 1);
+  return keys.map((ki, i) => ({
+    w: normal(ki, [widths[i]!, widths[i + 1]!], { std: Math.sqrt(2 / widths[i]!) }),
+    b: tensor(new Float32Array(widths[i + 1]!)),
+  }));
 }
 
 function forward(p: Mlp, x: Tensor): Tensor {
-  return add(matmul(relu(add(matmul(x, p.w1), p.b1)), p.w2), p.b2);
+  let h = x;
+  p.forEach((l, i) => {
+    h = add(matmul(h, l.w), l.b);
+    if (i < p.length - 1) h = relu(h);
+  });
+  return h;
+}
+
+/** Adam, written directly with tree.map to show how little an optimizer needs. */
+function adam(lr: number, b1 = 0.9, b2 = 0.999, eps = 1e-8) {
+  let m: Params | undefined;
+  let v: Params | undefined;
+  let t = 0;
+  return (params: Params, g: Params): Params => {
+    t++;
+    m = tree.map((mi: Tensor, gi: Tensor) => mi.mul(b1).add(gi.mul(1 - b1)), m ?? tree.map((gi: Tensor) => gi.mul(0), g), g);
+    v = tree.map((vi: Tensor, gi: Tensor) => vi.mul(b2).add(gi.square().mul(1 - b2)), v ?? tree.map((gi: Tensor) => gi.mul(0), g), g);
+    const c1 = 1 - b1 ** t, c2 = 1 - b2 ** t;
+    return tree.map((p: Tensor, mi: Tensor, vi: Tensor) => p.sub(mi.div(c1).div(vi.div(c2).sqrt().add(eps)).mul(lr)), params, m, v);
+  };
 }
 
 /** Two interleaved spirals, n points per class, deterministic. */
@@ -42,23 +61,30 @@ function bar(frac: number, width = 24): string {
   return `[${'#'.repeat(full)}${'.'.repeat(width - full)}]`;
 }
 
-const epochs = Number(process.argv.find((a) => a.startsWith('--epochs='))?.slice(9) ?? 400);
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const epochs = arg('epochs', 600);
 const { x, y } = spirals(200);
-let params = init(key(0), 64);
-const lossFn = (p: Mlp) => crossEntropyDemo(forward(p, x), y);
-const step = valueAndGrad(lossFn);
-const lr = 0.5;
+let params = init(key(0), [2, 64, 64, 2]);
+const step = valueAndGrad((p: Mlp) => crossEntropyDemo(forward(p, x), y));
+const opt = adam(0.01);
+const tty = process.stdout.isTTY === true;
 const t0 = Date.now();
-console.log(`edgegrad demo: 2-layer MLP (2→64→2) on two spirals, ${x.shape[0]} points, full-batch SGD lr=${lr}`);
+console.log(`edgegrad demo: MLP 2→64→64→2 on two spirals (${x.shape[0]} points), full-batch Adam lr=0.01, ${epochs} epochs`);
 for (let e = 1; e <= epochs; e++) {
   const [loss, g] = step(params);
-  params = tree.map((w: Tensor, d: Tensor) => w.sub(d.mul(lr)), params as Params, g as Params) as Mlp;
-  if (e % 20 === 0 || e === 1 || e === epochs) {
+  params = opt(params, g) as Mlp;
+  const report = tty ? e % 10 === 0 || e === epochs : e % Math.max(1, Math.floor(epochs / 10)) === 0;
+  if (report || e === 1) {
     const acc = mean(equal(argmax(forward(params, x), { axis: 1 }), y).astype('float32')).item();
-    process.stdout.write(`\r${bar(e / epochs)} epoch ${String(e).padStart(4)}/${epochs}  loss ${loss.item().toFixed(4)}  acc ${(100 * acc).toFixed(1)}%  ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+    const line = `${bar(e / epochs)} epoch ${String(e).padStart(4)}/${epochs}  loss ${loss.item().toFixed(4)}  acc ${(100 * acc).toFixed(1)}%  ${((Date.now() - t0) / 1000).toFixed(1)}s`;
+    if (tty) process.stdout.write(`\r${line}`);
+    else console.log(line);
   }
 }
-process.stdout.write('\n');
+if (tty) process.stdout.write('\n');
 const finalAcc = mean(equal(argmax(forward(params, x), { axis: 1 }), y).astype('float32')).item();
 console.log(`final training accuracy: ${(100 * finalAcc).toFixed(1)}%`);
 if (finalAcc < 0.9) {
