@@ -23,6 +23,12 @@ export {
   stack, transpose, unslice,
 } from './tensor/ops/movement.js';
 export { matmul, matmulInto } from './tensor/ops/matmul.js';
+export { avgPool2d, col2im, conv2d, im2col, makeWindow, maxPool2d } from './tensor/ops/conv.js';
+export type { Conv2dOptions, Padding, Pair, PoolOptions } from './tensor/ops/conv.js';
+export type { Window } from './tensor/kernels/conv.js';
+export { accuracy, batchNorm, crossEntropy, dropout, mseLoss } from './nn/functional.js';
+export type { BatchNormOptions } from './nn/functional.js';
+export * as nn from './nn/index.js';
 
 export { customVjp, grad, noGrad, stopGradient, valueAndGrad, vjp } from './autograd/grad.js';
 export type { GradOptions, GradsOf, Params } from './autograd/grad.js';

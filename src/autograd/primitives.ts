@@ -8,6 +8,7 @@
  */
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { Window } from '../tensor/kernels/conv.js';
 
 /** Parameters recorded with each primitive (what its VJP rule needs beyond the inputs). */
 export interface PrimParams {
@@ -40,6 +41,8 @@ export interface PrimParams {
   scatterAdd: { readonly axis: number; readonly size: number };
   matmul: Record<string, never>;
   cast: { readonly dtype: DType };
+  im2col: { readonly win: Window; readonly padValue: number };
+  col2im: { readonly win: Window; readonly shape: readonly number[] };
   custom: { readonly bwd: (ct: Tensor) => readonly (Tensor | null | undefined)[] };
 }
 

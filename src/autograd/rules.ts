@@ -9,6 +9,7 @@ import { add, astype, div, equal, greater, less, mul, neg, pow, sign, sub, where
 import { broadcastTo, gather, mT, permute, reshape, scatterAdd, slice, unslice } from '../tensor/ops/movement.js';
 import { sum, sumTo } from '../tensor/ops/reduce.js';
 import { matmul } from '../tensor/ops/matmul.js';
+import { col2im, im2col } from '../tensor/ops/conv.js';
 import type { Prim, PrimParams } from './primitives.js';
 
 /**
@@ -118,5 +119,7 @@ export const vjpRules: { readonly [P in Prim]: VjpRule<P> } = {
     needs[1] ? sumTo(matmul(mT(a!), ct), b!.shape) : null,
   ],
   cast: (ct, [x]) => [astype(ct, x!.dtype)],
+  im2col: (ct, [x], _o, { win }) => [col2im(ct, x!.shape, win)],
+  col2im: (ct, _x, _o, { win }) => [im2col(ct, win, 0)],
   custom: (ct, _x, _o, { bwd }) => bwd(ct),
 };

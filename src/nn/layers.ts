@@ -1,0 +1,312 @@
+/**
+ * Layers as `{init, apply}` pairs of pure functions (no classes, no hidden state). Parameters are
+ * plain trees (`{weight, bias}`, arrays for `sequential`), so they work with `grad`, `tree.map`,
+ * the optimizers and `saveTree`, and get PyTorch-style names (`"0.weight"`).
+ *
+ * Shapes given to `init` and returned as `outputShape` are **per example** (no batch axis);
+ * `apply` takes a batch `[N, ...shape]`.
+ */
+import type { Params } from '../autograd/grad.js';
+import { NumError, describe, fmtShape } from '../errors.js';
+import { foldIn, split, uniform } from '../random.js';
+import type { Key } from '../random.js';
+import { ones, zeros } from '../tensor/create.js';
+import { add, relu as reluOp } from '../tensor/ops/elementwise.js';
+import { matmul } from '../tensor/ops/matmul.js';
+import { reshape, transpose } from '../tensor/ops/movement.js';
+import { avgPool2d as avgPoolOp, conv2d as conv2dOp, makeWindow, maxPool2d as maxPoolOp } from '../tensor/ops/conv.js';
+import type { Conv2dOptions, Pair, PoolOptions } from '../tensor/ops/conv.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { batchNorm as batchNormOp, dropout as dropoutOp } from './functional.js';
+
+/**
+ * Per-call context. `training` switches batch norm and dropout; `key` feeds dropout (each layer of
+ * a `sequential` gets `foldIn(key, index)`); `state` is the layer's non-trainable state (batch-norm
+ * running statistics) and stateful layers write their updated state to `newState` in training
+ * mode; `extras` carries per-call data for algorithms (masks, quantized views).
+ */
+export interface Ctx {
+  training?: boolean | undefined;
+  key?: Key | undefined;
+  state?: Params | undefined;
+  newState?: Params | undefined;
+  extras?: Record<string, unknown> | undefined;
+}
+
+/** What `init` returns. */
+export interface Init<P extends Params = Params> {
+  params: P;
+  /** Non-trainable state (empty object for stateless layers). */
+  state: Params;
+  /** Per-example output shape. */
+  outputShape: number[];
+}
+
+/** A layer: a pure `init` and a pure `apply`. */
+export interface Layer<P extends Params = Params> {
+  init(key: Key, inputShape: readonly number[]): Init<P>;
+  apply(params: P, x: Tensor, ctx?: Ctx): Tensor;
+}
+
+/** `{weight, bias?}` parameters of linear and conv layers. */
+export interface DenseParams {
+  [name: string]: Tensor;
+  weight: Tensor;
+}
+
+const NONE: Params = {};
+
+function shapeOf(op: string, s: readonly number[], rank: number): number[] {
+  if (!Array.isArray(s) || s.length !== rank || !s.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new NumError('SHAPE_MISMATCH', op, `input shape must have ${rank} positive dims (per example, no batch axis)`, `${rank} dims`, describe(s));
+  }
+  return s.slice();
+}
+
+function positive(op: string, name: string, v: number): number {
+  if (!Number.isInteger(v) || v < 1) throw new NumError('INVALID_ARGUMENT', op, `${name} must be a positive integer`, 'integer >= 1', describe(v));
+  return v;
+}
+
+/** PyTorch's default init: U(−1/√fanIn, 1/√fanIn) for weights and biases. */
+function fanInUniform(k: Key, shape: number[], fanIn: number): Tensor {
+  const b = 1 / Math.sqrt(fanIn);
+  return uniform(k, shape, { min: -b, max: b });
+}
+
+/**
+ * Fully connected layer `y = x·Wᵀ + b` on the last axis; `weight` is `[out, in]` (PyTorch layout).
+ * @example
+ * ```ts
+ * const fc = nn.linear(10);
+ * const { params } = fc.init(key(0), [784]);   // weight [10, 784], bias [10]
+ * fc.apply(params, x);                         // x [N, 784] → [N, 10]
+ * ```
+ */
+export function linear(out: number, opts?: { bias?: boolean | undefined }): Layer<DenseParams> {
+  positive('nn.linear', 'out', out);
+  const useBias = opts?.bias ?? true;
+  return {
+    init(k, inputShape) {
+      if (inputShape.length < 1) throw new NumError('SHAPE_MISMATCH', 'nn.linear', 'input needs a feature axis', '>= 1 dim', fmtShape(inputShape));
+      const fanIn = inputShape[inputShape.length - 1]!;
+      const [kw, kb] = split(k, 2) as [Key, Key];
+      const params: DenseParams = { weight: fanInUniform(kw, [out, fanIn], fanIn) };
+      if (useBias) params.bias = fanInUniform(kb, [out], fanIn);
+      return { params, state: NONE, outputShape: [...inputShape.slice(0, -1), out] };
+    },
+    apply(p, x) {
+      const y = matmul(x, transpose(p.weight));
+      return p.bias !== undefined ? add(y, p.bias) : y;
+    },
+  };
+}
+
+/**
+ * 2-D convolution layer; `weight` is `[out, in/groups, kh, kw]`, `bias` `[out]`.
+ * @example
+ * ```ts
+ * const conv = nn.conv2d(20, 5);                       // 5×5, stride 1, no padding
+ * conv.init(key(0), [1, 28, 28]).outputShape;           // [20, 24, 24]
+ * ```
+ */
+export function conv2d(out: number, kernel: Pair, opts?: Conv2dOptions & { bias?: boolean | undefined }): Layer<DenseParams> {
+  positive('nn.conv2d', 'out', out);
+  const useBias = opts?.bias ?? true;
+  const groups = opts?.groups ?? 1;
+  const [kh, kw] = typeof kernel === 'number' ? [kernel, kernel] : kernel;
+  const convOpts: Conv2dOptions = { stride: opts?.stride, padding: opts?.padding, dilation: opts?.dilation, groups };
+  return {
+    init(k, inputShape) {
+      const [c, h, w] = shapeOf('nn.conv2d', inputShape, 3) as [number, number, number];
+      if (c % groups !== 0 || out % groups !== 0) {
+        throw new NumError('SHAPE_MISMATCH', 'nn.conv2d', 'groups must divide input and output channels', `groups dividing ${c} and ${out}`, String(groups));
+      }
+      const win = makeWindow('nn.conv2d', h, w, [kh, kw], convOpts);
+      const fanIn = (c / groups) * kh * kw;
+      const [kw_, kb] = split(k, 2) as [Key, Key];
+      const params: DenseParams = { weight: fanInUniform(kw_, [out, c / groups, kh, kw], fanIn) };
+      if (useBias) params.bias = fanInUniform(kb, [out], fanIn);
+      return { params, state: NONE, outputShape: [out, win.ho, win.wo] };
+    },
+    apply(p, x) {
+      return conv2dOp(x, p.weight, { ...convOpts, bias: p.bias });
+    },
+  };
+}
+
+/** A layer with no parameters. */
+function stateless(op: string, outShape: (s: readonly number[]) => number[], fn: (x: Tensor, ctx: Ctx | undefined) => Tensor): Layer<Params> {
+  return {
+    init(_k, inputShape) {
+      if (!Array.isArray(inputShape)) throw new NumError('SHAPE_MISMATCH', op, 'input shape must be an array', 'number[]', describe(inputShape));
+      return { params: NONE, state: NONE, outputShape: outShape(inputShape) };
+    },
+    apply: (_p, x, ctx) => fn(x, ctx),
+  };
+}
+
+/**
+ * ReLU activation.
+ * @example
+ * ```ts
+ * nn.sequential(nn.linear(64), nn.relu(), nn.linear(10));
+ * ```
+ */
+export function relu(): Layer<Params> {
+  return stateless('nn.relu', (s) => s.slice(), (x) => reluOp(x));
+}
+
+/**
+ * Flattens every axis after the batch axis.
+ * @example
+ * ```ts
+ * nn.flatten().init(key(0), [50, 4, 4]).outputShape; // [800]
+ * ```
+ */
+export function flatten(): Layer<Params> {
+  return stateless('nn.flatten', (s) => [s.reduce((a, b) => a * b, 1)], (x) => reshape(x, [x.shape[0]!, -1]));
+}
+
+function poolLayer(op: string, kernel: Pair, opts: PoolOptions | undefined, fn: typeof maxPoolOp): Layer<Params> {
+  return stateless(op, (s) => {
+    const [c, h, w] = shapeOf(op, s, 3) as [number, number, number];
+    const win = makeWindow(op, h, w, kernel, { stride: opts?.stride ?? kernel, padding: opts?.padding });
+    return [c, win.ho, win.wo];
+  }, (x) => fn(x, kernel, opts));
+}
+
+/**
+ * Max pooling layer (stride defaults to the kernel size).
+ * @example
+ * ```ts
+ * nn.maxPool2d(2).init(key(0), [20, 24, 24]).outputShape; // [20, 12, 12]
+ * ```
+ */
+export function maxPool2d(kernel: Pair, opts?: PoolOptions): Layer<Params> {
+  return poolLayer('nn.maxPool2d', kernel, opts, maxPoolOp);
+}
+
+/**
+ * Average pooling layer (stride defaults to the kernel size).
+ * @example
+ * ```ts
+ * nn.avgPool2d(2).init(key(0), [8, 4, 4]).outputShape; // [8, 2, 2]
+ * ```
+ */
+export function avgPool2d(kernel: Pair, opts?: PoolOptions): Layer<Params> {
+  return poolLayer('nn.avgPool2d', kernel, opts, avgPoolOp);
+}
+
+/**
+ * Dropout layer: active only when `ctx.training` is true; needs `ctx.key` then.
+ * @example
+ * ```ts
+ * model.apply(params, x, { training: true, key: foldIn(key(0), step) });
+ * ```
+ */
+export function dropout(p: number): Layer<Params> {
+  if (!(p >= 0 && p < 1)) throw new NumError('OUT_OF_RANGE', 'nn.dropout', 'p must be in [0, 1)', '0 <= p < 1', describe(p));
+  return stateless('nn.dropout', (s) => s.slice(), (x, ctx) => {
+    if (!ctx?.training || p === 0) return x;
+    if (ctx.key === undefined) throw new NumError('INVALID_ARGUMENT', 'nn.dropout', 'training mode needs ctx.key', 'a Key', 'undefined');
+    return dropoutOp(ctx.key, x, p);
+  });
+}
+
+/** Batch-norm parameters and state. */
+export interface BatchNormParams { [name: string]: Tensor; weight: Tensor; bias: Tensor }
+
+/**
+ * Batch normalisation over the channel axis (axis 1) with learnable scale/shift (`weight`,
+ * `bias`) and running statistics in the layer state (`runningMean`, `runningVar`). Works for
+ * `[N, C]` and `[N, C, H, W]`.
+ * @example
+ * ```ts
+ * const bn = nn.batchNorm2d();
+ * const { params, state } = bn.init(key(0), [16, 8, 8]);
+ * const ctx = { training: true, state };
+ * bn.apply(params, x, ctx);   // ctx.newState holds the updated running statistics
+ * ```
+ */
+export function batchNorm2d(opts?: { momentum?: number | undefined; eps?: number | undefined }): Layer<BatchNormParams> {
+  return {
+    init(_k, inputShape) {
+      if (inputShape.length < 1) throw new NumError('SHAPE_MISMATCH', 'nn.batchNorm2d', 'input needs a channel axis', '>= 1 dim', fmtShape(inputShape));
+      const c = inputShape[0]!;
+      return {
+        params: { weight: ones([c]), bias: zeros([c]) },
+        state: { runningMean: zeros([c]), runningVar: ones([c]) },
+        outputShape: inputShape.slice(),
+      };
+    },
+    apply(p, x, ctx) {
+      const st = ctx?.state as { runningMean?: Tensor; runningVar?: Tensor } | undefined;
+      if (st?.runningMean === undefined || st.runningVar === undefined) {
+        throw new NumError('STATE_MISMATCH', 'nn.batchNorm2d', 'ctx.state must hold runningMean and runningVar (from init)', '{runningMean, runningVar}', describe(st));
+      }
+      const r = batchNormOp(x, {
+        weight: p.weight, bias: p.bias, runningMean: st.runningMean, runningVar: st.runningVar,
+        training: ctx?.training === true, momentum: opts?.momentum, eps: opts?.eps,
+      });
+      if (ctx !== undefined && ctx.training) ctx.newState = { runningMean: r.runningMean, runningVar: r.runningVar };
+      return r.y;
+    },
+  };
+}
+
+/** Same layer as {@link batchNorm2d}, for `[N, C]` inputs. */
+export const batchNorm1d = batchNorm2d;
+
+/**
+ * Chains layers. Parameters and state are arrays with one entry per layer (stateless layers hold
+ * `{}`), so names read `"0.weight"`, `"3.bias"`. Each layer gets `foldIn(ctx.key, index)`.
+ * @example
+ * ```ts
+ * const model = nn.sequential(nn.linear(256), nn.relu(), nn.linear(10));
+ * const { params, state } = model.init(key(0), [784]);
+ * const logits = model.apply(params, x);
+ * ```
+ */
+export function sequential(...layers: Layer<Params>[]): Layer<Params[]> {
+  layers.forEach((l, i) => {
+    if (typeof l?.init !== 'function' || typeof l.apply !== 'function') {
+      throw new NumError('INVALID_ARGUMENT', 'nn.sequential', `layer ${i} is not a {init, apply} pair`, 'Layer', describe(l));
+    }
+  });
+  return {
+    init(k, inputShape) {
+      const keys = split(k, Math.max(1, layers.length));
+      let shape = inputShape.slice();
+      const params: Params[] = [];
+      const state: Params[] = [];
+      layers.forEach((l, i) => {
+        const r = l.init(keys[i]!, shape);
+        params.push(r.params);
+        state.push(r.state);
+        shape = r.outputShape;
+      });
+      return { params, state, outputShape: shape };
+    },
+    apply(params, x, ctx) {
+      if (!Array.isArray(params) || params.length !== layers.length) {
+        throw new NumError('STRUCTURE_MISMATCH', 'nn.sequential', 'params must hold one entry per layer', `${layers.length} entries`, describe(params));
+      }
+      const states = ctx?.state as Params[] | undefined;
+      const newStates: Params[] = [];
+      let h = x;
+      layers.forEach((l, i) => {
+        const child: Ctx = {
+          training: ctx?.training,
+          key: ctx?.key === undefined ? undefined : foldIn(ctx.key, i),
+          state: states?.[i],
+          extras: ctx?.extras,
+        };
+        h = l.apply(params[i]!, h, child);
+        newStates.push(child.newState ?? child.state ?? NONE);
+      });
+      if (ctx !== undefined && ctx.training && states !== undefined) ctx.newState = newStates;
+      return h;
+    },
+  };
+}
