@@ -41,3 +41,9 @@ export type { Key, NormalOptions, UniformOptions } from './random.js';
 
 export * as tree from './tree.js';
 export type { Tree, TreeDef } from './tree.js';
+
+export * as data from './data/index.js';
+export { batches, mnistFromDigits, sampleTask } from './data/index.js';
+export type { Dataset, Task } from './data/index.js';
+export * as cost from './cost/index.js';
+export type { Precision, PrecisionSpec, Summary, SummaryRow } from './cost/index.js';
