@@ -49,3 +49,6 @@ export * as cost from './cost/index.js';
 export type { Precision, PrecisionSpec, Summary, SummaryRow } from './cost/index.js';
 export { loadTree, saveTree } from './io/index.js';
 export type { LoadedTree, SavedLeaf } from './io/index.js';
+export * from './optim/index.js';
+export { evaluate, predict, trainStep } from './nn/train.js';
+export type { Batch, TrainState } from './nn/train.js';
