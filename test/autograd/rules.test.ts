@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   abs, add, astype, broadcastTo, concat, customVjp, div, exp, gather, grad, gradcheck, log, matmul, max, maximum,
   minimum, mul, neg, pad, permute, pow, relu, reshape, scatterAdd, sigmoid, slice, sqrt, sub, sum, tanh, tensor,
-  where, type Tensor, unslice,
+  where, type Tensor, unslice, im2col, col2im, makeWindow,
 } from '../../src/index.js';
 import { vjpRules } from '../../src/autograd/rules.js';
 import type { Prim } from '../../src/autograd/primitives.js';
@@ -94,6 +94,16 @@ const cases: Case[] = [
     inputs: () => [t64([4], 53)], tol: { eps: 1e-3, atol: 1e-3, rtol: 1e-3 },
   },
   { prim: 'custom', name: 'customVjp cube', f: (x) => cube(x), inputs: () => [t64([2, 3], 54)] },
+  {
+    prim: 'im2col', name: 'im2col (stride 2, padding, dilation)',
+    f: (x) => mul(im2col(x, makeWindow('t', 5, 5, 3, { stride: 2, padding: 1, dilation: [1, 2] }), 0), x.sum()),
+    inputs: () => [t64([2, 1, 5, 5], 55)],
+  },
+  {
+    prim: 'col2im', name: 'col2im',
+    f: (c) => mul(col2im(c, [1, 2, 4, 4], makeWindow('t', 4, 4, 2, { stride: 1 })), c.sum()),
+    inputs: () => [t64([8, 9], 56)],
+  },
 ];
 
 /** Scalarises f with fixed weights so every output element matters. */

@@ -55,6 +55,17 @@ describe('built dist', () => {
     expect([esm.trim(), cjs.trim()]).toEqual(['true 2 true', 'true 2 true']);
   });
 
+  it('edgegrad/node shares the core with edgegrad (files round-trip user tensors)', () => {
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', `
+      import * as eg from 'edgegrad'; import { saveFile, loadFile } from 'edgegrad/node';
+      import { mkdtempSync } from 'node:fs'; import { join } from 'node:path'; import { tmpdir } from 'node:os';
+      const p = join(mkdtempSync(join(tmpdir(), 'eg-')), 'a.safetensors');
+      saveFile(p, { w: eg.tensor([[1, 2]]), step: 3 });
+      const t = loadFile(p).tree;
+      console.log(t.w instanceof eg.Tensor, JSON.stringify(t.w.toArray()), t.step);`], { cwd: root, encoding: 'utf8' });
+    expect(out.trim()).toBe('true [[1,2]] 3');
+  });
+
   it('runs inside QuickJS and computes the same gradient and the same random bits', async () => {
     const QuickJS = await getQuickJS();
     const vm = QuickJS.newContext();

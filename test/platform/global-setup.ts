@@ -15,8 +15,8 @@ function newest(dir: string): number {
 
 export default function setup(): void {
   const root = join(import.meta.dirname, '..', '..');
-  const outputs = ['dist/index.js', 'dist/index.cjs', 'dist/testing.js'].map((f) => join(root, f));
+  const outputs = ['dist/index.js', 'dist/index.cjs', 'dist/testing/index.js', 'dist/testing.cjs', 'dist/node/index.js'].map((f) => join(root, f));
   const built = outputs.every(existsSync) ? Math.min(...outputs.map((f) => statSync(f).mtimeMs)) : 0;
   if (built > newest(join(root, 'src'))) return;
-  execFileSync(process.execPath, [join(root, 'node_modules', 'tsup', 'dist', 'cli-default.js')], { cwd: root, stdio: 'inherit' });
+  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 }

@@ -1,10 +1,10 @@
-// edgegrad demo: trains a small MLP on a two-spirals problem with nothing but
-// tensors, grad and a hand-written Adam step, and shows progress. (The training-stack issue
-// replaces this with LeNet5 on MNIST.) Run: npm run demo
+// Example: trains a small MLP on a two-spirals problem with nothing but tensors, grad and a
+// hand-written Adam step (tree.map), to show how little the core needs.
+// Run: npx tsx examples/spirals.ts [--epochs N]
 import {
   add, argmax, crossEntropyDemo, equal, key, matmul, mean, normal, relu, split, tensor, tree, valueAndGrad,
   type Key, type Params, type Tensor,
-} from './demo-lib.js';
+} from './spirals-lib.js';
 
 interface Layer { [name: string]: Tensor; w: Tensor; b: Tensor }
 type Mlp = Layer[];

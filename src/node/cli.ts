@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+/**
+ * `edgegrad` command line. `edgegrad demo [--epochs N] [--batch N] [--lr X] [--seed N] [--out FILE]`.
+ */
+import { runDemo } from './demo.js';
+
+function parse(argv: readonly string[]): { cmd: string; flags: Map<string, string> } {
+  const flags = new Map<string, string>();
+  let cmd = 'demo';
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a.startsWith('--')) {
+      const [k, v] = a.slice(2).split('=', 2) as [string, string | undefined];
+      const val = v ?? argv[i + 1];
+      if (v === undefined) i++;
+      if (val === undefined) throw new Error(`missing value for --${k}`);
+      flags.set(k, val);
+    } else cmd = a;
+  }
+  return { cmd, flags };
+}
+
+function num(flags: Map<string, string>, name: string): number | undefined {
+  const v = flags.get(name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new Error(`--${name} must be a number, got ${v}`);
+  return n;
+}
+
+function main(): number {
+  const { cmd, flags } = parse(process.argv.slice(2));
+  if (cmd !== 'demo') {
+    console.error(`unknown command ${cmd}; usage: edgegrad demo [--epochs N] [--batch N] [--lr X] [--seed N] [--out FILE]`);
+    return 2;
+  }
+  const r = runDemo({ epochs: num(flags, 'epochs'), batchSize: num(flags, 'batch'), lr: num(flags, 'lr'), seed: num(flags, 'seed'), out: flags.get('out') });
+  if (!r.reloadIdentical) {
+    console.error('demo: the reloaded checkpoint predicts differently');
+    return 1;
+  }
+  return 0;
+}
+
+try {
+  process.exitCode = main();
+} catch (e) {
+  console.error(e instanceof Error ? e.message : e);
+  process.exitCode = 1;
+}
