@@ -52,3 +52,4 @@ export type { LoadedTree, SavedLeaf } from './io/index.js';
 export * from './optim/index.js';
 export { evaluate, predict, trainStep } from './nn/train.js';
 export type { Batch, TrainState } from './nn/train.js';
+export * as quant from './quant/index.js';

@@ -21,3 +21,4 @@ export type {
 } from './alias.js';
 export * as schedules from './schedules.js';
 export type { CosineOptions, ExponentialOptions, StepOptions, WarmupOptions } from './schedules.js';
+export type { ParamView } from './view.js';

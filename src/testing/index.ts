@@ -203,3 +203,6 @@ export function toBeAllClose(received: unknown, expected: unknown, opts?: CloseO
     message: () => (why === undefined ? 'expected values not to be all close, but they are' : `expected values to be all close: ${why}`),
   };
 }
+
+export { checkQuantizerLaws, quantizerLaws, stochasticRoundingUnbiased } from './quantizer-laws.js';
+export type { Law, LawOptions } from './quantizer-laws.js';

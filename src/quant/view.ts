@@ -1,0 +1,51 @@
+/**
+ * Quantizers as parameter views: the optimizer keeps float *latent* weights, the forward pass
+ * sees quantized *effective* weights, and gradients reach the latent weights straight through.
+ */
+import type { Params } from '../autograd/grad.js';
+import type { PrecisionFn } from '../cost/index.js';
+import { NumError, describe } from '../errors.js';
+import type { EmptyState, ParamView } from '../optim/index.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { mapWithPath } from '../tree.js';
+import type { Quantizer } from './quantizers.js';
+
+/** Chooses the quantizer of each leaf (undefined = keep the float leaf). */
+export type QuantizerSelect = (path: string, t: Tensor) => Quantizer | undefined;
+
+function selector(op: string, q: Quantizer | QuantizerSelect): QuantizerSelect {
+  if (typeof q === 'function') return q;
+  if (q === null || typeof q !== 'object' || typeof q.apply !== 'function') {
+    throw new NumError('INVALID_ARGUMENT', op, 'expected a Quantizer or a (path, tensor) => Quantizer | undefined function', 'Quantizer | function', describe(q));
+  }
+  // Default: quantize weight matrices and kernels (ndim >= 2); keep biases and norms in float.
+  return (_path, t) => (t.ndim >= 2 ? q : undefined);
+}
+
+/**
+ * A {@link ParamView} that quantizes selected leaves (by default every leaf with ndim ≥ 2).
+ * @example
+ * ```ts
+ * const view = quant.quantizedView(quant.steSign());
+ * const loss = (latent: Params) => crossEntropy(model.apply(view.apply(latent, {}), x), y);
+ * ```
+ */
+export function quantizedView(q: Quantizer | QuantizerSelect): ParamView<EmptyState> {
+  const select = selector('quantizedView', q);
+  return {
+    init: () => ({}),
+    apply: (params: Params) => mapWithPath((path, t: Tensor) => select(path, t)?.apply(t) ?? t, params),
+  };
+}
+
+/**
+ * The storage precision per leaf implied by a quantizer selection, for `cost.summary`.
+ * @example
+ * ```ts
+ * cost.summary(params, quant.viewPrecision(quant.steSign()));
+ * ```
+ */
+export function viewPrecision(q: Quantizer | QuantizerSelect): PrecisionFn {
+  const select = selector('viewPrecision', q);
+  return (path, t) => select(path, t)?.precision;
+}
