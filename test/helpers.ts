@@ -1,5 +1,5 @@
 // Shared helpers for the test suite: a plain reference evaluator over nested indices.
-import type { Tensor } from '../src/index.js';
+import { isNumError, tensor, type Tensor } from '../src/index.js';
 
 /** All multi-indices of a shape, row-major. */
 export function indices(shape: readonly number[]): number[][] {
@@ -48,4 +48,28 @@ export function thrown(fn: () => unknown): Error & { code?: string; op?: string 
     return e as Error & { code?: string };
   }
   throw new Error('expected a throw');
+}
+
+/** The NumError code fn throws ('not a NumError' for other throws, undefined if none). */
+export function errorCode(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    return isNumError(e) ? e.code : 'not a NumError';
+  }
+  return undefined;
+}
+
+/** Deterministic values in [lo, hi) from a small LCG (tests avoid ambient randomness too). */
+export function vals(n: number, seed: number, lo = -1, hi = 1): number[] {
+  let s = seed >>> 0;
+  return Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return lo + ((s >>> 8) / 2 ** 24) * (hi - lo);
+  });
+}
+
+/** A float64 tensor of deterministic values in [lo, hi). */
+export function t64(shape: number[], seed: number, lo = -1, hi = 1): Tensor {
+  return tensor(vals(shape.reduce((a, b) => a * b, 1), seed, lo, hi), { dtype: 'float64', shape });
 }

@@ -7,20 +7,8 @@ import {
 } from '../../src/index.js';
 import { vjpRules } from '../../src/autograd/rules.js';
 import type { Prim } from '../../src/autograd/primitives.js';
+import { t64, vals } from '../helpers.js';
 
-/** Deterministic values in [lo, hi) from a small LCG (tests avoid ambient randomness too). */
-function vals(n: number, seed: number, lo = -1, hi = 1): number[] {
-  let s = seed >>> 0;
-  return Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return lo + ((s >>> 8) / 2 ** 24) * (hi - lo);
-  });
-}
-
-function t64(shape: number[], seed: number, lo = -1, hi = 1): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tensor(vals(n, seed, lo, hi), { dtype: 'float64', shape });
-}
 
 /** Distinct values (no ties for max/maximum), shuffled deterministically. */
 function distinct(shape: number[], seed: number): Tensor {

@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { isNumError } from '../../src/errors.js';
 import { defaultPrecision, formatSummary, paramCount, storageBits, storageBytes, summary } from '../../src/cost/index.js';
 import type { PrecisionSpec } from '../../src/cost/index.js';
 import { zeros } from '../../src/tensor/create.js';
+import { errorCode } from '../helpers.js';
 
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return isNumError(e) ? e.code : 'not a NumError';
-  }
-  return undefined;
-}
+const code = errorCode;
 
 // 500 + 20 + 4000 + 10 = 4530 elements.
 const params = {

@@ -1,19 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isNumError } from '../../src/errors.js';
 import { batches, normalize, shuffle, splitDataset, take } from '../../src/data/index.js';
 import type { Dataset } from '../../src/data/index.js';
 import { fromTyped, tensor } from '../../src/tensor/create.js';
 import { foldIn, key } from '../../src/random.js';
+import { errorCode } from '../helpers.js';
 
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return isNumError(e) ? e.code : 'not a NumError';
-  }
-  return undefined;
-}
+const code = errorCode;
 
 /** N examples of shape [rowSize] whose every element is the example index; label = index mod 7. */
 function indexed(n: number, rowSize: number): Dataset {

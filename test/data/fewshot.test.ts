@@ -1,19 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isNumError } from '../../src/errors.js';
 import { classIndex, sampleTask } from '../../src/data/index.js';
 import type { Dataset, Task } from '../../src/data/index.js';
 import { fromTyped } from '../../src/tensor/create.js';
 import { foldIn, key } from '../../src/random.js';
+import { errorCode } from '../helpers.js';
 
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return isNumError(e) ? e.code : 'not a NumError';
-  }
-  return undefined;
-}
+const code = errorCode;
 
 /** `perClass[c]` examples of label `labels[c]`, interleaved; x row i is [i, i, i] (the example id). */
 function make(perClass: readonly number[], labels: readonly number[] = perClass.map((_, c) => c * 3 + 1)): Dataset {

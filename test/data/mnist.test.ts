@@ -1,19 +1,12 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { isNumError } from '../../src/errors.js';
 import { MNIST_MEAN, MNIST_STD, mnistFromDigits } from '../../src/data/index.js';
 import { loadMnist } from '../../src/node/mnist.js';
+import { errorCode } from '../helpers.js';
 
 const PER_DIGIT = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978];
 
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return isNumError(e) ? e.code : 'not a NumError';
-  }
-  return undefined;
-}
+const code = errorCode;
 
 /** Element-wise equality of two typed arrays (fast; vitest's deep equality is slow on millions). */
 function same(a: ArrayLike<number>, b: ArrayLike<number>): boolean {

@@ -9,17 +9,8 @@ import {
 } from '../../src/index.js';
 import { conv2dRef } from '../../src/tensor/kernels/conv.js';
 import { arbTensor } from '../../src/testing/index.js';
-import { thrown } from '../helpers.js';
+import { t64, thrown } from '../helpers.js';
 
-function vals(n: number, seed: number, lo = -1, hi = 1): number[] {
-  let s = seed >>> 0;
-  return Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return lo + ((s >>> 8) / 2 ** 24) * (hi - lo);
-  });
-}
-const t64 = (shape: number[], seed: number, lo = -1, hi = 1): Tensor =>
-  tensor(vals(shape.reduce((a, b) => a * b, 1), seed, lo, hi), { dtype: 'float64', shape });
 /** Weighted sum so that every output element matters. */
 const wsum = (y: Tensor, seed: number): Tensor => sum(mul(y, t64([...y.shape], seed)));
 
