@@ -114,6 +114,17 @@ function bitsOf(count: number, precision: Precision): number {
   return Math.abs(b - r) <= 1e-9 * Math.max(1, b) ? r : Math.ceil(b);
 }
 
+/**
+ * Storage of a 1-bit tensor of ndim ≥ 2 in the deployed layout (`bitpack.BitMatrix`): one row per
+ * output (`shape[0]`), each row padded to whole 32-bit words, so the summary equals the bytes
+ * that `exportPacked` writes. @internal
+ */
+export function packedBinaryBits(shape: readonly number[]): number {
+  const rows = shape[0]!;
+  const cols = shape.slice(1).reduce((a, b) => a * b, 1);
+  return rows * 32 * Math.ceil(cols / 32);
+}
+
 /** Resolves the precision of every leaf. @internal */
 export function leafCosts(op: string, params: Tree<Tensor>, precision?: PrecisionSpec): LeafCost[] {
   const out: LeafCost[] = [];
@@ -154,7 +165,7 @@ export function leafCosts(op: string, params: Tree<Tensor>, precision?: Precisio
     let prec: unknown = s;
     if (prec === null || prec === undefined) prec = fn?.(path, p);
     const precisionBits = prec === null || prec === undefined ? defaultPrecision(p.dtype) : checkPrecision(op, path, prec);
-    const bits = bitsOf(p.size, precisionBits);
+    const bits = precisionBits === 1 && p.ndim >= 2 ? packedBinaryBits(p.shape) : bitsOf(p.size, precisionBits);
     out.push({ path, tensor: p, precision: precisionBits, count: p.size, bits, bytes: Math.ceil(bits / 8) });
   };
   go(params, spec, '');

@@ -30,12 +30,14 @@ describe('paramCount / storageBits / storageBytes', () => {
   it('takes a precision tree: numbers cover subtrees, missing entries keep the default', () => {
     const spec: PrecisionSpec = { conv: { weight: 1 }, fc: [3] };
     const bits = storageBits(params, spec);
-    expect(bits.byPath).toEqual({ 'conv.weight': 500, 'conv.bias': 640, 'fc.0': 12000, 'fc.1': 640 });
+    // 1-bit matrices count as packed rows of 32-bit words: 20 rows × 32 bits (25 used).
+    expect(bits.byPath).toEqual({ 'conv.weight': 640, 'conv.bias': 640, 'fc.0': 12000, 'fc.1': 640 });
     const bytes = storageBytes(params, spec);
-    // ceil(bits / 8) per leaf: 500 bits -> 63 bytes (rounded up), 12000 -> 1500.
-    expect(bytes.byPath).toEqual({ 'conv.weight': 63, 'conv.bias': 80, 'fc.0': 1500, 'fc.1': 80 });
-    expect(bytes.total).toBe(63 + 80 + 1500 + 80);
-    expect(storageBits(params, 1).total).toBe(4530);
+    expect(bytes.byPath).toEqual({ 'conv.weight': 80, 'conv.bias': 80, 'fc.0': 1500, 'fc.1': 80 });
+    expect(bytes.total).toBe(80 + 80 + 1500 + 80);
+    // 1-D leaves at 1 bit are plain bit strings: 20 + 10; matrices packed: 640 + 10·32·13.
+    expect(storageBits(params, 1).total).toBe(640 + 20 + 4160 + 10);
+    expect(storageBits(params, { conv: 3 }).byPath['conv.weight']).toBe(1500);
     expect(storageBits(params, { conv: 2, fc: null }).byPath['conv.bias']).toBe(40);
   });
 
@@ -46,7 +48,7 @@ describe('paramCount / storageBits / storageBytes', () => {
       return t.ndim > 1 ? 1 : undefined;
     });
     expect(seen).toEqual(['conv.weight', 'conv.bias', 'fc.0', 'fc.1']);
-    expect(bits.byPath).toEqual({ 'conv.weight': 500, 'conv.bias': 640, 'fc.0': 4000, 'fc.1': 640 });
+    expect(bits.byPath).toEqual({ 'conv.weight': 640, 'conv.bias': 640, 'fc.0': 4160, 'fc.1': 640 });
   });
 
   it('rounds fractional precisions up to whole bits per leaf', () => {
@@ -73,7 +75,7 @@ describe('summary / formatSummary', () => {
 
   it('has one row per leaf and totals equal to the sums of the rows', () => {
     expect(s.rows.map((r) => r.path)).toEqual(['conv.weight', 'conv.bias', 'fc.0', 'fc.1']);
-    expect(s.rows[0]).toEqual({ path: 'conv.weight', shape: [20, 1, 5, 5], dtype: 'float32', count: 500, precision: 1, bits: 500, bytes: 63 });
+    expect(s.rows[0]).toEqual({ path: 'conv.weight', shape: [20, 1, 5, 5], dtype: 'float32', count: 500, precision: 1, bits: 640, bytes: 80 });
     expect(s.rows[3]).toMatchObject({ dtype: 'float64', precision: 64, bits: 640, bytes: 80 });
     const sum = (f: 'count' | 'bits' | 'bytes'): number => s.rows.reduce((a, r) => a + r[f], 0);
     expect(s.totals).toMatchObject({ tensors: 4, count: sum('count'), bits: sum('bits'), bytes: sum('bytes') });
@@ -82,8 +84,8 @@ describe('summary / formatSummary', () => {
     }
     expect(s.groups.map((g) => [g.precision, g.tensors, g.count])).toEqual([[64, 1, 10], [32, 1, 20], [2, 1, 4000], [1, 1, 500]]);
     expect(s.totals.float32Bytes).toBe(4 * 4530);
-    expect(s.totals.compression).toBeCloseTo((4 * 4530) / (63 + 80 + 1000 + 80), 12);
-    expect(summary(params, 1).totals.compression).toBeCloseTo(4 * 4530 / (63 + 3 + 500 + 2), 12);
+    expect(s.totals.compression).toBeCloseTo((4 * 4530) / (80 + 80 + 1000 + 80), 12);
+    expect(summary(params, 1).totals.compression).toBeCloseTo(4 * 4530 / (80 + 3 + 520 + 2), 12);
     expect(summary({}).totals.compression).toBe(1);
   });
 
