@@ -158,6 +158,21 @@ export function relu(): Layer<Params> {
 }
 
 /**
+ * Applies a quantizer to the activations (binary/low-bit networks), e.g. `quant.steSign()`:
+ * quantized forward pass, straight-through backward pass.
+ * @example
+ * ```ts
+ * nn.sequential(nn.quantizeActivations(quant.steSign()), nn.linear(512, { bias: false }));
+ * ```
+ */
+export function quantizeActivations(q: { readonly name: string; apply(x: Tensor): Tensor }): Layer<Params> {
+  if (q === null || typeof q !== 'object' || typeof q.apply !== 'function') {
+    throw new NumError('INVALID_ARGUMENT', 'nn.quantizeActivations', 'expected a quantizer', 'Quantizer', describe(q));
+  }
+  return stateless('nn.quantizeActivations', (s) => s.slice(), (x) => q.apply(x));
+}
+
+/**
  * Flattens every axis after the batch axis.
  * @example
  * ```ts
