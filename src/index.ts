@@ -53,3 +53,8 @@ export * from './optim/index.js';
 export { evaluate, predict, trainStep } from './nn/train.js';
 export type { Batch, TrainState } from './nn/train.js';
 export * as quant from './quant/index.js';
+export * as bitpack from './bitpack/index.js';
+export { packBits, popcount32, unpackBits, xnorGemm, xnorGemmInto, binaryConv2d, multiBitGemm } from './bitpack/index.js';
+export type { BitMatrix, MultiBitMatrix, OutputTransform } from './bitpack/index.js';
+export { dorefa, exportPacked, fixedPoint, steSign, steTern, stochasticRound, uniformQuantize } from './quant/index.js';
+export type { Quantizer } from './quant/index.js';

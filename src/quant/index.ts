@@ -3,3 +3,5 @@ export { dorefa, fixedPoint, sign, steSign, steTern, stochasticRound, uniformQua
 export type { Quantizer } from './quantizers.js';
 export { quantizedView, viewPrecision } from './view.js';
 export type { QuantizerSelect } from './view.js';
+export { exportPacked, foldBatchNorm, isPackedBinary, packedBytes, toBitMatrix } from './export.js';
+export type { PackedBinary, PackedModel } from './export.js';

@@ -1,0 +1,211 @@
+/**
+ * The packed ±1 matrix every kernel in `bitpack/` works on, and the routines that pack, unpack and
+ * validate it.
+ *
+ * Layout (the larq compute-engine layout, see docs/bitpack.md):
+ * - each row is packed along the columns (the K dimension of a GEMM) into `wordsPerRow =
+ *   ceil(cols / 32)` consecutive 32-bit words; rows follow each other with no gap;
+ * - bit j of a row is bit `j & 31` (least significant first) of word `j >>> 5`;
+ * - a set bit means −1, a clear bit +1, and `sign(0) = sign(−0) = +1` (larq's `sign`);
+ * - the unused tail bits of a row's last word are always 0.
+ *
+ * Because the tail bits of both operands are 0, their XOR is 0 there too, and the ±1 dot product
+ * of two rows is exactly `cols − 2·popcount(a XOR b)` with no padding correction.
+ *
+ * @module
+ */
+import { NumError, describe } from '../errors.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/**
+ * A `rows × cols` matrix of ±1 values, packed 32 per word along each row (bit set = −1, tail bits 0).
+ *
+ * @example
+ * ```ts
+ * const m = packBits([1, -2, 0, -0.5], 2, 2); // [[+1, −1], [+1, −1]]
+ * m.wordsPerRow; // 1
+ * m.words;       // Uint32Array [0b10, 0b10]
+ * ```
+ */
+export interface BitMatrix {
+  /** Number of rows (e.g. output channels of a weight matrix, or samples of an activation matrix). */
+  readonly rows: number;
+  /** Number of ±1 entries per row (the K dimension). */
+  readonly cols: number;
+  /** `ceil(cols / 32)`: words per packed row. */
+  readonly wordsPerRow: number;
+  /** `rows · wordsPerRow` words, row-major; bit `j & 31` of word `r·wordsPerRow + (j >>> 5)` is entry (r, j). */
+  readonly words: Uint32Array;
+}
+
+/**
+ * Number of set bits of a 32-bit integer (SWAR: pairs, nibbles, bytes, then one multiply to add
+ * the four byte counts). `x` is taken modulo 2³², so int32 and uint32 values both work.
+ *
+ * @example
+ * ```ts
+ * popcount32(0b1011);     // 3
+ * popcount32(0xffffffff); // 32
+ * popcount32(-1);         // 32
+ * ```
+ */
+export function popcount32(x: number): number {
+  x = x - ((x >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
+}
+
+/**
+ * A `rows × cols` BitMatrix with every entry +1 (all bits clear), ready to be filled.
+ *
+ * @example
+ * ```ts
+ * const m = bitMatrix(3, 40); // 3 rows of 2 words each, all +1
+ * m.words.length;             // 6
+ * ```
+ */
+export function bitMatrix(rows: number, cols: number): BitMatrix {
+  checkDim('bitMatrix', 'rows', rows);
+  checkDim('bitMatrix', 'cols', cols);
+  const wordsPerRow = (cols + 31) >>> 5;
+  return { rows, cols, wordsPerRow, words: new Uint32Array(rows * wordsPerRow) };
+}
+
+/**
+ * Packs the signs of a row-major `rows × cols` array (or of a 2-D Tensor, whose shape gives rows
+ * and cols; if they are passed too they must agree) into a BitMatrix:
+ * bit set where the value is negative, clear where it is positive or zero (`sign(0) = +1`).
+ * NaN has no sign and is rejected.
+ *
+ * @throws NumError `SHAPE_MISMATCH` if `values.length !== rows · cols` or the tensor is not 2-D;
+ *   `INVALID_ARGUMENT` for a NaN entry or a non-integer / negative dimension.
+ *
+ * @example
+ * ```ts
+ * const w = packBits(new Float32Array([0.3, -1, 0, 2, -0.1, -7]), 2, 3);
+ * unpackBits(w); // Float32Array [1, -1, 1, 1, -1, -1]
+ * const t = packBits(tensor([[1, -1], [-1, 1]]));  // rows and cols from the tensor's shape
+ * ```
+ */
+export function packBits(values: ArrayLike<number>, rows: number, cols: number): BitMatrix;
+export function packBits(values: Tensor, rows?: number, cols?: number): BitMatrix;
+export function packBits(values: ArrayLike<number> | Tensor, rows?: number, cols?: number): BitMatrix {
+  let data: ArrayLike<number>;
+  if (isTensorLike(values)) {
+    if (values.shape.length !== 2) {
+      throw new NumError('SHAPE_MISMATCH', 'packBits', 'tensor must be 2-D', '[rows, cols]', `[${values.shape.join(', ')}]`);
+    }
+    const [r, c] = values.shape as [number, number];
+    if ((rows !== undefined && rows !== r) || (cols !== undefined && cols !== c)) {
+      throw new NumError('SHAPE_MISMATCH', 'packBits', 'rows/cols disagree with the tensor shape', `[${r}, ${c}]`, `[${String(rows)}, ${String(cols)}]`);
+    }
+    rows = r;
+    cols = c;
+    data = values.toTyped({ copy: false });
+  } else {
+    if (values === null || typeof values !== 'object' || typeof values.length !== 'number') {
+      throw new NumError('INVALID_ARGUMENT', 'packBits', 'values must be an array-like of numbers or a 2-D Tensor', 'ArrayLike<number> | Tensor', describe(values));
+    }
+    if (rows === undefined || cols === undefined) {
+      throw new NumError('INVALID_ARGUMENT', 'packBits', 'rows and cols are required for an array', 'packBits(values, rows, cols)', `rows ${String(rows)}, cols ${String(cols)}`);
+    }
+    data = values;
+  }
+  checkDim('packBits', 'rows', rows);
+  checkDim('packBits', 'cols', cols);
+  if (data.length !== rows * cols) {
+    throw new NumError('SHAPE_MISMATCH', 'packBits', 'values.length must equal rows · cols', `${rows * cols}`, `${data.length}`);
+  }
+  const m = bitMatrix(rows, cols);
+  packRowsInto(data, 0, rows, cols, m.words, 0, m.wordsPerRow, 'packBits');
+  return m;
+}
+
+/**
+ * Packs `rows` rows of `cols` signs, read from `src[srcOff + r·cols + j]`, into `dst` at
+ * `dstOff + r·wordsPerRow`. Writes every word of each row (tail bits 0). Throws on NaN. @internal
+ */
+export function packRowsInto(
+  src: ArrayLike<number>, srcOff: number, rows: number, cols: number,
+  dst: Uint32Array, dstOff: number, wordsPerRow: number, op: string,
+): void {
+  for (let r = 0; r < rows; r++) {
+    let s = srcOff + r * cols;
+    let d = dstOff + r * wordsPerRow;
+    for (let j0 = 0; j0 < cols; j0 += 32, d++) {
+      const n = Math.min(32, cols - j0);
+      let word = 0;
+      for (let b = 0; b < n; b++, s++) {
+        const v = src[s]!;
+        if (v < 0) word |= 1 << b;
+        else if (!(v >= 0)) {
+          throw new NumError('INVALID_ARGUMENT', op, `NaN has no sign (row ${r}, column ${j0 + b})`, 'a number that is not NaN', String(v));
+        }
+      }
+      dst[d] = word;
+    }
+  }
+}
+
+/**
+ * Unpacks a BitMatrix to a row-major `rows × cols` Float32Array of ±1.
+ *
+ * @example
+ * ```ts
+ * unpackBits(packBits([-3, 0, 5, -0], 1, 4)); // Float32Array [-1, 1, 1, 1]
+ * ```
+ */
+export function unpackBits(m: BitMatrix): Float32Array {
+  checkBitMatrix('unpackBits', 'm', m);
+  const { rows, cols, wordsPerRow, words } = m;
+  const out = new Float32Array(rows * cols);
+  let o = 0;
+  for (let r = 0; r < rows; r++) {
+    const base = r * wordsPerRow;
+    for (let j = 0; j < cols; j++) out[o++] = (words[base + (j >>> 5)]! >>> (j & 31)) & 1 ? -1 : 1;
+  }
+  return out;
+}
+
+/**
+ * Checks the BitMatrix invariants at a public boundary: integer non-negative `rows`/`cols`,
+ * `wordsPerRow = ceil(cols/32)`, a Uint32Array of exactly `rows · wordsPerRow` words, and tail
+ * bits 0 in every row (O(rows)). @internal
+ */
+export function checkBitMatrix(op: string, name: string, m: BitMatrix): void {
+  if (m === null || typeof m !== 'object' || !(m.words instanceof Uint32Array)) {
+    throw new NumError('INVALID_ARGUMENT', op, `${name} must be a BitMatrix`, '{rows, cols, wordsPerRow, words: Uint32Array}', describe(m));
+  }
+  checkDim(op, `${name}.rows`, m.rows);
+  checkDim(op, `${name}.cols`, m.cols);
+  const wpr = (m.cols + 31) >>> 5;
+  if (m.wordsPerRow !== wpr) {
+    throw new NumError('INVALID_ARGUMENT', op, `${name}.wordsPerRow must be ceil(cols / 32)`, `${wpr}`, `${m.wordsPerRow}`);
+  }
+  if (m.words.length !== m.rows * wpr) {
+    throw new NumError('SHAPE_MISMATCH', op, `${name}.words.length must be rows · wordsPerRow`, `${m.rows * wpr}`, `${m.words.length}`);
+  }
+  const tail = m.cols & 31;
+  if (tail !== 0) {
+    const mask = ~((1 << tail) - 1);
+    for (let r = 0; r < m.rows; r++) {
+      if ((m.words[r * wpr + wpr - 1]! & mask) !== 0) {
+        throw new NumError('INVALID_ARGUMENT', op, `${name} has set bits past column ${m.cols} in row ${r} (tail bits must be 0)`);
+      }
+    }
+  }
+}
+
+/** Throws unless `v` is a non-negative integer. @internal */
+export function checkDim(op: string, what: string, v: unknown): asserts v is number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+    throw new NumError('INVALID_ARGUMENT', op, `${what} must be a non-negative integer`, 'integer >= 0', describe(v));
+  }
+}
+
+/** Structural test for a Tensor (no runtime import of the tensor module, so bitpack stays standalone). */
+function isTensorLike(v: unknown): v is Tensor {
+  return typeof v === 'object' && v !== null && Array.isArray((v as { shape?: unknown }).shape)
+    && typeof (v as { toTyped?: unknown }).toTyped === 'function';
+}

@@ -1,0 +1,314 @@
+/**
+ * Binary (XNOR-popcount) GEMM on packed ±1 matrices: `out = A · Bᵀ` with A (M×K) and Bᵀ (N×K) both
+ * packed along K (see bitmatrix.ts), so `dot(i, j) = K − 2·popcount(A[i] XOR Bᵀ[j])`, followed by
+ * the fused per-column output transform (transform.ts).
+ *
+ * `xnorGemmInto` is the fast kernel; `xnorGemmRef` is the plain triple loop, kept as the test oracle.
+ * One binary MAC = one bit position of one output, so a call does M·N·K of them.
+ *
+ * Why the fast kernel looks the way it does (measured with Node 20 / V8 on a 2-core AMD EPYC,
+ * Zen 4 at ~3.6 GHz; M = N = 256, K = 4096; G = 10⁹ binary MAC/s, best of several runs):
+ * - The work per 32-bit word is one XOR plus counting its bits. A 1×1 GEMM loop doing that with a
+ *   SWAR popcount per word reaches 8–9 G (a bare loop over two L1-resident arrays ~14 G); the SWAR
+ *   popcount is ~12 ALU ops and dominates.
+ * - **Harley–Seal carry-save counting.** Each output keeps two carry-save words, `ones` and
+ *   `twos`. Four XOR words go through three carry-save adders (5 ops each:
+ *   `u = a ^ b; carry = (a & b) | (u & c); sum = u ^ c`) and only the resulting weight-4 carry word
+ *   is popcounted, so a popcount is paid once per 4 words instead of once per word. At the end,
+ *   `count = 4·Σ popcount(weight-4 carry) + 2·popcount(twos) + popcount(ones)`. 1×1 alone: 13 G (4 words
+ *   per step) and 14.6 G (8 words). Deeper trees (8 or 16 words) need more live carry words per
+ *   output, which costs more in register spills than it saves once tiles are used (below).
+ * - **2×2 register tile.** Each step loads 4 words of two A rows and 4 words of two Bᵀ rows and
+ *   computes four outputs, so every loaded word is used twice: one typed-array load per word and
+ *   output instead of two. In V8 a typed-array load with its bounds check is ~6 instructions, as
+ *   much as the XOR and carry-save work on that word. Measured before the block splitting below:
+ *   2×2 ≈ 24–25 G; 2×1 / 1×2 / 3×1 22–24 G; 2×3, 3×2, 4×2, 3×3, 4×4 (with 2-, 4- or 8-word
+ *   carry-save) 13–25 G, and with the splitting 2×2 stayed ahead of 3×2, 2×3, 4×2 and 4×1. Larger
+ *   tiles hold 3 live words per output and spill to the stack on every step.
+ * - **Interleaved panels in one array.** The two A rows are copied into one panel, and Bᵀ into
+ *   panels of row pairs, interleaved per 4-word step (`[row0 w0..3, row1 w0..3, row0 w4..7, …]`),
+ *   in ONE Int32Array scratch. The kernel then walks two pointers with constant offsets (freeing
+ *   two registers), V8 checks one array map instead of two, and the panels are zero-padded to a
+ *   multiple of 4 words and to an even number of rows, so there are no edge cases inside the
+ *   kernel (a zero word XOR a zero word counts 0; padded rows produce outputs that are dropped).
+ * - **Splitting the loop body into basic blocks.** TurboFan schedules all 16 loads of a step at
+ *   the top of the loop body, which leaves 16 loaded words plus 12 carry-save/total words live at
+ *   once and spills many of them. An exit test that is never true (`if (pa < 0) break;`, `pa` is
+ *   a non-negative index) between the per-output sections splits the body into basic blocks, and
+ *   loads are not moved across blocks, so each section loads its words just before using them.
+ *   That took the 2×2 kernel from ~25 G to ~29–30 G. (A loop-invariant test does not work: V8
+ *   removes it after peeling the first iteration.)
+ * - Counting with byte accumulators instead of one multiply per 4 words, packing two outputs'
+ *   totals into one register, unsigned index arithmetic (`>>> 0`) and separate row pointers
+ *   without interleaving were all within noise or slower.
+ * - Detached buffers: once any ArrayBuffer in the process has been detached (a postMessage or
+ *   structuredClone transfer; tsx's module loader does it), V8 adds a detachment check to every
+ *   typed-array access, and this kernel drops from ~29 G to ~24 G. A plain JS array of doubles as the scratch
+ *   (what gemm.ts does) avoids the check but measured ~24 G in both states, so the Int32Array
+ *   stays. bench/xnor.bench.ts measures both states.
+ * - Cache blocking: Bᵀ is packed in blocks of at most 2¹⁶ words (256 KiB, well inside the 1 MiB
+ *   L2); for each block the A rows are streamed past it two at a time (an A pair panel is
+ *   `8·ceil(K/128)` words and stays in L1). K is not blocked: the counts are exact int32 sums.
+ *
+ * The fast kernel computes exactly the same integers as the reference, and both apply the output
+ * transform with the same float64 expression before one rounding to float32, so their results are
+ * bit-identical. The scratch array is module-level, created on first use and only grown.
+ *
+ * @module
+ */
+import { NumError } from '../errors.js';
+import type { BitMatrix } from './bitmatrix.js';
+import { checkBitMatrix, popcount32 } from './bitmatrix.js';
+import type { OutputTransform, PreparedTransform } from './transform.js';
+import { prepareTransform } from './transform.js';
+
+/** Words per kernel step (one Harley–Seal step of 4 words). Panels are padded to a multiple. */
+const STEP = 4;
+/** Upper bound on the packed Bᵀ block, in words (256 KiB): it should stay in L2. */
+const B_BLOCK_WORDS = 1 << 16;
+
+/** Scratch: [packed Bᵀ block | packed A pair | 4-count tile]; one Int32Array, grown on demand. */
+let scratch: Int32Array | undefined;
+
+function getScratch(size: number): Int32Array {
+  if (scratch === undefined || scratch.length < size) scratch = new Int32Array(size);
+  return scratch;
+}
+
+/**
+ * Binary GEMM with fused output transform, allocating the result:
+ * `out[i·N + j] = clamp((K − 2·popcount(a[i] XOR bT[j]))·scale[j] + bias[j], clampMin, clampMax)`,
+ * where K = `a.cols` = `bT.cols` and N = `bT.rows`. Row i of `a` is typically one sample (or one
+ * output pixel of a convolution) and row j of `bT` one output channel.
+ *
+ * @returns a row-major `a.rows × bT.rows` Float32Array
+ * @throws NumError `SHAPE_MISMATCH` if the K dimensions differ or scale/bias have the wrong
+ *   length; `INVALID_ARGUMENT` for a malformed BitMatrix or bad clamp bounds.
+ *
+ * @example
+ * ```ts
+ * const x = packBits([1, -1, 1, 1], 1, 4);                 // one sample, K = 4
+ * const w = packBits([1, -1, 1, 1, -1, -1, -1, -1], 2, 4); // two output channels
+ * xnorGemm(x, w);                                          // Float32Array [4, -2]
+ * xnorGemm(x, w, { scale: [0.5, 1], bias: [0, 1], clampMin: -1 }); // [2, -1]
+ * ```
+ */
+export function xnorGemm(a: BitMatrix, bT: BitMatrix, opts?: OutputTransform): Float32Array {
+  checkOperands('xnorGemm', a, bT);
+  const out = new Float32Array(a.rows * bT.rows);
+  run(out, a, bT, prepareTransform('xnorGemm', opts, bT.rows));
+  return out;
+}
+
+/**
+ * {@link xnorGemm} into a caller-provided Float32Array of length `a.rows · bT.rows` (every entry
+ * is overwritten). Allocation-free in steady state apart from two length-N vectors.
+ *
+ * @returns `out`
+ * @throws NumError `SHAPE_MISMATCH` for a wrong `out` length or mismatched K; see {@link xnorGemm}.
+ *
+ * @example
+ * ```ts
+ * const out = new Float32Array(x.rows * w.rows);
+ * for (const batch of batches) xnorGemmInto(out, packBits(batch, x.rows, K), w, { scale });
+ * ```
+ */
+export function xnorGemmInto(out: Float32Array, a: BitMatrix, bT: BitMatrix, opts?: OutputTransform): Float32Array {
+  checkOperands('xnorGemmInto', a, bT);
+  checkOut('xnorGemmInto', out, a.rows * bT.rows);
+  run(out, a, bT, prepareTransform('xnorGemmInto', opts, bT.rows));
+  return out;
+}
+
+/**
+ * Reference binary GEMM: the plain triple loop over rows, columns and words, one
+ * {@link popcount32} per word, same contract and bit-identical results as {@link xnorGemm}.
+ * Slow; meant as a test oracle and a readable statement of the contract.
+ *
+ * @example
+ * ```ts
+ * const a = packBits([1, -1, -1], 1, 3), b = packBits([1, 1, -1], 1, 3);
+ * xnorGemmRef(a, b); // Float32Array [1]  (1·1 + (−1)·1 + (−1)·(−1))
+ * ```
+ */
+export function xnorGemmRef(a: BitMatrix, bT: BitMatrix, opts?: OutputTransform): Float32Array {
+  checkOperands('xnorGemmRef', a, bT);
+  const M = a.rows, N = bT.rows, K = a.cols, W = a.wordsPerRow;
+  const t = prepareTransform('xnorGemmRef', opts, N);
+  const out = new Float32Array(M * N);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let count = 0;
+      for (let w = 0; w < W; w++) count += popcount32(a.words[i * W + w]! ^ bT.words[j * W + w]!);
+      out[i * N + j] = transformed(K - 2 * count, j, t);
+    }
+  }
+  return out;
+}
+
+/** `clamp(dot·scale[j] + bias[j], lo, hi)` in float64; the caller rounds once when storing. @internal */
+export function transformed(dot: number, j: number, t: PreparedTransform): number {
+  return clamp(dot * t.scale[j]! + t.bias[j]!, t.lo, t.hi);
+}
+
+/** `v` limited to [lo, hi] (NaN stays NaN). */
+function clamp(v: number, lo: number, hi: number): number {
+  if (v < lo) v = lo;
+  if (v > hi) v = hi;
+  return v;
+}
+
+function checkOperands(op: string, a: BitMatrix, bT: BitMatrix): void {
+  checkBitMatrix(op, 'a', a);
+  checkBitMatrix(op, 'bT', bT);
+  if (a.cols !== bT.cols) {
+    throw new NumError('SHAPE_MISMATCH', op, 'a and bT must be packed along the same K (a.cols = bT.cols)', `bT.cols = ${a.cols}`, `${bT.cols}`);
+  }
+}
+
+/** Throws unless `out` is a Float32Array of length `n`. @internal */
+export function checkOut(op: string, out: Float32Array, n: number): void {
+  if (!(out instanceof Float32Array)) {
+    throw new NumError('INVALID_ARGUMENT', op, 'out must be a Float32Array', 'Float32Array', out === null ? 'null' : typeof out);
+  }
+  if (out.length !== n) throw new NumError('SHAPE_MISMATCH', op, 'out has the wrong length', `${n}`, `${out.length}`);
+}
+
+/**
+ * The blocked driver (inputs already validated): packs Bᵀ in blocks of row pairs, streams pairs
+ * of A rows past each block, runs the 2×2 micro-kernel per pair of pairs and stores the
+ * transformed tile. Internal, also used by binaryConv2d.
+ */
+export function run(out: Float32Array, a: BitMatrix, bT: BitMatrix, t: PreparedTransform): void {
+  const M = a.rows, N = bT.rows, K = a.cols, W = a.wordsPerRow;
+  if (M === 0 || N === 0) return;
+  const wp = Math.ceil(W / STEP) * STEP; // panel words per row, zero-padded to whole steps
+  const pairWords = 2 * wp;
+  // Rows of Bᵀ per block: an even number, at least 2, the block at most B_BLOCK_WORDS words.
+  const nc = Math.min(N + (N & 1), Math.max(2, Math.floor(B_BLOCK_WORDS / Math.max(wp, 1)) & ~1));
+  const aBase = nc * wp;
+  const tile = aBase + pairWords;
+  const s = getScratch(tile + 4);
+  const { scale, bias, lo, hi } = t;
+
+  for (let j0 = 0; j0 < N; j0 += nc) {
+    const ncur = Math.min(nc, N - j0);
+    for (let q = 0; q < ncur; q += 2) packPair(bT.words, j0 + q, Math.min(2, ncur - q), W, wp, s, q * wp);
+    for (let i0 = 0; i0 < M; i0 += 2) {
+      const mr = Math.min(2, M - i0);
+      packPair(a.words, i0, mr, W, wp, s, aBase);
+      for (let q = 0; q < ncur; q += 2) {
+        microKernel(s, aBase, q * wp, aBase + pairWords, tile);
+        const j = j0 + q, o = i0 * N + j;
+        if (mr === 2 && q + 2 <= ncur) {
+          // Whole tile: out = clamp((K − 2·count)·scale + bias), the same expression as transformed().
+          const s0 = scale[j]!, s1 = scale[j + 1]!, c0 = bias[j]!, c1 = bias[j + 1]!;
+          out[o] = clamp((K - 2 * s[tile]!) * s0 + c0, lo, hi);
+          out[o + 1] = clamp((K - 2 * s[tile + 1]!) * s1 + c1, lo, hi);
+          out[o + N] = clamp((K - 2 * s[tile + 2]!) * s0 + c0, lo, hi);
+          out[o + N + 1] = clamp((K - 2 * s[tile + 3]!) * s1 + c1, lo, hi);
+        } else {
+          // Edge tile: drop the outputs of padding rows.
+          const nr = Math.min(2, ncur - q);
+          for (let di = 0; di < mr; di++) {
+            for (let dj = 0; dj < nr; dj++) {
+              out[o + di * N + dj] = clamp((K - 2 * s[tile + 2 * di + dj]!) * scale[j + dj]! + bias[j + dj]!, lo, hi);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Copies rows `r0` and `r0 + 1` (only `nr` of them exist) of a packed matrix with `W` words per row
+ * into `s[d ..]` as one interleaved pair panel of `2·wp` words: for each 4-word step k, row r0's
+ * words 4k..4k+3 then row r0+1's, zero past W and for a missing second row.
+ */
+function packPair(src: Uint32Array, r0: number, nr: number, W: number, wp: number, s: Int32Array, d: number): void {
+  const b0 = r0 * W, b1 = b0 + W;
+  for (let k = 0; k < wp; k += STEP, d += 2 * STEP) {
+    for (let q = 0; q < STEP; q++) {
+      const w = k + q;
+      s[d + q] = w < W ? src[b0 + w]! : 0;
+      s[d + STEP + q] = nr === 2 && w < W ? src[b1 + w]! : 0;
+    }
+  }
+}
+
+/**
+ * The 2×2 micro-kernel. `s[pa ..]` is an A pair panel ending at `paEnd`, `s[pb ..]` a Bᵀ pair
+ * panel of the same length; writes the four popcounts of (A row r XOR Bᵀ row c), over the whole
+ * panel, to `s[to + 2r + c]`.
+ *
+ * Per output: `o*` (ones) and `w*` (twos) are the Harley–Seal carry-save words and `n*` the running
+ * count of the weight-4 carries. Each 4-word step adds XOR words x0..x3 as
+ *   (ones, tA) = CSA(ones, x0, x1); (ones, tB) = CSA(ones, x2, x3); (twos, f) = CSA(twos, tA, tB)
+ * and counts f with a SWAR popcount. The `if (pa < 0) break;` tests are never true; they split
+ * the loop body into basic blocks so that each section's loads stay next to their use (see the
+ * module comment). All arithmetic stays in int32 (`| 0`, `>>>`, Math.imul).
+ */
+function microKernel(s: Int32Array, pa: number, pb: number, paEnd: number, to: number): void {
+  let o00 = 0, w00 = 0, n00 = 0;
+  let o01 = 0, w01 = 0, n01 = 0;
+  let o10 = 0, w10 = 0, n10 = 0;
+  let o11 = 0, w11 = 0, n11 = 0;
+  for (; pa < paEnd; pa = (pa + 8) | 0, pb = (pb + 8) | 0) {
+    let x0: number, x1: number, u: number, tA: number, tB: number, f: number;
+    const a0 = s[pa]!, a1 = s[(pa + 1) | 0]!, a2 = s[(pa + 2) | 0]!, a3 = s[(pa + 3) | 0]!;
+    const b0 = s[pb]!, b1 = s[(pb + 1) | 0]!, b2 = s[(pb + 2) | 0]!, b3 = s[(pb + 3) | 0]!;
+    // Output (0, 0): A row 0 · Bᵀ row 0.
+    x0 = a0 ^ b0; x1 = a1 ^ b1; u = o00 ^ x0;
+    tA = (o00 & x0) | (u & x1); o00 = u ^ x1;
+    x0 = a2 ^ b2; x1 = a3 ^ b3; u = o00 ^ x0;
+    tB = (o00 & x0) | (u & x1); o00 = u ^ x1;
+    u = w00 ^ tA;
+    f = (w00 & tA) | (u & tB); w00 = u ^ tB;
+    f = f - ((f >>> 1) & 0x55555555);
+    f = (f & 0x33333333) + ((f >>> 2) & 0x33333333);
+    f = (f + (f >>> 4)) & 0x0f0f0f0f;
+    n00 = (n00 + (Math.imul(f, 0x01010101) >>> 24)) | 0;
+    if (pa < 0) break; // never true: starts a new basic block (see above)
+    const c0 = s[(pb + 4) | 0]!, c1 = s[(pb + 5) | 0]!, c2 = s[(pb + 6) | 0]!, c3 = s[(pb + 7) | 0]!;
+    // Output (0, 1): A row 0 · Bᵀ row 1.
+    x0 = a0 ^ c0; x1 = a1 ^ c1; u = o01 ^ x0;
+    tA = (o01 & x0) | (u & x1); o01 = u ^ x1;
+    x0 = a2 ^ c2; x1 = a3 ^ c3; u = o01 ^ x0;
+    tB = (o01 & x0) | (u & x1); o01 = u ^ x1;
+    u = w01 ^ tA;
+    f = (w01 & tA) | (u & tB); w01 = u ^ tB;
+    f = f - ((f >>> 1) & 0x55555555);
+    f = (f & 0x33333333) + ((f >>> 2) & 0x33333333);
+    f = (f + (f >>> 4)) & 0x0f0f0f0f;
+    n01 = (n01 + (Math.imul(f, 0x01010101) >>> 24)) | 0;
+    if (pa < 0) break;
+    const d0 = s[(pa + 4) | 0]!, d1 = s[(pa + 5) | 0]!, d2 = s[(pa + 6) | 0]!, d3 = s[(pa + 7) | 0]!;
+    // Output (1, 0): A row 1 · Bᵀ row 0.
+    x0 = d0 ^ b0; x1 = d1 ^ b1; u = o10 ^ x0;
+    tA = (o10 & x0) | (u & x1); o10 = u ^ x1;
+    x0 = d2 ^ b2; x1 = d3 ^ b3; u = o10 ^ x0;
+    tB = (o10 & x0) | (u & x1); o10 = u ^ x1;
+    u = w10 ^ tA;
+    f = (w10 & tA) | (u & tB); w10 = u ^ tB;
+    f = f - ((f >>> 1) & 0x55555555);
+    f = (f & 0x33333333) + ((f >>> 2) & 0x33333333);
+    f = (f + (f >>> 4)) & 0x0f0f0f0f;
+    n10 = (n10 + (Math.imul(f, 0x01010101) >>> 24)) | 0;
+    // Output (1, 1): A row 1 · Bᵀ row 1.
+    x0 = d0 ^ c0; x1 = d1 ^ c1; u = o11 ^ x0;
+    tA = (o11 & x0) | (u & x1); o11 = u ^ x1;
+    x0 = d2 ^ c2; x1 = d3 ^ c3; u = o11 ^ x0;
+    tB = (o11 & x0) | (u & x1); o11 = u ^ x1;
+    u = w11 ^ tA;
+    f = (w11 & tA) | (u & tB); w11 = u ^ tB;
+    f = f - ((f >>> 1) & 0x55555555);
+    f = (f & 0x33333333) + ((f >>> 2) & 0x33333333);
+    f = (f + (f >>> 4)) & 0x0f0f0f0f;
+    n11 = (n11 + (Math.imul(f, 0x01010101) >>> 24)) | 0;
+  }
+  s[to] = 4 * n00 + 2 * popcount32(w00) + popcount32(o00);
+  s[to + 1] = 4 * n01 + 2 * popcount32(w01) + popcount32(o01);
+  s[to + 2] = 4 * n10 + 2 * popcount32(w10) + popcount32(o10);
+  s[to + 3] = 4 * n11 + 2 * popcount32(w11) + popcount32(o11);
+}
