@@ -19,9 +19,16 @@ import type { BitMatrix } from './bitmatrix.js';
 import { checkBitMatrix, checkDim } from './bitmatrix.js';
 import type { OutputTransform } from './transform.js';
 import { prepareTransform } from './transform.js';
-import { run } from './xnor.js';
+import { runXnorGemm } from './xnor.js';
 
-/** A number for both spatial axes or `[height, width]`. */
+/**
+ * A number for both spatial axes or `[height, width]`.
+ *
+ * @example
+ * ```ts
+ * const stride: BinaryPair = [2, 1]; // 2 rows, 1 column per step
+ * ```
+ */
 export type BinaryPair = number | readonly [number, number];
 
 /**
@@ -91,7 +98,7 @@ export function binaryConv2d(x: ArrayLike<number>, xShape: readonly number[], w:
   const patches = packPatches(op, x, g);
   const l = g.ho * g.wo;
   const tmp = new Float32Array(g.n * l * g.o); // [N·Ho·Wo, O]
-  run(tmp, patches, w, t);
+  runXnorGemm(tmp, patches, w, t);
   // [N, Ho·Wo, O] → [N, O, Ho·Wo]
   const out = new Float32Array(g.n * g.o * l);
   for (let n = 0; n < g.n; n++) {

@@ -256,7 +256,15 @@ function reconstruct(m: MultiBitMatrix): Float32Array {
   return out;
 }
 
-/** Activations of {@link multiBitGemm}: float rows (row-major `[M, K]`) or a multi-bit matrix. */
+/**
+ * Activations of {@link multiBitGemm}: float rows (row-major `[M, K]`) or a multi-bit matrix.
+ *
+ * @example
+ * ```ts
+ * const floats: MultiBitActivations = new Float32Array(batch * K);
+ * const twoBit: MultiBitActivations = packUnsignedActivations(codes, batch, K, { bits: 2, scale: 0.1 });
+ * ```
+ */
 export type MultiBitActivations = ArrayLike<number> | MultiBitMatrix;
 
 /**
@@ -267,6 +275,8 @@ export type MultiBitActivations = ArrayLike<number> | MultiBitMatrix;
  *   (built once per activation row, then 8 table reads per weight word);
  * - `x` a {@link MultiBitMatrix} with the same `cols`: `Σ α β (n − 2·popcount(b XOR a))` per
  *   segment where both groupings are constant (the groupings may differ).
+ *
+ * With K = 0 the number of rows of a float `x` cannot be inferred and is taken as 0.
  *
  * @returns a row-major `M × w.rows` Float32Array
  * @throws NumError `SHAPE_MISMATCH` if K differs or `x.length` is not a multiple of `w.cols`;
