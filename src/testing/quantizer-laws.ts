@@ -1,5 +1,5 @@
 /**
- * Quantizer laws as reusable fast-check properties: any user can check their own quantizer.
+ * Quantizer laws as reusable fast-check properties, so users can check their own quantizers.
  */
 import fc from 'fast-check';
 import { grad } from '../autograd/grad.js';

@@ -19,6 +19,16 @@ export interface Window {
   ho: number; wo: number;
 }
 
+/** First output column whose input column `ox·sw + off` is inside the image (≥ 0). */
+function firstColumn(off: number, sw: number, wo: number): number {
+  return Math.min(wo, Math.max(0, Math.ceil(-off / sw)));
+}
+
+/** One past the last output column whose input column `ox·sw + off` is < w. */
+function endColumn(off: number, sw: number, wo: number, w: number, lo: number): number {
+  return Math.max(lo, Math.min(wo, Math.floor((w - 1 - off) / sw) + 1));
+}
+
 /**
  * cols[((c·kh + i)·kw + j), n·Ho·Wo + oy·Wo + ox] = x[n, c, oy·sh − pt + i·dh, ox·sw − pl + j·dw],
  * or `padValue` outside the image.
@@ -33,10 +43,9 @@ export function im2colInto(
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
         const rbase = ((ci * kh + i) * kw + j) * nl;
-        // Valid output columns for this kernel offset: 0 <= ox·sw − pl + j·dw < w.
         const off = j * dw - pl;
-        const oxLo = Math.min(wo, Math.max(0, Math.ceil(-off / sw)));
-        const oxHi = Math.max(oxLo, Math.min(wo, Math.floor((w - 1 - off) / sw) + 1));
+        const oxLo = firstColumn(off, sw, wo);
+        const oxHi = endColumn(off, sw, wo, w, oxLo);
         for (let b = 0; b < n; b++) {
           const xbase = (b * c + ci) * h * w;
           let o = rbase + b * l;
@@ -72,8 +81,8 @@ export function col2imInto(
       for (let j = 0; j < kw; j++) {
         const rbase = ((ci * kh + i) * kw + j) * nl;
         const off = j * dw - pl;
-        const oxLo = Math.min(wo, Math.max(0, Math.ceil(-off / sw)));
-        const oxHi = Math.max(oxLo, Math.min(wo, Math.floor((w - 1 - off) / sw) + 1));
+        const oxLo = firstColumn(off, sw, wo);
+        const oxHi = endColumn(off, sw, wo, w, oxLo);
         for (let b = 0; b < n; b++) {
           const xbase = (b * c + ci) * h * w;
           let o = rbase + b * l;
