@@ -214,6 +214,14 @@ export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
   return reshape(t, t.shape.filter((_, i) => !axes.includes(i)));
 }
 
+/** Validates a non-empty list of tensor arguments. */
+function tensorList(op: string, tensors: readonly Tensor[]): Tensor[] {
+  if (!Array.isArray(tensors) || tensors.length === 0) {
+    throw new NumError('INVALID_ARGUMENT', op, 'needs a non-empty array of tensors', 'Tensor[]', describe(tensors));
+  }
+  return tensors.map((t, i) => asTensor(op, `tensors[${i}]`, t));
+}
+
 /**
  * Joins tensors along an existing axis.
  * @example
@@ -223,10 +231,7 @@ export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
  */
 export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   const op = 'concat';
-  if (!Array.isArray(tensors) || tensors.length === 0) {
-    throw new NumError('INVALID_ARGUMENT', op, 'needs a non-empty array of tensors', 'Tensor[]', describe(tensors));
-  }
-  const ts = tensors.map((t, i) => asTensor(op, `tensors[${i}]`, t));
+  const ts = tensorList(op, tensors);
   const first = ts[0]!;
   const ax = normAxis(op, axis, first.ndim);
   let dtype: DType = first.dtype;
@@ -260,10 +265,7 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
  */
 export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
   const op = 'stack';
-  if (!Array.isArray(tensors) || tensors.length === 0) {
-    throw new NumError('INVALID_ARGUMENT', op, 'needs a non-empty array of tensors', 'Tensor[]', describe(tensors));
-  }
-  const ts = tensors.map((t, i) => asTensor(op, `tensors[${i}]`, t));
+  const ts = tensorList(op, tensors);
   const first = ts[0]!;
   for (const [i, t] of ts.entries()) {
     if (!sameShape(t.shape, first.shape)) throw new NumError('SHAPE_MISMATCH', op, `tensors[${i}] has a different shape`, fmtShape(first.shape), fmtShape(t.shape));
