@@ -56,5 +56,12 @@ export * as quant from './quant/index.js';
 export * as bitpack from './bitpack/index.js';
 export { packBits, popcount32, unpackBits, xnorGemm, xnorGemmInto, binaryConv2d, multiBitGemm } from './bitpack/index.js';
 export type { BitMatrix, MultiBitMatrix, OutputTransform } from './bitpack/index.js';
+export * as sparse from './sparse/index.js';
+export {
+  checkCsr, csrConv2d, csrFromDense, csrFromMask, csrMatmulDense, csrMatmulDenseInto, csrMatvec, csrMatvecInto,
+  csrToDense, csrTranspose, csrValues, denseMatmulCsrT, denseMatmulCsrTInto, eliminateZeros, rowBalancedFromCsr,
+  rowBalancedFromDense, rowBalancedFromMask, sparseConv2d, sparseLinear, sparseMatmul, sumDuplicates, toCsr,
+} from './sparse/index.js';
+export type { Csr, RowBalancedCsr, SparseMatrix, SparsePattern } from './sparse/index.js';
 export { dorefa, exportPacked, fixedPoint, steSign, steTern, stochasticRound, uniformQuantize } from './quant/index.js';
 export type { Quantizer } from './quant/index.js';

@@ -9,6 +9,8 @@
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Window } from '../tensor/kernels/conv.js';
+import type { SparseRows } from '../sparse/csr.js';
+import type { SpmmMode } from '../sparse/ops.js';
 
 /** Parameters recorded with each primitive (what its VJP rule needs beyond the inputs). */
 export interface PrimParams {
@@ -43,6 +45,8 @@ export interface PrimParams {
   cast: { readonly dtype: DType };
   im2col: { readonly win: Window; readonly padValue: number };
   col2im: { readonly win: Window; readonly shape: readonly number[] };
+  spmm: { readonly mode: SpmmMode; readonly pattern: SparseRows };
+  sddmm: { readonly pattern: SparseRows };
   custom: { readonly bwd: (ct: Tensor) => readonly (Tensor | null | undefined)[] };
 }
 

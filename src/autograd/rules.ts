@@ -10,6 +10,7 @@ import { broadcastTo, gather, mT, permute, reshape, scatterAdd, slice, unslice }
 import { sum, sumTo } from '../tensor/ops/reduce.js';
 import { matmul } from '../tensor/ops/matmul.js';
 import { col2im, im2col } from '../tensor/ops/conv.js';
+import { sddmm, sddmmColumns, spmm } from '../sparse/ops.js';
 import type { Prim, PrimParams } from './primitives.js';
 
 /**
@@ -121,5 +122,19 @@ export const vjpRules: { readonly [P in Prim]: VjpRule<P> } = {
   cast: (ct, [x]) => [astype(ct, x!.dtype)],
   im2col: (ct, [x], _o, { win }) => [col2im(ct, x!.shape, win)],
   col2im: (ct, _x, _o, { win }) => [im2col(ct, win, 0)],
+  // A is the sparse matrix (pattern, values = input 0); B the dense input 1. Each orientation's
+  // cotangents are the product in the adjoint orientation and a sampled product on the pattern.
+  spmm: (ct, [v, b], _o, { mode, pattern }, needs) => {
+    switch (mode) {
+      case 'AB': return [needs[0] ? sddmm(pattern, ct, b!) : null, needs[1] ? spmm('AtB', pattern, v!, ct) : null];
+      case 'AtB': return [needs[0] ? sddmm(pattern, b!, ct) : null, needs[1] ? spmm('AB', pattern, v!, ct) : null];
+      case 'BAt': return [needs[0] ? sddmmColumns(pattern, ct, b!) : null, needs[1] ? spmm('BA', pattern, v!, ct) : null];
+      case 'BA': return [needs[0] ? sddmmColumns(pattern, b!, ct) : null, needs[1] ? spmm('BAt', pattern, v!, ct) : null];
+    }
+  },
+  sddmm: (ct, [x, z], _o, { pattern }, needs) => [
+    needs[0] ? spmm('AB', pattern, ct, z!) : null,
+    needs[1] ? spmm('AtB', pattern, ct, x!) : null,
+  ],
   custom: (ct, _x, _o, { bwd }) => bwd(ct),
 };

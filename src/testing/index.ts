@@ -11,6 +11,8 @@ import { allocate, isFloat } from '../tensor/dtype.js';
 import { sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { permute, slice } from '../tensor/ops/movement.js';
+import type { SparseMatrix } from '../sparse/csr.js';
+import { csrFromMask, rowBalancedFromMask } from '../sparse/ops.js';
 
 /** Options of {@link arbShape}. */
 export interface ArbShapeOptions {
@@ -117,6 +119,50 @@ export function arbTensor(opts?: ArbTensorOptions): fc.Arbitrary<Tensor> {
   const layouts: Layout[] = opts?.views ? ['contiguous', 'transposed', 'strided', 'offset'] : ['contiguous'];
   const shapeArb = opts?.shape !== undefined ? fc.constant(opts.shape.slice()) : arbShape();
   return shapeArb.chain((s) => fc.constantFrom(...layouts).chain((l) => laidOut(dtype, s, l, vals)));
+}
+
+/** Options of {@link arbCsr}. */
+export interface ArbCsrOptions {
+  /** Fraction of stored entries, 0..1; default: drawn from 0, 0.01, 0.5, 1 and anything between. */
+  density?: number;
+  /** Largest number of rows / columns. Default 8 (0 rows or columns are included). */
+  maxSide?: number;
+  /** Produce row-balanced matrices (same count in every row). Default false. */
+  rowBalanced?: boolean;
+}
+
+/**
+ * Canonical sparse matrices (CSR, or row-balanced on request) with exact float32 values in
+ * [-10, 10], including empty rows and empty matrices; each entry is stored with probability
+ * `density`. Built through `csrFromMask`, so the pattern may hold explicit zeros.
+ *
+ * @example
+ * ```ts
+ * fc.assert(fc.property(arbCsr({ density: 0.5 }), (a) => allClose(csrFromDense(csrToDense(a)), …)));
+ * ```
+ */
+export function arbCsr(opts?: ArbCsrOptions): fc.Arbitrary<SparseMatrix> {
+  const side = fc.integer({ min: 0, max: opts?.maxSide ?? 8 });
+  const density = opts?.density !== undefined ? fc.constant(opts.density) : fc.oneof(fc.constantFrom(0, 0.01, 0.5, 1), fc.double({ min: 0, max: 1, noNaN: true }));
+  const vals = valueArb('float32', -10, 10);
+  return fc.tuple(side, side, density).chain(([m, n, d]): fc.Arbitrary<SparseMatrix> => {
+    const size = m * n;
+    const values = fc.array(vals, { minLength: size, maxLength: size });
+    if (opts?.rowBalanced === true) {
+      return fc.tuple(values, fc.integer({ min: 0, max: n }), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: size, maxLength: size }))
+        .map(([v, r, keys]) => {
+          const mask = new Uint8Array(size);
+          for (let i = 0; i < m; i++) {
+            const order = Array.from({ length: n }, (_, j) => j).sort((a, b) => keys[i * n + a]! - keys[i * n + b]! || a - b);
+            for (const j of order.slice(0, r)) mask[i * n + j] = 1;
+          }
+          return rowBalancedFromMask(build('float32', v, [m, n]), new Tensor(mask, [m, n], 'bool'));
+        });
+    }
+    const keep = fc.array(fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), { minLength: size, maxLength: size });
+    return fc.tuple(values, keep).map(([v, k]) =>
+      csrFromMask(build('float32', v, [m, n]), new Tensor(Uint8Array.from(k, (u) => (u < d ? 1 : 0)), [m, n], 'bool')));
+  });
 }
 
 /** Tolerances of {@link allClose}. */

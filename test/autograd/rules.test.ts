@@ -6,6 +6,9 @@ import {
   where, type Tensor, unslice, im2col, col2im, makeWindow,
 } from '../../src/index.js';
 import { vjpRules } from '../../src/autograd/rules.js';
+import { csrFromDense, rowBalancedFromDense } from '../../src/sparse/index.js';
+import { sparseRows } from '../../src/sparse/csr.js';
+import { sddmm, spmm } from '../../src/sparse/ops.js';
 import type { Prim } from '../../src/autograd/primitives.js';
 import { t64, vals } from '../helpers.js';
 
@@ -93,6 +96,21 @@ const cases: Case[] = [
     inputs: () => [t64([8, 9], 56)],
   },
 ];
+
+// A 4×5 pattern with an empty row and a full row, and a row-balanced 3×5 pattern (2 per row).
+const csrPattern = sparseRows('t', csrFromDense(tensor([[0, 1, 0, 2, 0], [0, 0, 0, 0, 0], [3, 4, 5, 6, 7], [0, 0, 8, 0, 9]])));
+const rbPattern = sparseRows('t', rowBalancedFromDense(t64([3, 5], 60), { rowNnz: 2 }));
+cases.push(
+  { prim: 'spmm', name: 'spmm A·B', f: (v, b) => spmm('AB', csrPattern, v!, b!), inputs: () => [t64([9], 61), t64([5, 3], 62)] },
+  { prim: 'spmm', name: 'spmm Aᵀ·B', f: (v, b) => spmm('AtB', csrPattern, v!, b!), inputs: () => [t64([9], 63), t64([4, 2], 64)] },
+  { prim: 'spmm', name: 'spmm B·Aᵀ', f: (v, b) => spmm('BAt', csrPattern, v!, b!), inputs: () => [t64([9], 65), t64([3, 5], 66)] },
+  { prim: 'spmm', name: 'spmm B·A', f: (v, b) => spmm('BA', csrPattern, v!, b!), inputs: () => [t64([9], 67), t64([2, 4], 68)] },
+  {
+    prim: 'spmm', name: 'spmm row-balanced B·Aᵀ, nonlinear in b',
+    f: (v, b) => mul(spmm('BAt', rbPattern, v!, b!), b!.sum()), inputs: () => [t64([6], 69), t64([9, 5], 70)],
+  },
+  { prim: 'sddmm', name: 'sddmm', f: (x, z) => sddmm(csrPattern, x!, z!), inputs: () => [t64([4, 3], 71), t64([5, 3], 72)] },
+);
 
 /** Scalarises f with fixed weights so every output element matters. */
 function scalarise(c: Case): (...xs: Tensor[]) => Tensor {

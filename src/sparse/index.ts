@@ -1,0 +1,16 @@
+/**
+ * Sparse matrices (`sparse`): compressed sparse rows and the row-balanced layout, structural
+ * checks, canonicalisation, SpMV / SpMM / dense × sparseᵀ kernels, and differentiable sparse
+ * linear and conv ops that train on a fixed pattern. This module only re-exports.
+ * Layout and usage: docs/sparse.md.
+ */
+export {
+  checkCsr, csrTranspose, eliminateZeros, nnz, rowBalancedFromCsr, sumDuplicates, toCsr,
+} from './csr.js';
+export type { CheckCsrOptions, Csr, RowBalancedCsr, SparseMatrix, SparsePattern } from './csr.js';
+export {
+  csrConv2d, csrFromDense, csrFromMask, csrMatmulDense, csrMatmulDenseInto, csrMatvec, csrMatvecInto, csrToDense,
+  csrValues, denseMatmulCsrT, denseMatmulCsrTInto, rowBalancedFromDense, rowBalancedFromMask, sparseConv2d,
+  sparseLinear, sparseMatmul,
+} from './ops.js';
+export type { CsrFromDenseOptions, RowBalancedOptions, SparseConv2dOptions, SpmmMode } from './ops.js';

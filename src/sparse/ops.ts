@@ -1,0 +1,463 @@
+/**
+ * Tensor-level sparse operations: building sparse matrices from tensors, products with dense
+ * tensors, and the differentiable sparse linear / conv ops that pruned and DRESS subnets train
+ * with (gradients w.r.t. the stored values, on the same pattern, and w.r.t. the dense input,
+ * without ever densifying the weight).
+ *
+ * Two primitives carry the gradients: `spmm` (a sparse × dense product in one of four
+ * orientations) and `sddmm` (the product of two dense matrices sampled on the pattern). Each
+ * one's VJP is written in the other, so second derivatives work too.
+ *
+ * @module
+ */
+import { record } from '../autograd/primitives.js';
+import { NumError, describe, fmtShape } from '../errors.js';
+import { fromTyped } from '../tensor/create.js';
+import { allocate, floatType, promoteTypes } from '../tensor/dtype.js';
+import type { DType } from '../tensor/dtype.js';
+import { add, astype } from '../tensor/ops/elementwise.js';
+import { contiguous, permute, reshape } from '../tensor/ops/movement.js';
+import { im2col, makeWindow } from '../tensor/ops/conv.js';
+import type { Conv2dOptions, Pair } from '../tensor/ops/conv.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { Csr, RowBalancedCsr, SparseMatrix, SparsePattern, SparseRows } from './csr.js';
+import { csrFromDenseArray, rowBalancedFromCsr, rowBalancedFromDenseArray, rowStart, sparseRows } from './csr.js';
+import type { FloatArray } from './kernels.js';
+import { denseSpmmInto, denseSpmmTInto, sddmmInto, spmmInto, spmmTransposedInto, spmvInto } from './kernels.js';
+
+/**
+ * Orientation of a sparse × dense product with sparse A (m×k) and dense B:
+ * `AB` = A·B, `AtB` = Aᵀ·B, `BAt` = B·Aᵀ, `BA` = B·A.
+ */
+export type SpmmMode = 'AB' | 'AtB' | 'BAt' | 'BA';
+
+function tensorArg(op: string, arg: string, x: unknown): Tensor {
+  if (!(x instanceof Tensor)) throw new NumError('INVALID_ARGUMENT', op, `argument '${arg}' must be a Tensor`, 'Tensor', describe(x));
+  return x;
+}
+
+function matrixArg(op: string, arg: string, x: unknown): Tensor {
+  const t = tensorArg(op, arg, x);
+  if (t.ndim !== 2) throw new NumError('SHAPE_MISMATCH', op, `${arg} must be 2-D`, '[rows, cols]', fmtShape(t.shape));
+  return t;
+}
+
+function dense(t: Tensor): FloatArray {
+  return t.offset === 0 && t.data.length === t.size ? (t.data as FloatArray) : (t.data.subarray(t.offset, t.offset + t.size) as FloatArray);
+}
+
+/** Values as a contiguous float tensor of `dtype`. */
+function prepared(t: Tensor, dtype: DType): Tensor {
+  return contiguous(astype(t, dtype));
+}
+
+/**
+ * The `spmm` primitive: the product of the sparse matrix (`rows`, `values`) with dense `b` in
+ * orientation `mode`. Differentiable w.r.t. `values` and `b`. Inputs are trusted. @internal
+ */
+export function spmm(mode: SpmmMode, rows: SparseRows, values: Tensor, b: Tensor): Tensor {
+  const dtype = floatType(promoteTypes(values.dtype, b.dtype));
+  const v = prepared(values, dtype), bt = prepared(b, dtype);
+  const { m, k } = rows;
+  const [r, c] = bt.shape as [number, number];
+  const shape = mode === 'AB' ? [m, c] : mode === 'AtB' ? [k, c] : mode === 'BAt' ? [r, m] : [r, k];
+  const out = allocate(dtype, shape[0]! * shape[1]!) as FloatArray;
+  const vd = dense(v), bd = dense(bt);
+  if (mode === 'AB') spmmInto(out, rows, vd, bd, c);
+  else if (mode === 'AtB') spmmTransposedInto(out, rows, vd, bd, c);
+  else if (mode === 'BAt') denseSpmmTInto(out, rows, vd, bd, r);
+  else denseSpmmInto(out, rows, vd, bd, r);
+  return record('spmm', { mode, pattern: rows }, [v, bt], new Tensor(out, shape, dtype));
+}
+
+/**
+ * The `sddmm` primitive: `out[q] = x[i_q] · z[k_q]` for every stored entry q (row i_q, column
+ * k_q), with x m×n and z k×n. Differentiable w.r.t. both. Inputs are trusted. @internal
+ */
+export function sddmm(rows: SparseRows, x: Tensor, z: Tensor): Tensor {
+  const dtype = floatType(promoteTypes(x.dtype, z.dtype));
+  const xt = prepared(x, dtype), zt = prepared(z, dtype);
+  const out = allocate(dtype, rows.nnz) as FloatArray;
+  sddmmInto(out, rows, dense(xt), dense(zt), xt.shape[1]!);
+  return record('sddmm', { pattern: rows }, [xt, zt], new Tensor(out, [rows.nnz], dtype));
+}
+
+/** `out[q] = Σ_r x[r, i_q] · z[r, k_q]` (column dot products), via contiguous transposes. @internal */
+export function sddmmColumns(rows: SparseRows, x: Tensor, z: Tensor): Tensor {
+  return sddmm(rows, contiguous(permute(x, [1, 0])), contiguous(permute(z, [1, 0])));
+}
+
+function valuesArg(op: string, rows: SparseRows, values: unknown): Tensor {
+  const v = tensorArg(op, 'values', values);
+  if (v.dtype !== 'float32' && v.dtype !== 'float64') throw new NumError('DTYPE_MISMATCH', op, 'values must be floating point', 'float32 | float64', v.dtype);
+  if (v.ndim !== 1 || v.shape[0] !== rows.nnz) {
+    throw new NumError('SHAPE_MISMATCH', op, 'values must hold one entry per stored element of the pattern', `[${rows.nnz}]`, fmtShape(v.shape));
+  }
+  return v;
+}
+
+function dimMismatch(op: string, what: string, want: number, t: Tensor): NumError {
+  return new NumError('SHAPE_MISMATCH', op, what, String(want), fmtShape(t.shape));
+}
+
+/**
+ * A view of a sparse matrix's stored values as a 1-D float32 Tensor (no copy): the trainable
+ * parameter to pair with its pattern in {@link sparseLinear} / {@link sparseConv2d}.
+ * @example
+ * ```ts
+ * const w = csrFromDense(denseWeight);
+ * let values = csrValues(w);               // [nnz], trains on w's pattern
+ * ```
+ */
+export function csrValues(s: SparseMatrix): Tensor {
+  sparseRows('csrValues', s, true);
+  return fromTyped(s.data, [s.data.length]);
+}
+
+function denseRowMajor(op: string, t: Tensor): [ArrayLike<number>, number, number] {
+  const x = contiguous(matrixArg(op, 't', t));
+  return [x.data.subarray(x.offset, x.offset + x.size), x.shape[0]!, x.shape[1]!];
+}
+
+/** Options of {@link csrFromDense}. */
+export interface CsrFromDenseOptions {
+  /** Keep entries with `|x| > threshold`. Default 0 (every non-zero; NaN is kept). */
+  threshold?: number | undefined;
+}
+
+/**
+ * The canonical CSR matrix of a 2-D tensor's entries with `|x| > threshold` (float32 values).
+ *
+ * @throws {NumError} `SHAPE_MISMATCH` unless `t` is 2-D; `INVALID_ARGUMENT` for a negative or
+ *   non-finite threshold.
+ * @example
+ * ```ts
+ * const a = csrFromDense(tensor([[0, 1.5], [2, 0]]));   // indptr [0, 1, 2], indices [1, 0]
+ * const pruned = csrFromDense(w, { threshold: 0.05 });  // magnitude pruning
+ * ```
+ */
+export function csrFromDense(t: Tensor, opts?: CsrFromDenseOptions): Csr {
+  const op = 'csrFromDense';
+  const threshold = opts?.threshold ?? 0;
+  if (typeof threshold !== 'number' || !(threshold >= 0) || threshold === Infinity) {
+    throw new NumError('INVALID_ARGUMENT', op, 'threshold must be a finite number >= 0', '>= 0', describe(threshold));
+  }
+  const [x, m, n] = denseRowMajor(op, t);
+  return csrFromDenseArray(x, m, n, threshold);
+}
+
+function maskArgs(op: string, values: Tensor, mask: Tensor): [ArrayLike<number>, ArrayLike<number>, number, number] {
+  const [x, m, n] = denseRowMajor(op, values);
+  const mk = tensorArg(op, 'mask', mask);
+  if (mk.ndim !== 2 || mk.shape[0] !== m || mk.shape[1] !== n) {
+    throw new NumError('SHAPE_MISMATCH', op, 'mask must have the shape of values', fmtShape([m, n]), fmtShape(mk.shape));
+  }
+  const keep = contiguous(mk);
+  return [x, keep.data.subarray(keep.offset, keep.offset + keep.size), m, n];
+}
+
+/**
+ * The CSR matrix with the pattern of `mask` (non-zero = stored) and the values of `values` at
+ * those positions. Stored values may be zero: the pattern comes from the mask alone, which is
+ * what a pruned layer that keeps training on a fixed pattern needs.
+ *
+ * @throws {NumError} `SHAPE_MISMATCH` unless both are 2-D with the same shape.
+ * @example
+ * ```ts
+ * const w = csrFromMask(weight, greater(abs(weight), 0.1));
+ * ```
+ */
+export function csrFromMask(values: Tensor, mask: Tensor): Csr {
+  const [x, keep, m, n] = maskArgs('csrFromMask', values, mask);
+  return csrFromDenseArray(x, m, n, 0, keep);
+}
+
+/** Options of {@link rowBalancedFromDense}. */
+export interface RowBalancedOptions {
+  /** Entries kept per row (the largest in magnitude). */
+  rowNnz: number;
+}
+
+/**
+ * A row-balanced sparse matrix keeping the `rowNnz` largest-magnitude entries of every row (ties
+ * go to the lower column): DRESS's row-based sparsity.
+ *
+ * @throws {NumError} `SHAPE_MISMATCH` unless `t` is 2-D; `INVALID_ARGUMENT` unless
+ *   `0 <= rowNnz <= columns`.
+ * @example
+ * ```ts
+ * const w = rowBalancedFromDense(weight, { rowNnz: 16 }); // 16 weights per output neuron
+ * ```
+ */
+export function rowBalancedFromDense(t: Tensor, opts: RowBalancedOptions): RowBalancedCsr {
+  const op = 'rowBalancedFromDense';
+  const [x, m, n] = denseRowMajor(op, t);
+  const r = opts?.rowNnz;
+  if (typeof r !== 'number' || !Number.isInteger(r) || r < 0 || r > n) {
+    throw new NumError('INVALID_ARGUMENT', op, 'rowNnz must be an integer in [0, columns]', `0..${n}`, describe(r));
+  }
+  return rowBalancedFromDenseArray(x, m, n, r);
+}
+
+/**
+ * A row-balanced sparse matrix with the pattern of `mask`, which must keep the same number of
+ * entries in every row.
+ *
+ * @throws {NumError} `INVALID_ARGUMENT` when mask rows keep different numbers of entries.
+ * @example
+ * ```ts
+ * const w = rowBalancedFromMask(weight, rowMask);
+ * ```
+ */
+export function rowBalancedFromMask(values: Tensor, mask: Tensor): RowBalancedCsr {
+  const [x, keep, m, n] = maskArgs('rowBalancedFromMask', values, mask);
+  return rowBalancedFromCsr(csrFromDenseArray(x, m, n, 0, keep));
+}
+
+/**
+ * The dense float32 `[m, n]` tensor of a sparse matrix (either layout).
+ * @throws {NumError} `FORMAT` for a malformed matrix.
+ * @example
+ * ```ts
+ * csrToDense(csrFromDense(x)); // equals x (as float32)
+ * ```
+ */
+export function csrToDense(s: SparseMatrix): Tensor {
+  const rows = sparseRows('csrToDense', s, true);
+  const { m, k } = rows;
+  const out = new Float32Array(m * k);
+  for (let i = 0; i < m; i++) {
+    for (let p = rowStart(rows, i), e = rowStart(rows, i + 1); p < e; p++) out[i * k + rows.indices[p]!] = s.data[p]!;
+  }
+  return new Tensor(out, [m, k], 'float32');
+}
+
+/**
+ * Matrix-vector product `A · x` (SpMV): a `Float32Array` in gives a `Float32Array` out (one
+ * pass over the non-zeros, no Tensor); a 1-D Tensor in gives a Tensor out, differentiable w.r.t.
+ * `x`.
+ *
+ * @throws {NumError} `FORMAT` for a malformed matrix; `SHAPE_MISMATCH` when `x` has the wrong length.
+ * @example
+ * ```ts
+ * const y = csrMatvec(a, Float32Array.of(1, 2, 3));   // Float32Array of length m
+ * const yt = csrMatvec(a, tensor([1, 2, 3]));           // Tensor [m]
+ * ```
+ */
+export function csrMatvec(csr: SparseMatrix, x: Float32Array): Float32Array;
+export function csrMatvec(csr: SparseMatrix, x: Tensor): Tensor;
+export function csrMatvec(csr: SparseMatrix, x: Float32Array | Tensor): Float32Array | Tensor {
+  const op = 'csrMatvec';
+  const rows = sparseRows(op, csr, true);
+  if (x instanceof Float32Array) return csrMatvecInto(new Float32Array(rows.m), csr, x);
+  const t = tensorArg(op, 'x', x);
+  if (t.ndim !== 1 || t.shape[0] !== rows.k) throw dimMismatch(op, 'x must be a vector with one entry per column', rows.k, t);
+  return reshape(spmm('AB', rows, fromTyped(csr.data, [rows.nnz]), reshape(t, [rows.k, 1])), [rows.m]);
+}
+
+/**
+ * `out = A · x` into a caller-owned buffer (no allocation); returns `out`.
+ * @throws {NumError} `FORMAT` for a malformed matrix; `SHAPE_MISMATCH` for wrong lengths.
+ * @example
+ * ```ts
+ * const y = new Float32Array(a.shape[0]);
+ * for (const x of inputs) csrMatvecInto(y, a, x);
+ * ```
+ */
+export function csrMatvecInto(out: Float32Array, csr: SparseMatrix, x: Float32Array): Float32Array {
+  const op = 'csrMatvecInto';
+  const rows = sparseRows(op, csr, true);
+  checkBuffer(op, 'x', x, rows.k);
+  checkBuffer(op, 'out', out, rows.m);
+  spmvInto(out, rows, csr.data, x);
+  return out;
+}
+
+function checkBuffer(op: string, arg: string, a: unknown, length: number): void {
+  if (!(a instanceof Float32Array)) throw new NumError('INVALID_ARGUMENT', op, `${arg} must be a Float32Array`, 'Float32Array', describe(a));
+  if (a.length !== length) throw new NumError('SHAPE_MISMATCH', op, `${arg} has the wrong length`, String(length), String(a.length));
+}
+
+/**
+ * Sparse × dense product `A · B` (SpMM): A m×k sparse, B a `[k, n]` tensor → `[m, n]`.
+ * Differentiable w.r.t. `b`; for gradients w.r.t. A's values use {@link sparseMatmul}.
+ *
+ * @throws {NumError} `FORMAT` for a malformed matrix; `SHAPE_MISMATCH` when B has the wrong rows.
+ * @example
+ * ```ts
+ * const y = csrMatmulDense(a, b); // [m, n]
+ * ```
+ */
+export function csrMatmulDense(csr: SparseMatrix, b: Tensor): Tensor {
+  const op = 'csrMatmulDense';
+  const rows = sparseRows(op, csr, true);
+  const bt = matrixArg(op, 'b', b);
+  if (bt.shape[0] !== rows.k) throw dimMismatch(op, 'b must have one row per column of the sparse matrix', rows.k, bt);
+  return spmm('AB', rows, fromTyped(csr.data, [rows.nnz]), bt);
+}
+
+/**
+ * `out = A · B` into a caller-owned buffer: B and out are row-major `Float32Array`s of `n`
+ * columns (`k·n` and `m·n` long). Returns `out`.
+ * @throws {NumError} `FORMAT` for a malformed matrix; `SHAPE_MISMATCH` for wrong lengths.
+ * @example
+ * ```ts
+ * csrMatmulDenseInto(out, a, b, 128);
+ * ```
+ */
+export function csrMatmulDenseInto(out: Float32Array, csr: SparseMatrix, b: Float32Array, n: number): Float32Array {
+  const op = 'csrMatmulDenseInto';
+  const rows = sparseRows(op, csr, true);
+  checkCount(op, n);
+  checkBuffer(op, 'b', b, rows.k * n);
+  checkBuffer(op, 'out', out, rows.m * n);
+  spmmInto(out, rows, csr.data, b, n);
+  return out;
+}
+
+function checkCount(op: string, n: unknown): void {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new NumError('INVALID_ARGUMENT', op, 'n must be a non-negative integer', 'integer >= 0', describe(n));
+}
+
+/**
+ * Dense × transposed sparse `a · Aᵀ`: `a` `[p, k]`, A m×k sparse → `[p, m]`. This is the
+ * forward pass of a pruned linear layer `y = x · Wᵀ` with W stored `[out, in]`.
+ * Differentiable w.r.t. `a`.
+ *
+ * @throws {NumError} `FORMAT` for a malformed matrix; `SHAPE_MISMATCH` when `a` has the wrong columns.
+ * @example
+ * ```ts
+ * const y = denseMatmulCsrT(x, w); // x [batch, in], w [out, in] → [batch, out]
+ * ```
+ */
+export function denseMatmulCsrT(a: Tensor, csr: SparseMatrix): Tensor {
+  const op = 'denseMatmulCsrT';
+  const rows = sparseRows(op, csr, true);
+  const at = matrixArg(op, 'a', a);
+  if (at.shape[1] !== rows.k) throw dimMismatch(op, 'a must have one column per column of the sparse matrix', rows.k, at);
+  return spmm('BAt', rows, fromTyped(csr.data, [rows.nnz]), at);
+}
+
+/**
+ * `out = a · Aᵀ` into a caller-owned buffer: `a` is row-major `p × k`, out `p × m`. Returns `out`.
+ * @throws {NumError} `FORMAT` for a malformed matrix; `SHAPE_MISMATCH` for wrong lengths.
+ * @example
+ * ```ts
+ * denseMatmulCsrTInto(y, x, w, batch);
+ * ```
+ */
+export function denseMatmulCsrTInto(out: Float32Array, a: Float32Array, csr: SparseMatrix, p: number): Float32Array {
+  const op = 'denseMatmulCsrTInto';
+  const rows = sparseRows(op, csr, true);
+  checkCount(op, p);
+  checkBuffer(op, 'a', a, p * rows.k);
+  checkBuffer(op, 'out', out, p * rows.m);
+  denseSpmmTInto(out, rows, csr.data, a, p);
+  return out;
+}
+
+/**
+ * `A · B` for the sparse matrix with structure `pattern` and stored values `values` (a 1-D
+ * tensor, one entry per stored element, in storage order), B `[k, n]` → `[m, n]`.
+ * Differentiable w.r.t. `values` (the gradient lives on the pattern) and `b`, to any order.
+ *
+ * @throws {NumError} `FORMAT` for a malformed pattern; `SHAPE_MISMATCH` for wrong sizes.
+ * @example
+ * ```ts
+ * const g = grad((v: Tensor) => sum(sparseMatmul(pattern, v, b)))(values); // [nnz]
+ * ```
+ */
+export function sparseMatmul(pattern: SparsePattern, values: Tensor, b: Tensor): Tensor {
+  const op = 'sparseMatmul';
+  const rows = sparseRows(op, pattern);
+  const v = valuesArg(op, rows, values);
+  const bt = matrixArg(op, 'b', b);
+  if (bt.shape[0] !== rows.k) throw dimMismatch(op, 'b must have one row per column of the sparse matrix', rows.k, bt);
+  return spmm('AB', rows, v, bt);
+}
+
+/**
+ * A sparse linear layer `y = x · Wᵀ (+ bias)` with W `[out, in]` given as `pattern` + `values`.
+ * `x` is `[..., in]`; the result `[..., out]`. Differentiable w.r.t. `x`, `values` and `bias`
+ * without densifying W: the forward pass costs O(nnz · batch).
+ *
+ * @throws {NumError} `FORMAT` for a malformed pattern; `SHAPE_MISMATCH` for wrong sizes.
+ * @example
+ * ```ts
+ * const w = csrFromDense(denseW, { threshold: 0.02 });
+ * const loss = (v: Tensor) => crossEntropy(sparseLinear(x, w, v, bias), labels);
+ * const dv = grad(loss)(csrValues(w));
+ * ```
+ */
+export function sparseLinear(x: Tensor, pattern: SparsePattern, values: Tensor, bias?: Tensor): Tensor {
+  const op = 'sparseLinear';
+  const rows = sparseRows(op, pattern);
+  const v = valuesArg(op, rows, values);
+  const xt = tensorArg(op, 'x', x);
+  if (xt.ndim < 1 || xt.shape[xt.ndim - 1] !== rows.k) throw dimMismatch(op, 'the last axis of x must match the input features', rows.k, xt);
+  const lead = xt.shape.slice(0, -1);
+  let y = spmm('BAt', rows, v, reshape(xt, [lead.reduce((a, d) => a * d, 1), rows.k]));
+  y = reshape(y, [...lead, rows.m]);
+  if (bias !== undefined) {
+    const b = tensorArg(op, 'bias', bias);
+    if (b.ndim !== 1 || b.shape[0] !== rows.m) throw dimMismatch(op, 'bias must have one entry per output', rows.m, b);
+    y = add(y, b);
+  }
+  return y;
+}
+
+/** Options of {@link sparseConv2d}. */
+export interface SparseConv2dOptions extends Omit<Conv2dOptions, 'groups'> {
+  /** Kernel size `[kh, kw]` (or one number); the pattern's columns are `Ci·kh·kw`. */
+  kernelSize: Pair;
+  /** Optional bias `[Co]`. */
+  bias?: Tensor | undefined;
+}
+
+/**
+ * 2-D convolution with a sparse weight: the weight is `pattern` + `values` over rows `Co` and
+ * columns `Ci·kh·kw` (the OIHW kernel flattened per output channel, as `csrFromDense` of
+ * `w.reshape([Co, -1])` gives). Computed as im2col plus SpMM, so the cost follows nnz; x
+ * `[N, Ci, H, W]` → `[N, Co, Ho, Wo]`. Differentiable w.r.t. `x`, `values` and `bias`.
+ *
+ * @throws {NumError} `FORMAT` for a malformed pattern; `SHAPE_MISMATCH` for wrong sizes.
+ * @example
+ * ```ts
+ * const w = csrFromDense(weight.reshape([16, -1]), { threshold: 0.01 }); // weight [16, 3, 3, 3]
+ * const y = sparseConv2d(x, w, csrValues(w), { kernelSize: 3, padding: 1 });
+ * ```
+ */
+export function sparseConv2d(x: Tensor, pattern: SparsePattern, values: Tensor, opts: SparseConv2dOptions): Tensor {
+  const op = 'sparseConv2d';
+  const rows = sparseRows(op, pattern);
+  const v = valuesArg(op, rows, values);
+  const xt = tensorArg(op, 'x', x);
+  if (xt.ndim !== 4) throw new NumError('SHAPE_MISMATCH', op, 'x must be 4-D (NCHW)', '[N, C, H, W]', fmtShape(xt.shape));
+  const [n, c, h, w] = xt.shape as [number, number, number, number];
+  if (opts?.kernelSize === undefined) throw new NumError('INVALID_ARGUMENT', op, 'opts.kernelSize is required', 'kh or [kh, kw]', describe(opts?.kernelSize));
+  const win = makeWindow(op, h, w, opts.kernelSize, opts);
+  if (c * win.kh * win.kw !== rows.k) {
+    throw new NumError('SHAPE_MISMATCH', op, 'pattern columns must equal Ci·kh·kw', `${c}·${win.kh}·${win.kw} = ${c * win.kh * win.kw}`, String(rows.k));
+  }
+  const cols = im2col(astype(xt, floatType(xt.dtype)), win, 0); // [Ci·kh·kw, N·Ho·Wo]
+  const prod = spmm('AB', rows, v, cols); // [Co, N·Ho·Wo]
+  let y = contiguous(permute(reshape(prod, [rows.m, n, win.ho, win.wo]), [1, 0, 2, 3]));
+  if (opts.bias !== undefined) {
+    const b = tensorArg(op, 'bias', opts.bias);
+    if (b.ndim !== 1 || b.shape[0] !== rows.m) throw dimMismatch(op, 'bias must have one entry per output channel', rows.m, b);
+    y = add(y, reshape(b, [1, rows.m, 1, 1]));
+  }
+  return y;
+}
+
+/**
+ * {@link sparseConv2d} with the weight's own stored values: a pruned conv layer at inference.
+ * @example
+ * ```ts
+ * const y = csrConv2d(x, csrFromDense(weight.reshape([16, -1])), { kernelSize: 3, padding: 1 });
+ * ```
+ */
+export function csrConv2d(x: Tensor, weight: SparseMatrix, opts: SparseConv2dOptions): Tensor {
+  sparseRows('csrConv2d', weight, true);
+  return sparseConv2d(x, weight, fromTyped(weight.data, [weight.data.length]), opts);
+}
