@@ -32,4 +32,10 @@ describe('tree-shaking of dist', () => {
     expect(out).not.toMatch(/0x1bd11bda|466688986|central differences/i);
     expect(out).not.toMatch(/nn\.sequential|edgegrad\.tree|scaleByAdam|mnistFromDigits/);
   });
+
+  it('a sparse matrix-vector product bundles without tensors, optimizers or bit kernels', async () => {
+    const out = await bundle("import { csrMatvecInto } from 'edgegrad'; console.log(csrMatvecInto);");
+    expect(out).not.toMatch(/xnorGemm|popcount|scaleByAdam|threefry|Tensor\(/);
+    expect(out.length).toBeLessThan(6000);
+  });
 });
