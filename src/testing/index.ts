@@ -138,7 +138,8 @@ export interface ArbCsrOptions {
  *
  * @example
  * ```ts
- * fc.assert(fc.property(arbCsr({ density: 0.5 }), (a) => allClose(csrFromDense(csrToDense(a)), …)));
+ * fc.assert(fc.property(arbCsr({ rowBalanced: true }), (a) =>
+ *   allClose(csrToDense(csrTranspose(csrTranspose(a))), csrToDense(a))));
  * ```
  */
 export function arbCsr(opts?: ArbCsrOptions): fc.Arbitrary<SparseMatrix> {
