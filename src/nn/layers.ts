@@ -31,6 +31,23 @@ export interface Ctx {
   state?: Params | undefined;
   newState?: Params | undefined;
   extras?: Record<string, unknown> | undefined;
+  /** Replacement kernels for the weight products of `linear` and `conv2d` (packed inference). */
+  kernels?: WeightKernels | undefined;
+}
+
+/**
+ * Kernels that replace the float weight product of {@link linear} (`x·Wᵀ`) and {@link conv2d}
+ * (the convolution without bias), e.g. to run bit-packed weights. A kernel returns `undefined` to
+ * decline (the float op runs); the layer adds its bias either way.
+ * @example
+ * ```ts
+ * const kernels: WeightKernels = { linear: (x, w) => (w === packedWeight ? myGemm(x) : undefined) };
+ * model.apply(params, x, { training: false, state, kernels });
+ * ```
+ */
+export interface WeightKernels {
+  linear?(x: Tensor, weight: Tensor): Tensor | undefined;
+  conv2d?(x: Tensor, weight: Tensor, opts: Conv2dOptions): Tensor | undefined;
 }
 
 /** What `init` returns. */
@@ -95,8 +112,8 @@ export function linear(out: number, opts?: { bias?: boolean | undefined }): Laye
       if (useBias) params.bias = fanInUniform(kb, [out], fanIn);
       return { params, state: NONE, outputShape: [...inputShape.slice(0, -1), out] };
     },
-    apply(p, x) {
-      const y = matmul(x, transpose(p.weight));
+    apply(p, x, ctx) {
+      const y = ctx?.kernels?.linear?.(x, p.weight) ?? matmul(x, transpose(p.weight));
       return p.bias !== undefined ? add(y, p.bias) : y;
     },
   };
@@ -129,8 +146,10 @@ export function conv2d(out: number, kernel: Pair, opts?: Conv2dOptions & { bias?
       if (useBias) params.bias = fanInUniform(kb, [out], fanIn);
       return { params, state: NONE, outputShape: [out, win.ho, win.wo] };
     },
-    apply(p, x) {
-      return conv2dOp(x, p.weight, { ...convOpts, bias: p.bias });
+    apply(p, x, ctx) {
+      const y = ctx?.kernels?.conv2d?.(x, p.weight, convOpts);
+      if (y === undefined) return conv2dOp(x, p.weight, { ...convOpts, bias: p.bias });
+      return p.bias !== undefined ? add(y, reshape(p.bias, [1, -1, 1, 1])) : y;
     },
   };
 }
@@ -316,6 +335,7 @@ export function sequential(...layers: Layer<Params>[]): Layer<Params[]> {
           key: ctx?.key === undefined ? undefined : foldIn(ctx.key, i),
           state: states?.[i],
           extras: ctx?.extras,
+          kernels: ctx?.kernels,
         };
         h = l.apply(params[i]!, h, child);
         newStates.push(child.newState ?? child.state ?? NONE);
