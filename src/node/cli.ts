@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `edgegrad` command line. `edgegrad demo [--epochs N] [--batch N] [--lr X] [--seed N] [--out FILE]`.
+ * `edgegrad` command line. `edgegrad demo [--epochs N] [--batch N] [--lr X] [--seed N] [--out FILE] [--alq off]`.
  */
 import { runDemo } from './demo.js';
 
@@ -31,12 +31,17 @@ function num(flags: Map<string, string>, name: string): number | undefined {
 function main(): number {
   const { cmd, flags } = parse(process.argv.slice(2));
   if (cmd !== 'demo') {
-    console.error(`unknown command ${cmd}; usage: edgegrad demo [--epochs N] [--batch N] [--lr X] [--seed N] [--out FILE]`);
+    console.error(`unknown command ${cmd}; usage: edgegrad demo [--epochs N] [--batch N] [--lr X] [--seed N] [--out FILE] [--alq off]`);
     return 2;
   }
-  const r = runDemo({ epochs: num(flags, 'epochs'), batchSize: num(flags, 'batch'), lr: num(flags, 'lr'), seed: num(flags, 'seed'), out: flags.get('out') });
+  const r = runDemo({ epochs: num(flags, 'epochs'), batchSize: num(flags, 'batch'), lr: num(flags, 'lr'), seed: num(flags, 'seed'), out: flags.get('out'),
+    ...(flags.get('alq') === 'off' ? { alq: false } : {}) });
   if (!r.reloadIdentical) {
     console.error('demo: the reloaded checkpoint predicts differently');
+    return 1;
+  }
+  if (r.alq !== undefined && !r.alq.packedIdentical) {
+    console.error('demo: packed ALQ inference predicts differently from the float reconstruction');
     return 1;
   }
   return 0;

@@ -1,14 +1,17 @@
 /**
  * The end-to-end demo: LeNet5 on the MNIST split, trained with Adam, evaluated, checkpointed
  * (parameters, batch-norm state and optimizer state), reloaded and checked for identical
- * predictions, then summarised with the cost model.
+ * predictions, summarised with the cost model, then compressed with ALQ below one bit per
+ * weight and run through packed multi-bit inference.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // The core is imported through the package root only, so the built CLI shares the one copy of
 // the library (see tsup.config.ts).
-import { adam, batches, cost, evaluate, foldIn, key, nn, predict, trainStep } from '../index.js';
+import { adam, alq, batches, cost, evaluate, foldIn, key, nn, predict, trainStep } from '../index.js';
 import type { Dataset, Params, SavedLeaf, TrainState, Tree } from '../index.js';
+import { runAlqStage } from './alq-stage.js';
+import type { AlqStageResult } from './alq-stage.js';
 import { loadFile, saveFile } from './files.js';
 import { loadMnist } from './mnist.js';
 import { progressBar } from './progress.js';
@@ -22,7 +25,27 @@ export interface DemoOptions {
   /** Checkpoint path; default a file in the OS temp folder. */
   out?: string | undefined;
   log?: ((line: string) => void) | undefined;
+  /** The ALQ stage (default {@link DEMO_ALQ}); `false` skips it. */
+  alq?: DemoAlqOptions | false | undefined;
 }
+
+/** Settings of the demo's ALQ stage. */
+export interface DemoAlqOptions {
+  targetBits: number;
+  /** ALQ trains on the first `trainSize` training images. */
+  trainSize: number;
+  schedule: alq.AlqSchedule;
+}
+
+/**
+ * The demo's ALQ stage: a short version of the reference LeNet5 schedule on 2,000 images (about
+ * two minutes); `npm run repro:alq` runs the longer one on all 8,000.
+ */
+export const DEMO_ALQ: Readonly<DemoAlqOptions> = {
+  targetBits: 0.5,
+  trainSize: 2000,
+  schedule: { ...alq.lenet5Schedule, rounds: 2, basisEpochs: 1, coordinateEpochs: 1, steEpochs: 1, postCoordinateEpochs: 1 },
+};
 
 /** What the demo measured. */
 export interface DemoResult {
@@ -31,6 +54,8 @@ export interface DemoResult {
   checkpointBytes: number;
   reloadIdentical: boolean;
   summary: cost.Summary;
+  /** The ALQ stage's measurements, unless it was skipped. */
+  alq?: AlqStageResult | undefined;
 }
 
 /**
@@ -93,5 +118,12 @@ export function runDemo(opts: DemoOptions = {}): DemoResult {
   const summary = cost.summary(st.params);
   log('');
   log(cost.formatSummary(summary));
-  return { testAccuracy, trainSeconds, checkpointBytes, reloadIdentical, summary };
+  const alqOpts = opts.alq ?? DEMO_ALQ;
+  if (alqOpts === false) return { testAccuracy, trainSeconds, checkpointBytes, reloadIdentical, summary };
+  log('');
+  const alqResult = runAlqStage({
+    model, params: st.params, modelState: st.modelState, train, test, schedule: alqOpts.schedule,
+    targetBits: alqOpts.targetBits, trainSize: alqOpts.trainSize, seed, log,
+  });
+  return { testAccuracy, trainSeconds, checkpointBytes, reloadIdentical, summary, alq: alqResult };
 }

@@ -1,20 +1,30 @@
 // The demo end to end (one epoch, to keep CI short; `npm run demo` runs four): real MNIST,
-// LeNet5, checkpoint and reload with identical predictions, and the summary's byte count.
+// LeNet5, checkpoint and reload with identical predictions, the summary's byte count, and a
+// tiny ALQ stage with packed inference.
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runDemo } from '../../src/node/demo.js';
+import { DEMO_ALQ, runDemo } from '../../src/node/demo.js';
 
 describe('npm run demo', () => {
   it('trains LeNet5 on the MNIST split, reloads identically, reports storage', () => {
     const lines: string[] = [];
     const out = join(mkdtempSync(join(tmpdir(), 'edgegrad-')), 'ckpt.safetensors');
-    const r = runDemo({ epochs: 1, out, log: (l) => lines.push(l) });
+    // A tiny ALQ stage: one round on 256 images, just enough to run every part of it.
+    const alq = { targetBits: 2, trainSize: 256, schedule: { ...DEMO_ALQ.schedule, rounds: 1, coordinateEpochs: 0, steEpochs: 1, postCoordinateEpochs: 0 } };
+    const r = runDemo({ epochs: 1, out, log: (l) => lines.push(l), alq });
     expect(r.testAccuracy).toBeGreaterThan(0.95);
     expect(r.reloadIdentical).toBe(true);
     expect(r.summary.totals.count).toBe(431080);
     expect(r.summary.totals.bytes).toBe(431080 * 4);
     expect(lines.join('\n')).toMatch(/identical predictions on all 2000 test images/);
+    const a = r.alq!;
+    expect(a.finalBits).toBeLessThanOrEqual(2);
+    expect(a.finalBits).toBeGreaterThan(1);
+    expect(a.packedIdentical).toBe(true);
+    expect(a.packedBytes).toBe(a.summaryBytes);
+    expect(a.testAccuracy).toBeGreaterThan(0.9);
+    expect(lines.join('\n')).toMatch(/packed multi-bit inference gives identical predictions on all 2000 test images/);
   }, 240_000);
 });
