@@ -44,7 +44,7 @@ export interface DemoAlqOptions {
 export const DEMO_ALQ: Readonly<DemoAlqOptions> = {
   targetBits: 0.5,
   trainSize: 2000,
-  schedule: { ...alq.lenet5Schedule, rounds: 2, basisEpochs: 1, coordinateEpochs: 1, steEpochs: 1, postCoordinateEpochs: 1 },
+  schedule: { ...alq.lenet5Schedule, rounds: 2, basisEpochs: 1, coordinateEpochs: 1, steEpochs: 0, postCoordinateEpochs: 1 },
 };
 
 /** What the demo measured. */
