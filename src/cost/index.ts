@@ -7,3 +7,4 @@ export { defaultPrecision, paramCount, storageBits, storageBytes } from './stora
 export type { Precision, PrecisionFn, PrecisionSpec, StorageReport } from './storage.js';
 export { formatSummary, summary } from './summary.js';
 export type { PrecisionGroup, Summary, SummaryRow, SummaryTotals } from './summary.js';
+export { binaryEntropy, bitmaskPositionBits, entropyPositionBits, fullUpdateBits, golombBitsPerIndex, golombParameter, golombPositionBits, indexPositionBits, partialUpdateBits, payloadBits, type PartialUpdateBitsOptions } from './communication.js';

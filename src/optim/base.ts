@@ -6,7 +6,7 @@
  * {@link applyUpdates} is the only place parameters change.
  */
 import type { Params } from '../autograd/grad.js';
-import { NumError, describe } from '../errors.js';
+import { NumError, describe, fmtShape } from '../errors.js';
 import { floatType } from '../tensor/dtype.js';
 import { zeros } from '../tensor/create.js';
 import { add, astype } from '../tensor/ops/elementwise.js';
@@ -63,8 +63,17 @@ export type Schedule = (count: number) => number;
 /** A fixed hyperparameter or a {@link Schedule}. */
 export type ScalarOrSchedule = number | Schedule;
 
-/** A mask: `true` selects a leaf. A boolean at a subtree applies to all of its leaves. */
-export type Mask = Tree<boolean> | ((params: Params) => Tree<boolean>);
+/**
+ * One entry of a {@link Mask}: a boolean selects or skips a whole leaf (or, at a subtree, all of
+ * its leaves); a `bool` tensor of the leaf's shape selects entries elementwise.
+ */
+export type MaskLeaf = boolean | Tensor;
+
+/**
+ * A mask: `true` selects a leaf, and a boolean at a subtree applies to all of its leaves. At a
+ * leaf, a `bool` tensor of the leaf's shape selects single entries (elementwise mask).
+ */
+export type Mask = Tree<MaskLeaf> | ((params: Params) => Tree<MaskLeaf>);
 
 /**
  * Adds updates to parameters: `p ← p + u` for every leaf. This is the only place parameters
@@ -187,11 +196,19 @@ function joinPath(prefix: string, key: string | number): string {
  * structure of `ref`. Containers must match `ref` exactly (STRUCTURE_MISMATCH); a non-value
  * where `ref` has a leaf is INVALID_ARGUMENT. @internal
  */
-export function expandPrefix<T>(op: string, arg: string, prefix: unknown, ref: Params, isValue: (x: unknown) => x is T, valueDesc: string): Tree<T> {
+export function expandPrefix<T>(
+  op: string, arg: string, prefix: unknown, ref: Params, isValue: (x: unknown) => x is T, valueDesc: string,
+  leafOnly?: (x: T) => boolean,
+): Tree<T> {
   const where = (path: string): string => (path === '' ? 'at the root' : `at '${path}'`);
   const go = (p: unknown, r: unknown, path: string): unknown => {
     if (r === null || r === undefined) return r;
-    if (isValue(p)) return map((_leaf: Tensor) => p, r as Params);
+    if (isValue(p)) {
+      if (leafOnly !== undefined && leafOnly(p) && !(r instanceof Tensor)) {
+        throw new NumError('STRUCTURE_MISMATCH', op, `${arg} ${where(path)} is per-element, so it must sit at a leaf`, 'a leaf of the params', describe(r));
+      }
+      return map((_leaf: Tensor) => p, r as Params);
+    }
     if (Array.isArray(r)) {
       if (!Array.isArray(p) || p.length !== r.length) {
         throw new NumError('STRUCTURE_MISMATCH', op, `${arg} does not match the params ${where(path)}`, `an array of length ${r.length} or ${valueDesc}`, describe(p));
@@ -214,14 +231,24 @@ export function expandPrefix<T>(op: string, arg: string, prefix: unknown, ref: P
   return go(prefix, ref, '') as Tree<T>;
 }
 
-const isBool = (x: unknown): x is boolean => typeof x === 'boolean';
+const isMaskLeaf = (x: unknown): x is MaskLeaf => typeof x === 'boolean' || x instanceof Tensor;
 
 /**
- * The mask as a full boolean tree over `ref`; a function mask is called with `ref`. @internal
+ * The mask as a full tree over `ref` (a boolean or a bool tensor per leaf); a function mask is
+ * called with `ref`. A tensor entry must sit at a leaf and be `bool` with the leaf's shape. @internal
  */
-export function maskTree(op: string, mask: Mask, ref: Params): Tree<boolean> {
+export function maskTree(op: string, mask: Mask, ref: Params): Tree<MaskLeaf> {
   const m = typeof mask === 'function' ? mask(ref) : mask;
-  return expandPrefix(op, 'mask', m, ref, isBool, 'a boolean');
+  const full = expandPrefix(op, 'mask', m, ref, isMaskLeaf, 'a boolean or a bool tensor', (x) => x instanceof Tensor);
+  zipLeaves((leaf, sel) => {
+    if (!(sel instanceof Tensor)) return null;
+    if (sel.dtype !== 'bool') throw new NumError('DTYPE_MISMATCH', op, 'an elementwise mask must be a bool tensor', 'bool', sel.dtype);
+    if (sel.ndim !== leaf.ndim || sel.shape.some((d, i) => d !== leaf.shape[i])) {
+      throw new NumError('SHAPE_MISMATCH', op, 'an elementwise mask must have the shape of its leaf', fmtShape(leaf.shape), fmtShape(sel.shape));
+    }
+    return null;
+  }, ref, full);
+  return full;
 }
 
 /** Throws tree.map's STRUCTURE_MISMATCH unless the two trees have the same structure. @internal */
@@ -229,7 +256,7 @@ export function checkSameTree(a: Params, b: Params): void {
   map((_x: Tensor) => null, a, b);
 }
 
-/** Keeps the leaves where `mask` is true and puts null elsewhere. @internal */
-export function keepMasked(tree: Params, mask: Tree<boolean>): Params {
-  return zipLeaves((leaf, m) => (m === true ? leaf : null), tree, mask);
+/** Keeps the leaves where `mask` is true or elementwise (a tensor) and puts null elsewhere. @internal */
+export function keepMasked(tree: Params, mask: Tree<MaskLeaf>): Params {
+  return zipLeaves((leaf, m) => (m === true || m instanceof Tensor ? leaf : null), tree, mask);
 }

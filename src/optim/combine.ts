@@ -6,6 +6,8 @@
 import type { Params } from '../autograd/grad.js';
 import { NumError, describe } from '../errors.js';
 import { zeros } from '../tensor/create.js';
+import { where } from '../tensor/ops/elementwise.js';
+import { Tensor } from '../tensor/tensor.js';
 import type { Tree } from '../tree.js';
 import { entries, isPlainObject, map } from '../tree.js';
 import type { EmptyState, Extra, GradientTransformation, Mask, ScalarOrSchedule, Schedule, StateOf } from './base.js';
@@ -66,14 +68,22 @@ export interface MaskedState<S> {
  * leaves) or a function of the params; in `update` it is called with the params, or with the
  * updates when no params are passed, so it should depend only on structure and shapes.
  *
- * `u = inner(g)` where the mask is true, `u = g` elsewhere.
+ * A leaf of the mask may also be a `bool` tensor of the leaf's shape (an elementwise mask). Such
+ * a leaf goes to `inner` whole, so `inner` keeps state for all of its entries, and the result
+ * takes `inner`'s update only where the mask is true.
  *
- * @throws {NumError} `STRUCTURE_MISMATCH` when the mask does not match the params;
- *   `STATE_MISMATCH` for a state that is not `{inner}`.
+ * `u = inner(g)` where the mask is true, `u = g` elsewhere; elementwise
+ * `u = where(m, inner(g), g)`.
+ *
+ * @throws {NumError} `STRUCTURE_MISMATCH` when the mask does not match the params (or a mask
+ *   tensor is not at a leaf); `SHAPE_MISMATCH` / `DTYPE_MISMATCH` for a mask tensor that is not
+ *   `bool` of its leaf's shape; `STATE_MISMATCH` for a state that is not `{inner}`.
  * @example
  * ```ts
  * const decayWeights = masked(addDecayedWeights(1e-4), { w: true, b: false });
  * const opt = chain(scaleByAdam(), decayWeights, scaleByLearningRate(1e-3));
+ * // elementwise: only the first entry of w gets the momentum update, the second passes through
+ * const some = masked(momentum(0.1), { w: tensor([true, false]), b: false });
  * ```
  */
 export function masked<S, X extends Extra = Extra>(inner: GradientTransformation<S, X>, mask: Mask): GradientTransformation<MaskedState<S>, X> {
@@ -87,7 +97,7 @@ export function masked<S, X extends Extra = Extra>(inner: GradientTransformation
       if (params !== undefined) checkSameTree(updates, params);
       const m = maskTree(op, mask, params ?? updates);
       const [u, s] = inner.update(keepMasked(updates, m), state.inner, params === undefined ? undefined : keepMasked(params, m), extra);
-      return [zipLeaves((g, sel, v) => (sel === true ? (v as typeof g) : g), updates, m, u), { inner: s }];
+      return [zipLeaves((g, sel, v) => (sel === true ? (v as Tensor) : sel instanceof Tensor ? where(sel, v as Tensor, g) : g), updates, m, u), { inner: s }];
     },
   };
 }
@@ -97,12 +107,22 @@ export function masked<S, X extends Extra = Extra>(inner: GradientTransformation
  * unchanged. Put it last in a chain (after the optimizer), or use it as one branch of
  * {@link partition} (`freeze(true)` freezes everything it is given).
  *
- * `u = 0` where the mask is true, `u = g` elsewhere.
+ * A leaf of the mask may be a `bool` tensor of the leaf's shape: then only the entries where it
+ * is true are frozen. Those entries get the update `−0`, the additive identity of every float
+ * (`w + (−0)` is `w` bit for bit, also for `w = −0`), so a frozen entry never changes however
+ * many steps run. The state of the optimizer before `freeze` still evolves for every entry,
+ * which is what masked Adam / masked SGD (deep partial updating) need; zeroing the gradient
+ * instead would let momentum move frozen weights.
  *
- * @throws {NumError} `STRUCTURE_MISMATCH` when the mask does not match the params.
+ * `u = 0` where the mask is true, `u = g` elsewhere; elementwise `u = where(m, −0, g)`.
+ *
+ * @throws {NumError} `STRUCTURE_MISMATCH` when the mask does not match the params;
+ *   `SHAPE_MISMATCH` / `DTYPE_MISMATCH` for a mask tensor that is not `bool` of its leaf's shape.
  * @example
  * ```ts
  * const opt = chain(adam(1e-3), freeze({ backbone: true, head: false }));
+ * // elementwise: the entries of w where `frozen` is true never move
+ * const sparse = chain(adam(1e-3), freeze({ w: frozen, b: false }));
  * ```
  */
 export function freeze(mask: Mask): GradientTransformation<EmptyState> {
@@ -111,7 +131,7 @@ export function freeze(mask: Mask): GradientTransformation<EmptyState> {
     init: (params) => { maskTree(op, mask, params); return {}; },
     update(updates, state, params) {
       const m = maskTree(op, mask, params ?? updates);
-      return [zipLeaves((g, sel) => (sel === true ? zeros(g.shape, { dtype: g.dtype }) : g), updates, m), state];
+      return [zipLeaves((g, sel) => (sel === true ? zeros(g.shape, { dtype: g.dtype }) : sel instanceof Tensor ? where(sel, -0, g) : g), updates, m), state];
     },
   };
 }

