@@ -2,7 +2,8 @@
  * The end-to-end demo: LeNet5 on the MNIST split, trained with Adam, evaluated, checkpointed
  * (parameters, batch-norm state and optimizer state), reloaded and checked for identical
  * predictions, summarised with the cost model, then compressed with ALQ below one bit per
- * weight and run through packed multi-bit inference.
+ * weight and run through packed multi-bit inference; finally a deployed MLP is kept up to date
+ * over rounds of new data with deep partial updating (DPU) next to full updating.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,8 @@ import { adam, alq, batches, cost, evaluate, foldIn, key, nn, predict, trainStep
 import type { Dataset, Params, SavedLeaf, TrainState, Tree } from '../index.js';
 import { runAlqStage } from './alq-stage.js';
 import type { AlqStageResult } from './alq-stage.js';
+import { runDpuStage } from './dpu-stage.js';
+import type { DpuStageResult } from './dpu-stage.js';
 import { loadFile, saveFile } from './files.js';
 import { loadMnist } from './mnist.js';
 import { progressBar } from './progress.js';
@@ -27,7 +30,21 @@ export interface DemoOptions {
   log?: ((line: string) => void) | undefined;
   /** The ALQ stage (default {@link DEMO_ALQ}); `false` skips it. */
   alq?: DemoAlqOptions | false | undefined;
+  /** The DPU stage (default {@link DEMO_DPU}); `false` skips it. */
+  dpu?: DemoDpuOptions | false | undefined;
 }
+
+/** Settings of the demo's DPU stage. */
+export interface DemoDpuOptions {
+  initialSize: number;
+  increment: number;
+  rounds: number;
+  epochs: number;
+  ratio: number;
+}
+
+/** The demo's DPU stage: deploy after 2,000 digits, then 3 rounds of +2,000 at k = 0.01 (about a minute). */
+export const DEMO_DPU: Readonly<DemoDpuOptions> = { initialSize: 2000, increment: 2000, rounds: 4, epochs: 3, ratio: 0.01 };
 
 /** Settings of the demo's ALQ stage. */
 export interface DemoAlqOptions {
@@ -56,6 +73,8 @@ export interface DemoResult {
   summary: cost.Summary;
   /** The ALQ stage's measurements, unless it was skipped. */
   alq?: AlqStageResult | undefined;
+  /** The DPU stage's measurements, unless it was skipped. */
+  dpu?: DpuStageResult | undefined;
 }
 
 /**
@@ -118,12 +137,19 @@ export function runDemo(opts: DemoOptions = {}): DemoResult {
   const summary = cost.summary(st.params);
   log('');
   log(cost.formatSummary(summary));
+  const result: DemoResult = { testAccuracy, trainSeconds, checkpointBytes, reloadIdentical, summary };
   const alqOpts = opts.alq ?? DEMO_ALQ;
-  if (alqOpts === false) return { testAccuracy, trainSeconds, checkpointBytes, reloadIdentical, summary };
-  log('');
-  const alqResult = runAlqStage({
-    model, params: st.params, modelState: st.modelState, train, test, schedule: alqOpts.schedule,
-    targetBits: alqOpts.targetBits, trainSize: alqOpts.trainSize, seed, log,
-  });
-  return { testAccuracy, trainSeconds, checkpointBytes, reloadIdentical, summary, alq: alqResult };
+  if (alqOpts !== false) {
+    log('');
+    result.alq = runAlqStage({
+      model, params: st.params, modelState: st.modelState, train, test, schedule: alqOpts.schedule,
+      targetBits: alqOpts.targetBits, trainSize: alqOpts.trainSize, seed, log,
+    });
+  }
+  const dpuOpts = opts.dpu ?? DEMO_DPU;
+  if (dpuOpts !== false) {
+    log('');
+    result.dpu = runDpuStage({ train, test, ...dpuOpts, seed: seed + 1, log });
+  }
+  return result;
 }

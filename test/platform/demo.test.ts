@@ -1,6 +1,6 @@
 // The demo end to end (one epoch, to keep CI short; `npm run demo` runs four): real MNIST,
 // LeNet5, checkpoint and reload with identical predictions, the summary's byte count, and a
-// tiny ALQ stage with packed inference.
+// tiny ALQ stage with packed inference, and a tiny DPU stage.
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,8 @@ describe('npm run demo', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'edgegrad-')), 'ckpt.safetensors');
     // A tiny ALQ stage: one round on 256 images, just enough to run every part of it.
     const alq = { targetBits: 2, trainSize: 256, schedule: { ...DEMO_ALQ.schedule, rounds: 1, coordinateEpochs: 0, steEpochs: 1, postCoordinateEpochs: 0 } };
-    const r = runDemo({ epochs: 1, out, log: (l) => lines.push(l), alq });
+    const dpu = { initialSize: 500, increment: 500, rounds: 2, epochs: 1, ratio: 0.01 };
+    const r = runDemo({ epochs: 1, out, log: (l) => lines.push(l), alq, dpu });
     expect(r.testAccuracy).toBeGreaterThan(0.95);
     expect(r.reloadIdentical).toBe(true);
     expect(r.summary.totals.count).toBe(431080);
@@ -26,5 +27,10 @@ describe('npm run demo', () => {
     expect(a.packedBytes).toBe(a.summaryBytes);
     expect(a.testAccuracy).toBeGreaterThan(0.9);
     expect(lines.join('\n')).toMatch(/packed multi-bit inference gives identical predictions on all 2000 test images/);
+    const d = r.dpu!;
+    expect(d.dpu.rounds).toHaveLength(2);
+    expect(d.bitsRatio).toBeLessThan(0.03);
+    expect(d.meanAccuracyDpu).toBeGreaterThan(0.75);
+    expect(d.dpu.rounds[1]!.changed).toBeLessThanOrEqual(Math.floor(0.01 * d.dpu.selectableCount));
   }, 240_000);
 });
