@@ -206,6 +206,25 @@ function refitLayer(s: LayerStep, wMoments: MomentArrays, targetTensorLayout: Fl
   };
 }
 
+/** The layer's current ŵ as float64, in group order. */
+function currentInGroupOrder(s: Parameters<typeof weightMoments>[1]): Float64Array {
+  const out = new Float64Array(s.current.length);
+  for (let q = 0; q < out.length; q++) out[s.layout.perm[q]!] = Math.fround(s.current[q]!);
+  return out;
+}
+
+/**
+ * The basis step toward `w* = anchor − G_w/D_w` (spec §2.2 from ŵ, §2.4 from the STE shadow);
+ * with `keepShadow` the shadow moves to w*.
+ */
+function stepFrom(cfg: Parameters<typeof weightMoments>[0], ctx: { t: number; eta: number }, s: Parameters<typeof weightMoments>[1], anchor: Float64Array, keepShadow: boolean): ReturnType<typeof refitLayer> {
+  const wm = weightMoments(cfg, s);
+  const [G, D] = modelStats(cfg, wm.m, wm.vMax, ctx.t, ctx.eta);
+  const target = new Float64Array(anchor.length);
+  for (let k = 0; k < target.length; k++) target[k] = anchor[k]! - G[k]! / D[k]!;
+  return refitLayer(s, wm, target, D, keepShadow ? fromTyped(Float32Array.from(target), s.layer.shape) : s.layer.shadow);
+}
+
 /**
  * Basis mode (spec §2.2): "steepest descent in the binary-basis space". Per quantized layer:
  *
@@ -234,15 +253,8 @@ export function basisStep(opts: StepOptions): GradientTransformation<AlqState> {
   const cfg = stepConfig(op, opts);
   return {
     init: (params) => quantize(params, opts),
-    update: (updates, state, params) => runStep(op, cfg, updates, state, params, (ctx) => ctx.layers.map((s) => {
-      const wm = weightMoments(cfg, s);
-      const [G, D] = modelStats(cfg, wm.m, wm.vMax, ctx.t, ctx.eta);
-      const current = new Float64Array(s.current.length);
-      for (let q = 0; q < current.length; q++) current[s.layout.perm[q]!] = Math.fround(s.current[q]!);
-      const target = new Float64Array(current.length);
-      for (let k = 0; k < target.length; k++) target[k] = current[k]! - G[k]! / D[k]!;
-      return refitLayer(s, wm, target, D, s.layer.shadow);
-    })),
+    update: (updates, state, params) => runStep(op, cfg, updates, state, params, (ctx) => ctx.layers.map((s) =>
+      stepFrom(cfg, ctx, s, currentInGroupOrder(s), false))),
   };
 }
 
@@ -262,19 +274,8 @@ export function steStep(opts: StepOptions): GradientTransformation<AlqState> {
   const cfg = stepConfig(op, opts);
   return {
     init: (params) => quantize(params, opts),
-    update: (updates, state, params) => runStep(op, cfg, updates, state, params, (ctx) => ctx.layers.map((s) => {
-      const wm = weightMoments(cfg, s);
-      const [G, D] = modelStats(cfg, wm.m, wm.vMax, ctx.t, ctx.eta);
-      const anchor = new Float64Array(s.current.length);
-      if (s.layer.shadow === null) {
-        for (let q = 0; q < anchor.length; q++) anchor[s.layout.perm[q]!] = Math.fround(s.current[q]!);
-      } else {
-        anchor.set(dataOf(s.layer.shadow));
-      }
-      const target = new Float64Array(anchor.length);
-      for (let k = 0; k < target.length; k++) target[k] = anchor[k]! - G[k]! / D[k]!;
-      return refitLayer(s, wm, target, D, fromTyped(Float32Array.from(target), s.layer.shape));
-    })),
+    update: (updates, state, params) => runStep(op, cfg, updates, state, params, (ctx) => ctx.layers.map((s) =>
+      stepFrom(cfg, ctx, s, s.layer.shadow === null ? currentInGroupOrder(s) : Float64Array.from(dataOf(s.layer.shadow)), true))),
   };
 }
 
