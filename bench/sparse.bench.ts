@@ -27,13 +27,9 @@
  * once any ArrayBuffer in a process has been detached (tsx's loader does it) V8 checks for
  * detachment on every typed-array access. So, like bench/xnor.bench.ts, the suite runs twice:
  * in a fresh `node` process (this file bundled with esbuild, started with `--child`; the headline
- * numbers), and in this process after an explicit detach. About 1.5 minutes in all.
+ * numbers), and in this process after an explicit detach. About 65 seconds in all.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import {
@@ -41,7 +37,7 @@ import {
 } from '../src/index.js';
 import type { SparseMatrix } from '../src/index.js';
 import { gemmInto } from '../src/tensor/kernels/gemm.js';
-import { fmt, interleaved, machine, writeSection } from './util.js';
+import { fmt, interleaved, machine, runInFreshProcess, writeSection } from './util.js';
 import type { Contender } from './util.js';
 
 const BEGIN = '<!-- sparse-table:begin (written by `npx tsx bench/sparse.bench.ts --write`) -->';
@@ -179,34 +175,6 @@ async function measure(log: (s: string) => void): Promise<Result[]> {
   return results;
 }
 
-/** Bundles this file with esbuild (a devDependency) and runs it with `--child` in a fresh node process. */
-async function measureInFreshProcess(): Promise<Result[] | undefined> {
-  const dir = mkdtempSync(join(tmpdir(), 'sparse-bench-'));
-  try {
-    const out = join(dir, 'sparse.bench.mjs');
-    try {
-      const { build } = await import('esbuild');
-      await build({
-        entryPoints: [fileURLToPath(import.meta.url)], bundle: true, platform: 'node', format: 'esm', outfile: out, logLevel: 'error',
-        // tfjs's Node entry points are CommonJS that require Node built-ins: give the ESM bundle a
-        // `require`. Its package.json lists side-effect files by their ESM paths, so esbuild would
-        // drop the CPU backend's registration (a bare import): ignore those annotations.
-        ignoreAnnotations: true,
-        banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-      });
-    } catch (e) {
-      console.log(`(fresh-process run skipped: could not bundle with esbuild: ${String(e)})`);
-      return undefined;
-    }
-    const child = spawnSync(process.execPath, [out, '--child'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
-    if (child.status !== 0) throw new Error(`fresh-process run failed with status ${child.status}`);
-    const lines = child.stdout.trimEnd().split('\n');
-    for (const l of lines.slice(0, -1)) console.log(l);
-    return JSON.parse(lines[lines.length - 1]!) as Result[];
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 function table(main: Result, detached: Result | undefined): string {
   const { m, k, n } = main;
@@ -245,7 +213,7 @@ async function main(): Promise<void> {
   console.log(`Sparse × dense vs dense GEMM, Node ${machine()}, tfjs ${tf.version_core}`);
   const cpuStart = busyMs(), wallStart = performance.now();
   console.log('Fresh node process:');
-  const fresh = await measureInFreshProcess();
+  const fresh = await runInFreshProcess<Result[]>(import.meta.url, { withTfjs: true });
   // Put this process in a known state: at least one ArrayBuffer detached (tsx may already have).
   const ab = new ArrayBuffer(8);
   structuredClone(ab, { transfer: [ab] });
@@ -263,7 +231,7 @@ async function main(): Promise<void> {
   if (process.argv.includes('--write')) {
     const intro = `## Sparse × dense (CSR and row-balanced)
 
-\`npx tsx bench/sparse.bench.ts [--write]\` (about 1.5 minutes) prunes one random dense weight W
+\`npx tsx bench/sparse.bench.ts [--write]\` (about 65 seconds) prunes one random dense weight W
 [out, in] by magnitude to 50 / 75 / 90 / 95 / 99 % sparsity, in two layouts: **CSR** (global
 magnitude pruning, the largest (1 − s)·out·in entries) and **row-balanced** (\`rowBalancedFromDense\`,
 the largest rowNnz = round((1 − s)·in) entries of every row, DRESS-style). It times two products

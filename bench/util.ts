@@ -2,8 +2,11 @@
  * Shared helpers of the conv and MLP benchmarks: machine line, interleaved tinybench timing,
  * accuracy checks and the `--write` section rewriter for docs/benchmarks.md.
  */
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 
 export const DOC = new URL('../docs/benchmarks.md', import.meta.url);
@@ -70,4 +73,40 @@ export function writeSection(begin: string, end: string, intro: string, body: st
     : `${old.trimEnd()}\n\n${intro.trim()}\n\n${section}\n`;
   writeFileSync(DOC, next);
   console.log(`Wrote ${DOC.pathname}`);
+}
+
+/**
+ * Bundles the benchmark file `entry` (its `import.meta.url`) with esbuild and runs it with
+ * `--child` in a fresh node process: there no ArrayBuffer has been detached (tsx's loader detaches
+ * one), so typed-array reads skip V8's detach check. The child prints progress lines and, last,
+ * its result as one JSON line, which is returned. `undefined` when esbuild cannot bundle.
+ * `withTfjs` adds what tfjs's CommonJS entry points need inside an ESM bundle: a `require`, and
+ * ignoring its side-effect annotations (which list the CPU backend's registration file by its
+ * ESM path, so esbuild would drop it).
+ */
+export async function runInFreshProcess<T>(entry: string, opts: { withTfjs?: boolean } = {}): Promise<T | undefined> {
+  const dir = mkdtempSync(join(tmpdir(), 'edgegrad-bench-'));
+  try {
+    const out = join(dir, 'bench.mjs');
+    try {
+      const { build } = await import('esbuild');
+      await build({
+        entryPoints: [fileURLToPath(entry)], bundle: true, platform: 'node', format: 'esm', outfile: out, logLevel: 'error',
+        ...(opts.withTfjs === true ? {
+          ignoreAnnotations: true,
+          banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+        } : {}),
+      });
+    } catch (e) {
+      console.log(`(fresh-process run skipped: could not bundle with esbuild: ${String(e)})`);
+      return undefined;
+    }
+    const child = spawnSync(process.execPath, [out, '--child'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+    if (child.status !== 0) throw new Error(`fresh-process run failed with status ${child.status}`);
+    const lines = child.stdout.trimEnd().split('\n');
+    for (const l of lines.slice(0, -1)) console.log(l);
+    return JSON.parse(lines[lines.length - 1]!) as T;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

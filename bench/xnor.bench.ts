@@ -18,14 +18,12 @@
  * process (this file bundled with esbuild and started with `--child`), and in this process after
  * an explicit detach. The float GEMM reads plain JS arrays and is not affected. About 1.5 minutes.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { Bench } from 'tinybench';
 import { packBits, popcount32, xnorGemmInto } from '../src/bitpack/index.js';
 import { gemmInto } from '../src/tensor/kernels/gemm.js';
+import { runInFreshProcess } from './util.js';
 
 const SIZES = [256, 512, 1024];
 const KS = [1024, 4096];
@@ -131,27 +129,6 @@ async function measure(log: (s: string) => void): Promise<Suite> {
   return { ceiling, rows };
 }
 
-/** Bundles this file with esbuild (a devDependency) and runs it with `--child` in a fresh node process. */
-async function measureInFreshProcess(): Promise<Suite | undefined> {
-  const dir = mkdtempSync(join(tmpdir(), 'xnor-bench-'));
-  try {
-    const out = join(dir, 'xnor.bench.mjs');
-    try {
-      const { build } = await import('esbuild');
-      await build({ entryPoints: [fileURLToPath(import.meta.url)], bundle: true, platform: 'node', format: 'esm', outfile: out, logLevel: 'error' });
-    } catch (e) {
-      console.log(`(fresh-process run skipped: could not bundle with esbuild: ${String(e)})`);
-      return undefined;
-    }
-    const child = spawnSync(process.execPath, [out, '--child'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
-    if (child.status !== 0) throw new Error(`fresh-process run failed with status ${child.status}`);
-    const lines = child.stdout.trimEnd().split('\n');
-    for (const l of lines.slice(0, -1)) console.log(l);
-    return JSON.parse(lines[lines.length - 1]!) as Suite;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 function table(fresh: Suite | undefined, detached: Suite): string {
   const lines = [
@@ -176,7 +153,7 @@ async function main(): Promise<void> {
   }
   console.log(`Binary GEMM vs float32 GEMM, Node ${machine()}`);
   console.log('Fresh node process:');
-  const fresh = await measureInFreshProcess();
+  const fresh = await runInFreshProcess<Suite>(import.meta.url);
   // Put this process in a known state: at least one ArrayBuffer detached (tsx may already have).
   const ab = new ArrayBuffer(8);
   structuredClone(ab, { transfer: [ab] });
