@@ -1,6 +1,6 @@
 // The built package, loaded the way users load it: Node ESM and CJS through the exports map
 // (package self-reference), and the CJS bundle evaluated inside QuickJS, an embedded engine
-// with no Node APIs. Each computes a gradient.
+// with no Node APIs. Each computes a gradient and a sparse matrix-vector product.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,16 +15,19 @@ const body = (eg: string) => `
   const g = ${eg}.grad((v) => ${eg}.sum(${eg}.mul(${eg}.tanh(v), v)))(x);
   const m = ${eg}.matmul(${eg}.tensor([[1, 2], [3, 4]]), ${eg}.eye(2)).toArray();
   const u = ${eg}.uniform(${eg}.key(7), [3]).toArray();
-  return JSON.stringify({ g: Array.from(g.toTyped()), m, u, name: new ${eg}.NumError('FORMAT', 'op', 'what').name });
+  const sp = Array.from(${eg}.csrMatvec(${eg}.csrFromDense(${eg}.tensor([[0, 1], [2, 0]])), Float32Array.of(3, 4)));
+  return JSON.stringify({ g: Array.from(g.toTyped()), m, u, sp, name: new ${eg}.NumError('FORMAT', 'op', 'what').name });
 `;
 
 function expected(): number[] {
   return [0.5, -1].map((v) => Math.tanh(v) + v * (1 - Math.tanh(v) ** 2));
 }
 
-function node(args: string[]): { g: number[]; m: number[][]; u: number[]; name: string } {
+interface Printed { g: number[]; m: number[][]; u: number[]; sp: number[]; name: string }
+
+function node(args: string[]): Printed {
   const out = execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
-  return JSON.parse(out.trim().split('\n').pop()!) as { g: number[]; m: number[][]; u: number[]; name: string };
+  return JSON.parse(out.trim().split('\n').pop()!) as Printed;
 }
 
 describe('built dist', () => {
@@ -34,6 +37,7 @@ describe('built dist', () => {
     const r = node(['--input-type=module', '-e', `import * as eg from 'edgegrad'; console.log((() => { ${body('eg')} })());`]);
     r.g.forEach((v, i) => expect(v).toBeCloseTo(expected()[i]!, 12));
     expect(r.m).toEqual([[1, 2], [3, 4]]);
+    expect(r.sp).toEqual([4, 6]);
     expect(r.name).toBe('NumError');
     esmU = r.u;
   });
@@ -41,6 +45,7 @@ describe('built dist', () => {
   it('loads from Node CJS via the exports map, with identical random bits', () => {
     const r = node(['-e', `const eg = require('edgegrad'); console.log((() => { ${body('eg')} })());`]);
     r.g.forEach((v, i) => expect(v).toBeCloseTo(expected()[i]!, 12));
+    expect(r.sp).toEqual([4, 6]);
     expect(r.u).toEqual(esmU);
   });
 
@@ -90,10 +95,11 @@ describe('built dist', () => {
         res.error.dispose();
         throw new Error(`QuickJS: ${JSON.stringify(err)}`);
       }
-      const r = JSON.parse(vm.getString(res.value)) as { g: number[]; u: number[]; m: number[][] };
+      const r = JSON.parse(vm.getString(res.value)) as Printed;
       res.value.dispose();
       r.g.forEach((v, i) => expect(v).toBeCloseTo(expected()[i]!, 12));
       expect(r.m).toEqual([[1, 2], [3, 4]]);
+      expect(r.sp).toEqual([4, 6]);
       if (esmU.length > 0) expect(r.u).toEqual(esmU);
     } finally {
       vm.dispose();
