@@ -42,8 +42,14 @@ function matrixArg(op: string, arg: string, x: unknown): Tensor {
   return t;
 }
 
+/** The elements of `t` in row-major order: a view of its storage (copied first when `t` is a strided view). */
+function elements(t: Tensor): Tensor['data'] {
+  const c = contiguous(t);
+  return c.data.subarray(c.offset, c.offset + c.size);
+}
+
 function dense(t: Tensor): FloatArray {
-  return t.offset === 0 && t.data.length === t.size ? (t.data as FloatArray) : (t.data.subarray(t.offset, t.offset + t.size) as FloatArray);
+  return elements(t) as FloatArray;
 }
 
 /** Values as a contiguous float tensor of `dtype`. */
@@ -115,8 +121,8 @@ export function csrValues(s: SparseMatrix): Tensor {
 }
 
 function denseRowMajor(op: string, t: Tensor): [ArrayLike<number>, number, number] {
-  const x = contiguous(matrixArg(op, 't', t));
-  return [x.data.subarray(x.offset, x.offset + x.size), x.shape[0]!, x.shape[1]!];
+  const x = matrixArg(op, 't', t);
+  return [elements(x), x.shape[0]!, x.shape[1]!];
 }
 
 /** Options of {@link csrFromDense}. */
@@ -152,8 +158,7 @@ function maskArgs(op: string, values: Tensor, mask: Tensor): [ArrayLike<number>,
   if (mk.ndim !== 2 || mk.shape[0] !== m || mk.shape[1] !== n) {
     throw new NumError('SHAPE_MISMATCH', op, 'mask must have the shape of values', fmtShape([m, n]), fmtShape(mk.shape));
   }
-  const keep = contiguous(mk);
-  return [x, keep.data.subarray(keep.offset, keep.offset + keep.size), m, n];
+  return [x, elements(mk), m, n];
 }
 
 /**
