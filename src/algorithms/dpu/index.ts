@@ -5,7 +5,8 @@
  * contribution; every other weight stays bit-identical on the edge. Pieces: elementwise
  * selections and the masked-optimizer verb {@link partialUpdate}; contributions
  * ({@link trackLocalContribution}, {@link globalContribution}, {@link combineContributions});
- * global top-S {@link selectWeights}; one server {@link round} and its baselines; the update
+ * global top-S {@link selectWeights}; one server {@link round}, its iterative-rewinding variant
+ * {@link iterativeRound} and its baselines; the update
  * wire format ({@link encodeUpdate}, {@link decodeUpdate}) and the edge's
  * {@link applyUpdate}; the multi-round driver {@link simulate}. See docs/dpu.md.
  * This module only re-exports.
@@ -31,5 +32,7 @@ export type {
   DeepPartialOptions, DpuRoundOptions, EpochReport, EpochSchedule, Method, RatioOptions, RoundInput, RoundResult, RoundStats,
   TrainingOptions,
 } from './round.js';
+export { iterativePartialUpdating, iterativeRound, rewindingSchedule } from './iterative.js';
+export type { IterativePartialOptions, IterativeRoundOptions, IterativeRoundResult } from './iterative.js';
 export { dataSchedule, reinitRounds, shouldReinit, simulate } from './simulate.js';
 export type { RoundReport, SimulateOptions, SimulationResult } from './simulate.js';

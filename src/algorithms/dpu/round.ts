@@ -206,9 +206,11 @@ export interface RoundResult {
 
 // ---- training ------------------------------------------------------------------------------------
 
-type InjState = InjectHyperparamsState<unknown>;
+/** @internal */
+export type InjState = InjectHyperparamsState<unknown>;
 
-interface Trainer {
+/** The checked inputs of a round and its training settings. @internal */
+export interface Trainer {
   input: RoundInput;
   epochs: number;
   batchSize: number;
@@ -219,14 +221,16 @@ interface Trainer {
   trained: number;
 }
 
-const withLr = (s: InjState, lr: number): InjState => ({ ...s, hyperparams: { ...s.hyperparams, learningRate: lr } });
+/** @internal */
+export const withLr = (s: InjState, lr: number): InjState => ({ ...s, hyperparams: { ...s.hyperparams, learningRate: lr } });
 
 function positiveInt(op: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new NumError('INVALID_ARGUMENT', op, `${name} must be a positive integer`, 'integer >= 1', describe(v));
   return v;
 }
 
-function trainer(op: string, input: RoundInput): Trainer {
+/** Checks a round input once at the boundary and builds its trainer. @internal */
+export function trainer(op: string, input: RoundInput): Trainer {
   if (input === null || typeof input !== 'object') throw new NumError('INVALID_ARGUMENT', op, 'input must be a RoundInput', 'RoundInput', describe(input));
   const m = input.model as unknown;
   if (m === null || typeof m !== 'object' || typeof (m as Layer).init !== 'function' || typeof (m as Layer).apply !== 'function') {
@@ -263,15 +267,16 @@ function trainer(op: string, input: RoundInput): Trainer {
   };
 }
 
-function valAccuracy(tr: Trainer, w: ModelWeights): number {
+/** @internal */
+export function valAccuracy(tr: Trainer, w: ModelWeights): number {
   return evaluate(tr.input.model, w.params, w.modelState, batches(tr.input.val, tr.evalBatchSize), tr.loss).accuracy;
 }
 
 /**
  * Trains `epochs` epochs from `w` with `opt`, setting the learning rate per epoch; `after` sees
- * every epoch's weights.
+ * every epoch's weights. @internal
  */
-function trainEpochs<S>(
+export function trainEpochs<S>(
   tr: Trainer, phase: EpochReport['phase'], opt: GradientTransformation<S>, state: S, setLr: (s: S, lr: number) => S,
   w: ModelWeights, epochs: number, after?: (epoch: number, w: ModelWeights, loss: number) => void,
 ): { weights: ModelWeights; state: S } {

@@ -129,6 +129,32 @@ function mapScores<R>(scores: Scores, fn: (t: Tensor, i: number) => R, ifNull: R
   return go(scores) as Tree<R>;
 }
 
+/**
+ * `scores` with every entry outside `selection` replaced by `fill`: −∞ keeps deselected weights
+ * out of a later ranking, 0 forgets their accumulated contribution. Same dtypes. @internal
+ */
+export function restrictScores(scores: Scores, selection: Selection, fill: number): Scores {
+  const go = (s: unknown, m: unknown): unknown => {
+    if (s === null || s === undefined) return s;
+    if (Array.isArray(s)) return s.map((c, i) => go(c, (m as unknown[])[i]));
+    if (isPlainObject(s)) {
+      const o: Record<string, unknown> = {};
+      for (const k of Object.keys(s)) o[k] = go(s[k], (m as Record<string, unknown>)[k]);
+      return o;
+    }
+    const t = s as Tensor;
+    if (m === true) return t;
+    const d = t.toTyped().slice();
+    if (m === false) d.fill(fill);
+    else {
+      const md = (m as Tensor).toTyped();
+      for (let i = 0; i < d.length; i++) if (md[i] === 0) d[i] = fill;
+    }
+    return fromTyped(d, t.shape, { dtype: t.dtype });
+  };
+  return go(scores, selection) as Scores;
+}
+
 /** The first `count` flat positions of `values` by (value descending, index ascending); NaN ranks last. @internal */
 export function topIndices(values: Float64Array, count: number): Int32Array {
   const n = values.length;
