@@ -13,8 +13,9 @@
 //
 // Options: --ratio K (default 0.01), --budget B (samples per phase, default 25000: a phase
 // trains max(--min-epochs, round(B / |D^r|)) epochs), --min-epochs E (default 5), --initial N0,
-// --increment ΔN (default 1000 / 1000), --rounds R, --methods FU,DPU,GCPU,RPU, --lambda λ (DPU's
-// mix of global and local contribution, default 0.5), --reinit (DPU follows the doubling
+// --increment ΔN (default 1000 / 1000), --rounds R, --methods FU,DPU,GCPU,RPU (also DPU-iter, Pruning), --lambda λ (DPU's
+// mix of global and local contribution, default 0.5), --shrink F (DPU-iter's fraction kept per
+// rewinding step, default 0.8), --reinit (DPU follows the doubling
 // re-initialisation rule), --from-init, --seed S, --hidden 300,100, --train-size N (default 7000),
 // --val-size V (default 2000; the rest of the 10,000 digits is the test set).
 //
@@ -48,6 +49,8 @@ export interface ReproOptions {
   reinit: boolean;
   /** λ of DPU's combined metric (0.5 in the reference). */
   lambda: number;
+  /** Fraction kept per rewinding step of DPU-iter (0.8 in the reference). */
+  shrink: number;
   /** Round 0 ships a fully trained model to every method; updating starts in round 1. */
   fullFirst: boolean;
   seed: number;
@@ -78,10 +81,11 @@ function method(name: string, o: ReproOptions): dpu.Method {
   switch (name) {
     case 'FU': return dpu.fullUpdating();
     case 'DPU': return dpu.deepPartialUpdating({ ratio: o.ratio, lambda: o.lambda, reinit: o.reinit });
+    case 'DPU-iter': return dpu.iterativePartialUpdating({ ratio: o.ratio, lambda: o.lambda, shrink: o.shrink });
     case 'GCPU': return dpu.globalContributionUpdating({ ratio: o.ratio });
     case 'RPU': return dpu.randomPartialUpdating({ ratio: o.ratio });
     case 'Pruning': return dpu.pruningUpdating({ ratio: o.ratio });
-    default: throw new Error(`unknown method ${name} (FU, DPU, GCPU, RPU, Pruning)`);
+    default: throw new Error(`unknown method ${name} (FU, DPU, DPU-iter, GCPU, RPU, Pruning)`);
   }
 }
 
@@ -224,6 +228,7 @@ function main(): void {
     methods: arg('--methods', 'FU,DPU,GCPU,RPU').split(','),
     reinit: process.argv.includes('--reinit'),
     lambda: Number(arg('--lambda', '0.5')),
+    shrink: Number(arg('--shrink', '0.8')),
     fullFirst: !process.argv.includes('--from-init'),
     seed: Number(arg('--seed', '1')),
     trainSize: Number(arg('--train-size', '7000')),
