@@ -73,6 +73,14 @@ describe('dpu.iterativeRound', () => {
     for (let i = 0; i < I; i++) if (inner[i] === 1) expect(outer[i]).toBe(1);
   });
 
+  it('with shrink ≤ k it is exactly a plain round (one masked phase), bit for bit', () => {
+    const a = dpu.iterativeRound(input, { ratio, shrink: 0.05 });
+    const b = dpu.round(input, { ratio });
+    expect(a.stats.kept).toEqual([S]);
+    expect(treeBits(a.deployed.params)).toEqual(treeBits(b.deployed.params));
+    expect(a.stats.bestEpoch).toBe(b.stats.bestEpoch);
+  });
+
   it('sends nothing and keeps the model bit-identical when no checkpoint beats the start', () => {
     const good = dpu.round(toyInput({ training: { epochs: 8, batchSize: 32, learningRate: 0.05 } }), { ratio: 1 });
     const bad = dpu.iterativeRound(toyInput({ round: 1, deployed: good.deployed, training: { epochs: 1, batchSize: 32, learningRate: 1e4 } }), { ratio: 0.5, shrink: 0.5 });
