@@ -132,6 +132,13 @@ export interface CombinedMetric {
 }
 
 /** Sum over all tensor leaves, in float64. */
+/** λ of the combined metric, 0.5 when omitted; `OUT_OF_RANGE` outside [0, 1]. @internal */
+export function checkLambda(op: string, lambda: unknown): number {
+  const l = lambda ?? 0.5;
+  if (typeof l !== 'number' || !(l >= 0 && l <= 1)) throw new NumError('OUT_OF_RANGE', op, 'lambda must be in [0, 1]', '0 <= lambda <= 1', describe(l));
+  return l;
+}
+
 function total(scores: Scores): number {
   let s = 0;
   const go = (x: unknown): void => {
@@ -164,10 +171,7 @@ function total(scores: Scores): number {
  */
 export function combineContributions(local: Scores | null, global: Scores, opts: CombineOptions = {}): CombinedMetric {
   const op = 'dpu.combineContributions';
-  const lambda = opts.lambda ?? 0.5;
-  if (typeof lambda !== 'number' || !(lambda >= 0 && lambda <= 1)) {
-    throw new NumError('OUT_OF_RANGE', op, 'lambda must be in [0, 1]', '0 <= lambda <= 1', describe(lambda));
-  }
+  const lambda = checkLambda(op, opts.lambda);
   if (local === null || local === undefined) {
     if (lambda !== 1) throw new NumError('INVALID_ARGUMENT', op, 'the local contribution is needed unless lambda = 1', 'a scores tree', describe(local));
     local = global;

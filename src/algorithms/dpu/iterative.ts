@@ -10,7 +10,7 @@
 import type { EmptyState } from '../../optim/base.js';
 import { chain } from '../../optim/combine.js';
 import { NumError, describe } from '../../errors.js';
-import { combineContributions, globalContribution, trackLocalContribution } from './contribution.js';
+import { checkLambda, combineContributions, globalContribution, trackLocalContribution } from './contribution.js';
 import type { LocalContributionState } from './contribution.js';
 import type { ModelWeights } from './model.js';
 import { edgeModel } from './model.js';
@@ -102,8 +102,7 @@ export function iterativeRound(input: RoundInput, opts: IterativeRoundOptions): 
   const op = 'dpu.iterativeRound';
   const tr = trainer(op, input);
   const ratio = checkRatio(op, opts?.ratio);
-  const lambda = opts.lambda ?? 0.5;
-  if (typeof lambda !== 'number' || !(lambda >= 0 && lambda <= 1)) throw new NumError('OUT_OF_RANGE', op, 'lambda must be in [0, 1]', '0 <= lambda <= 1', describe(lambda));
+  const lambda = checkLambda(op, opts.lambda);
   const start: ModelWeights = input.reinit ? input.init : input.deployed;
   const schedule = rewindingSchedule(budget(start.params, 1), ratio, opts.shrink ?? 0.8);
   const valStart = valAccuracy(tr, start);

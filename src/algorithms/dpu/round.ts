@@ -31,7 +31,7 @@ import { abs } from '../../tensor/ops/elementwise.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { map } from '../../tree.js';
 import type { Update, UpdateBase } from './codec.js';
-import { combineContributions, globalContribution, trackLocalContribution } from './contribution.js';
+import { checkLambda, combineContributions, globalContribution, trackLocalContribution } from './contribution.js';
 import type { EdgeModel, ModelWeights } from './model.js';
 import { edgeModel, layoutOf } from './model.js';
 import type { Scores, Selection } from './selection.js';
@@ -427,8 +427,7 @@ export function round(input: RoundInput, opts: DpuRoundOptions): RoundResult {
   const op = 'dpu.round';
   const tr = trainer(op, input);
   const ratio = checkRatio(op, opts?.ratio);
-  const lambda = opts.lambda ?? 0.5;
-  if (typeof lambda !== 'number' || !(lambda >= 0 && lambda <= 1)) throw new NumError('OUT_OF_RANGE', op, 'lambda must be in [0, 1]', '0 <= lambda <= 1', describe(lambda));
+  const lambda = checkLambda(op, opts.lambda);
   return runPlan(tr, {
     fromInit: input.reinit, restart: input.reinit,
     fullEpochs: tr.epochs, track: lambda < 1, maskedEpochs: tr.epochs,
