@@ -180,7 +180,7 @@ export function accuracySvg(results: readonly dpu.SimulationResult[], title: str
   const hi = Math.min(100, Math.ceil(Math.max(...accs) / 5) * 5);
   const x = (i: number): number => L + (rounds === 1 ? 0 : (i * (W - L - R)) / (rounds - 1));
   const y = (a: number): number => T + ((hi - a) * (H - T - B)) / Math.max(1, hi - lo);
-  const colors: Record<string, string> = { FU: '#222222', DPU: '#d62728', GCPU: '#1f77b4', RPU: '#2ca02c', Pruning: '#9467bd' };
+  const colors: Record<string, string> = { FU: '#222222', DPU: '#d62728', 'DPU-iter': '#ff7f0e', GCPU: '#1f77b4', RPU: '#2ca02c', Pruning: '#9467bd' };
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
@@ -194,7 +194,7 @@ export function accuracySvg(results: readonly dpu.SimulationResult[], title: str
   out.push(`<text x="14" y="${(T + H - B) / 2}" text-anchor="middle" transform="rotate(-90 14 ${(T + H - B) / 2})">test accuracy (%)</text>`);
   out.push(`<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" fill="none" stroke="#888888"/>`);
   results.forEach((res, k) => {
-    const c = colors[res.method] ?? '#ff7f0e';
+    const c = colors[res.method] ?? '#8c564b';
     const pts = res.rounds.map((r, i) => `${x(i).toFixed(1)},${y(100 * r.testAccuracy).toFixed(1)}`).join(' ');
     out.push(`<polyline points="${pts}" fill="none" stroke="${c}" stroke-width="2"/>`);
     for (const [i, r] of res.rounds.entries()) out.push(`<circle cx="${x(i).toFixed(1)}" cy="${y(100 * r.testAccuracy).toFixed(1)}" r="3" fill="${c}"/>`);
