@@ -1,9 +1,9 @@
 // Reproduces the multi-round deep partial updating (DPU) experiment of Qu, Liu & Thiele (ECCV
 // 2022) on the MNIST digits of this repository, with an MLP stand-in, and compares DPU with full
-// updating (FU), global-contribution partial updating (GCPU) and random partial updating (RPU)
-// at the same updating ratio k.
+// updating (FU), DPU with iterative rewinding (DPU-iter, spec §7), global-contribution partial
+// updating (GCPU) and random partial updating (RPU) at the same updating ratio k.
 //
-//   npm run repro:dpu                       # the headline experiment (~12–15 minutes on 2 cores): the edge
+//   npm run repro:dpu                       # the headline experiment (~20 minutes on 2 cores): the edge
 //                                           # ships with a trained model, then rounds of partial updates;
 //                                           # rewrites its block of docs/dpu.md and docs/dpu-accuracy.svg
 //   npm run repro:dpu -- --from-init        # the reference scripts' protocol: round 0 is itself a partial
@@ -49,7 +49,7 @@ export interface ReproOptions {
   reinit: boolean;
   /** λ of DPU's combined metric (0.5 in the reference). */
   lambda: number;
-  /** Fraction kept per rewinding step of DPU-iter (0.8 in the reference). */
+  /** Fraction kept per rewinding step of DPU-iter (0.8 in the reference; the repro's default is 0.5). */
   shrink: number;
   /** Round 0 ships a fully trained model to every method; updating starts in round 1. */
   fullFirst: boolean;
