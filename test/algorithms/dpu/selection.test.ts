@@ -8,6 +8,7 @@ import {
   Tensor, applyUpdates, dpu, fromTyped, key, loadTree, mul, normal, saveTree, sgd, square, sub, sum, tensor, tree, valueAndGrad,
   type Params,
 } from '../../../src/index.js';
+import { topIndices } from '../../../src/algorithms/dpu/selection.js';
 import { errorCode } from '../../helpers.js';
 import { bitsOf, selectionFlags } from './helpers.js';
 
@@ -52,6 +53,38 @@ describe('selectWeights: exact global top-S', () => {
         const order = xs.map((v, i) => [v, i] as const).sort((p, q) => q[0] - p[0] || p[1] - q[1]).slice(0, S).map(([, i]) => i);
         expect(got).toEqual(xs.map((_, i) => (order.includes(i) ? 1 : 0)));
       }), { numRuns: 200 });
+  });
+
+  it('property: topIndices (quickselect threshold) equals the sorting reference on long, tie-heavy vectors', () => {
+    const value = fc.oneof(
+      fc.integer({ min: -3, max: 3 }),                          // long runs of equal values
+      fc.double({ noNaN: false }),                              // NaN, ±∞, −0 and everything between
+      fc.constantFrom(-Infinity, 0, -0),
+    );
+    fc.assert(fc.property(
+      fc.array(value, { minLength: 1, maxLength: 3000, size: 'max' }).chain((xs) => fc.tuple(fc.constant(xs), fc.integer({ min: 0, max: xs.length }))),
+      ([xs, count]) => {
+        const rank = (x: number): number => (Number.isNaN(x) ? -Infinity : x === 0 ? 0 : x);
+        const want = xs.map((x, i) => [rank(x), i] as const).sort((p, q) => (q[0] > p[0] ? 1 : q[0] < p[0] ? -1 : p[1] - q[1]))
+          .slice(0, count).map(([, i]) => i).sort((a, b) => a - b);
+        expect(Array.from(topIndices(Float64Array.from(xs), count))).toEqual(want);
+      }), { numRuns: 300 });
+  });
+
+  it('topIndices: sorted runs and all-equal vectors (quickselect worst cases) match the reference', () => {
+    const n = 5000;
+    const cases = [
+      Float64Array.from({ length: n }, (_, i) => i),             // ascending
+      Float64Array.from({ length: n }, (_, i) => n - i),         // descending
+      new Float64Array(n).fill(2),                               // all equal
+      Float64Array.from({ length: n }, (_, i) => (i % 2 === 0 ? i : -i)), // organ pipe
+    ];
+    for (const v of cases) {
+      for (const count of [0, 1, 50, n >> 1, n - 1, n]) {
+        const want = Array.from(v, (x, i) => [x, i] as const).sort((p, q) => q[0] - p[0] || p[1] - q[1]).slice(0, count).map(([, i]) => i).sort((a, b) => a - b);
+        expect(Array.from(topIndices(v, count))).toEqual(want);
+      }
+    }
   });
 
   it('rejects a count outside [0, total]', () => {
