@@ -64,8 +64,7 @@ function sameSet(what: string, a: Int32Array, b: Int32Array): void {
 
 /** `w` with `count` weights (spread evenly over the selectable entries) moved by +0.01. */
 function perturbed(w: dpu.ModelWeights, count: number): dpu.ModelWeights {
-  const total = tree.leaves(w.params).filter((t) => t.ndim >= 2).reduce((s, t) => s + t.size, 0);
-  const stride = Math.floor(total / count);
+  const stride = Math.floor(dpu.budget(w.params, 1) / count);
   let off = 0;
   const params = tree.map((t: Tensor) => {
     if (t.ndim < 2) return t;
@@ -82,7 +81,7 @@ async function main(): Promise<void> {
   console.log(`DPU selection and update message, MLP 784-300-100-10, k = ${RATIO}. Node ${m}`);
   const model = nn.mlp([300, 100, 10]);
   const init = dpu.initialWeights(model, [784], 1);
-  const I = tree.leaves(init.params).filter((t) => t.ndim >= 2).reduce((s, t) => s + t.size, 0);
+  const I = dpu.budget(init.params, 1);
   const S = dpu.budget(init.params, RATIO);
 
   // Selection: one random score per selectable weight, biases always updated (null).
@@ -115,12 +114,7 @@ async function main(): Promise<void> {
   ].map((x) => ({ ...x, bytes: dpu.encodeUpdate(x.update) }));
   for (const x of messages) {
     const got = dpu.applyUpdate(edge, x.bytes);
-    const b = tree.leaves(next.params);
-    const same = tree.leaves(got.params).every((l, i) => {
-      const u = new Uint32Array(Float32Array.from(l.toTyped()).buffer), v = new Uint32Array(Float32Array.from(b[i]!.toTyped()).buffer);
-      return u.length === v.length && u.every((bits, j) => bits === v[j]);
-    });
-    if (!same) throw new Error(`${x.method}: the edge did not rebuild the model bit for bit`);
+    if (dpu.fingerprint(got, 1) !== dpu.fingerprint(next, 1)) throw new Error(`${x.method}: the edge did not rebuild the model bit for bit`);
   }
   const codec = await interleaved(messages.flatMap((x) => [
     { name: `${x.method} encode`, fn: () => { dpu.encodeUpdate(x.update); }, iterations: 10 },
