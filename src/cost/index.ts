@@ -8,3 +8,6 @@ export type { Precision, PrecisionFn, PrecisionSpec, StorageReport } from './sto
 export { formatSummary, summary } from './summary.js';
 export type { PrecisionGroup, Summary, SummaryRow, SummaryTotals } from './summary.js';
 export { binaryEntropy, bitmaskPositionBits, entropyPositionBits, fullUpdateBits, golombBitsPerIndex, golombParameter, golombPositionBits, indexPositionBits, partialUpdateBits, payloadBits, type PartialUpdateBitsOptions } from './communication.js';
+export type { CostReport } from './report.js';
+export { multiBitStorage } from './multibit.js';
+export type { MultiBitLayerCounts, MultiBitStorage } from './multibit.js';

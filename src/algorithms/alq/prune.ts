@@ -3,6 +3,7 @@
  * bitwidth accounting that drives it.
  */
 import type { Params } from '../../autograd/grad.js';
+import { multiBitStorage } from '../../cost/multibit.js';
 import { NumError, describe } from '../../errors.js';
 import type { GradientTransformation } from '../../optim/base.js';
 import { finite, nonNegative } from '../../optim/base.js';
@@ -222,13 +223,6 @@ export function countValid(l: AlqLayer): number {
  */
 export function storage(state: AlqState): { binaryBits: number; coordinateBits: number; bytes: number; kilobytes: number; metadataBits: number } {
   checkState('alq.storage', state);
-  let binaryBits = 0, coords = 0, metadataBits = 0;
-  for (const l of state.layers) {
-    const valid = countValid(l);
-    binaryBits += valid * l.groupSize;
-    coords += valid;
-    metadataBits += l.groups * Math.ceil(Math.log2(l.maxBits + 1));
-  }
-  const bytes = (binaryBits + 32 * coords) / 8;
-  return { binaryBits, coordinateBits: 32 * coords, bytes, kilobytes: bytes / 1000, metadataBits };
+  const s = multiBitStorage(state.layers.map((l) => ({ groupSize: l.groupSize, groups: l.groups, validSlots: countValid(l), maxBits: l.maxBits })));
+  return { binaryBits: s.binaryBits, coordinateBits: s.coordinateBits, bytes: s.bytes, kilobytes: s.bytes / 1000, metadataBits: s.metadataBits };
 }
