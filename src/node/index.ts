@@ -1,7 +1,7 @@
 /** `edgegrad/node`: Node-only helpers (files, progress bars, MNIST loading). */
 export { loadFile, saveFile } from './files.js';
 export { loadMnist } from './mnist.js';
-export { progressBar } from './progress.js';
+export { epochProgress, progressBar } from './progress.js';
 export type { ProgressBar, ProgressOptions } from './progress.js';
 export { runDemo } from './demo.js';
 export type { DemoOptions, DemoResult } from './demo.js';

@@ -22,6 +22,7 @@ import { applyUpdates } from '../optim/base.js';
 import type { Extra, GradientTransformation } from '../optim/base.js';
 import type { Key } from '../random.js';
 import { Tensor } from '../tensor/tensor.js';
+import { now } from './events.js';
 import type { RunEvent } from './events.js';
 import { purposeKey } from './keys.js';
 
@@ -207,7 +208,11 @@ export interface FitOptions<S, X extends Extra = Extra> extends StepOptions<S, X
   maxSteps?: number | undefined;
   /** Called after every epoch with the new state; its numbers join the epoch's event (validation, …). */
   afterEpoch?: ((st: TrainState<S>, stats: EpochStats) => Record<string, number> | void) | undefined;
-  /** Event sink; an `'epoch'` {@link RunEvent} per epoch. */
+  /**
+   * Event sink: a `'step'` {@link RunEvent} per step (metrics `trainLoss`, the epoch's running
+   * per-sample mean, `samples` seen in the epoch, `epochSamples`) and an `'epoch'` event per epoch
+   * (`trainLoss` and what `afterEpoch` returned).
+   */
   onEvent?: ((e: RunEvent) => void) | undefined;
   /** Names on the events; defaults `'train'`, `'train'`, 0. */
   method?: string | undefined;
@@ -241,22 +246,25 @@ export function fit<S, X extends Extra = Extra>(state: TrainState<S>, opts: FitO
   const out: EpochStats[] = [];
   let st = state;
   let taken = 0;
+  const t0 = now();
+  const event = (kind: 'step' | 'epoch', epoch: number, metrics: Record<string, number>): void => opts.onEvent?.({
+    method: opts.method ?? 'train', phase: opts.phase ?? 'train', kind, round: opts.round ?? 0, epoch, step: st.step,
+    metrics, elapsedMs: now() - t0, cost: {},
+  });
   while (st.epoch < epochs && taken < maxSteps) {
     const order = shuffle(purposeKey(opts.key, 'shuffle', st.epoch), rows.n);
     while (st.batch < perEpoch && taken < maxSteps) {
       const s = st.batch * size, e = Math.min(s + size, rows.n);
       st = step(st, { x: gatherRows(rows, order, s, e), y: gatherLabels(rows, order, s, e) }).state;
       taken++;
+      if (opts.onEvent !== undefined) event('step', st.epoch, { trainLoss: st.lossSum / st.samples, samples: st.samples, epochSamples: rows.n });
     }
     if (st.batch < perEpoch) break;
     const stats: EpochStats = { epoch: st.epoch, trainLoss: st.samples > 0 ? st.lossSum / st.samples : NaN, samples: st.samples, metrics: {} };
     st = { ...st, epoch: st.epoch + 1, batch: 0, lossSum: 0, samples: 0 };
     stats.metrics = opts.afterEpoch?.(st, stats) ?? {};
     out.push(stats);
-    opts.onEvent?.({
-      method: opts.method ?? 'train', phase: opts.phase ?? 'train', kind: 'epoch', round: opts.round ?? 0, epoch: stats.epoch, step: st.step,
-      metrics: { trainLoss: stats.trainLoss, ...stats.metrics }, elapsedMs: 0, cost: {},
-    });
+    event('epoch', stats.epoch, { trainLoss: stats.trainLoss, ...stats.metrics });
   }
   return { state: st, epochs: out };
 }
