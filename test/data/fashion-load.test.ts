@@ -55,7 +55,7 @@ describe('loadFashionMnist on a synthetic package', () => {
     const ref = loadFashionMnist(opts);
     const path = ref.cachePath!;
     const bytes = readFileSync(path);
-    bytes[bytes.length - 10] ^= 0x40;
+    bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0x40;
     writeFileSync(path, bytes);
     const lines: string[] = [];
     const a = loadFashionMnist({ ...opts, log: (l) => lines.push(l) });
