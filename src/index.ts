@@ -31,10 +31,11 @@ export type { BatchNormOptions } from './nn/functional.js';
 export * as nn from './nn/index.js';
 
 export { customVjp, grad, noGrad, stopGradient, valueAndGrad, vjp } from './autograd/grad.js';
-export type { GradOptions, GradsOf, Params } from './autograd/grad.js';
+export type { GradOptions, GradsOf } from './autograd/grad.js';
+export type { Params } from './tree.js';
 export { gradcheck } from './autograd/check.js';
 export type { GradcheckOptions, GradcheckResult } from './autograd/check.js';
-export type { Prim } from './autograd/primitives.js';
+export type { Prim } from './tensor/tape.js';
 
 export { bernoulli, foldIn, key, normal, permutation, randint, split, uniform } from './random.js';
 export type { Key, NormalOptions, UniformOptions } from './random.js';
@@ -46,21 +47,23 @@ export * as data from './data/index.js';
 export { batches, mnistFromDigits, sampleTask } from './data/index.js';
 export type { Dataset, Task } from './data/index.js';
 export * as cost from './cost/index.js';
-export type { CostReport, Precision, PrecisionSpec, Summary, SummaryRow } from './cost/index.js';
+export type { Precision, PrecisionSpec, Summary, SummaryRow } from './cost/index.js';
+export type { CostReport } from './cost/index.js';
 export { loadTree, saveTree } from './io/index.js';
 export type { LoadedTree, SavedLeaf } from './io/index.js';
 export * from './optim/index.js';
 export {
-  EVAL_BATCH_SIZE, KEY_TAGS, classifierObjective, evaluate, fit, initTrain, predict, purposeKey, recorder, trainStep,
+  EVAL_BATCH_SIZE, KEY_TAGS, classifierObjective, evaluate, fit, initTrain, phaseOptimizer, predict, purposeKey, recorder, trainStep,
 } from './train/index.js';
 export type {
-  EpochStats, EvalOptions, FitOptions, Objective, PhaseReport, Recorder, Report, RunEvent, RunEventKind, StepCtx, StepOptions, TrainState,
+  EpochStats, EvalOptions, FitOptions, Objective, PhaseOptimizer, PhaseReport, Recorder, Report, RunEvent, RunEventKind, StepCtx, StepOptions, TrainState,
 } from './train/index.js';
 export * as train from './train/index.js';
 export * as quant from './quant/index.js';
 export * as bitpack from './bitpack/index.js';
 export * as alq from './algorithms/alq/index.js';
 export * as dpu from './algorithms/dpu/index.js';
+export * as rct from './algorithms/rct/index.js';
 export { packBits, popcount32, unpackBits, xnorGemm, xnorGemmInto, binaryConv2d, multiBitGemm } from './bitpack/index.js';
 export type { BitMatrix, MultiBitMatrix, OutputTransform } from './bitpack/index.js';
 export * as sparse from './sparse/index.js';

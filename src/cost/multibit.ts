@@ -7,6 +7,7 @@
  * - `metadataBits = G·⌈log2(Imax + 1)⌉` is the cost of storing each group's I_g, reported apart.
  */
 import { NumError, describe } from '../errors.js';
+import { count } from '../validate.js';
 
 /**
  * The counts of one multi-bit layer.
@@ -43,11 +44,6 @@ export interface MultiBitStorage {
   bits: number;
   bytes: number;
 }
-
-const count = (op: string, name: string, v: unknown): number => {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new NumError('INVALID_ARGUMENT', op, `${name} must be an integer >= 0`, 'integer >= 0', describe(v));
-  return v;
-};
 
 /**
  * Storage of multi-bit binary-basis layers (see the module comment for the formulas).

@@ -2,7 +2,7 @@
  * Evaluation in eval mode, without gradients, with one default batch size for every method.
  */
 import { noGrad } from '../autograd/grad.js';
-import type { Params } from '../autograd/grad.js';
+import type { Params } from '../tree.js';
 import { batches } from '../data/dataset.js';
 import type { Dataset } from '../data/dataset.js';
 import { NumError, describe } from '../errors.js';

@@ -12,7 +12,7 @@
  *   equal those of an uninterrupted run bit for bit.
  */
 import { valueAndGrad } from '../autograd/grad.js';
-import type { Params } from '../autograd/grad.js';
+import type { Params } from '../tree.js';
 import { gatherLabels, gatherRows, rowsOf, shuffle } from '../data/dataset.js';
 import type { Dataset } from '../data/dataset.js';
 import { NumError, describe } from '../errors.js';
@@ -25,6 +25,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { now } from './events.js';
 import type { RunEvent } from './events.js';
 import { purposeKey } from './keys.js';
+import { count } from '../validate.js';
 
 /**
  * What an objective sees besides parameters and batch: the layer context (mode, model state,
@@ -238,9 +239,9 @@ export function fit<S, X extends Extra = Extra>(state: TrainState<S>, opts: FitO
   const op = 'fit';
   const step = trainStep(opts);
   const rows = rowsOf(op, opts.train);
-  const size = positiveInteger(op, 'batchSize', opts.batchSize);
-  const epochs = positiveInteger(op, 'epochs', opts.epochs, 0);
-  const maxSteps = opts.maxSteps === undefined ? Infinity : positiveInteger(op, 'maxSteps', opts.maxSteps, 0);
+  const size = count(op, 'batchSize', opts.batchSize, 1);
+  const epochs = count(op, 'epochs', opts.epochs, 0);
+  const maxSteps = opts.maxSteps === undefined ? Infinity : count(op, 'maxSteps', opts.maxSteps, 0);
   checkState(op, state);
   const perEpoch = Math.ceil(rows.n / size);
   const out: EpochStats[] = [];
@@ -293,9 +294,4 @@ function checkState(op: string, st: unknown): void {
   for (const k of ['step', 'epoch', 'batch', 'lossSum', 'samples'] as const) {
     if (typeof s[k] !== 'number') throw new NumError('STATE_MISMATCH', op, `state.${k} must be a number; build the state with initTrain`, 'number', describe(s[k]));
   }
-}
-
-function positiveInteger(op: string, name: string, v: unknown, min = 1): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw new NumError('INVALID_ARGUMENT', op, `${name} must be an integer >= ${min}`, `integer >= ${min}`, describe(v));
-  return v;
 }

@@ -14,7 +14,7 @@
  * `trainLoss` (per-sample mean), `learningRate`, `averageBits`, and the storage cost
  * (`cost.multiBitStorage`: bits, bytes).
  */
-import type { Params } from '../../autograd/grad.js';
+import type { Params } from '../../tree.js';
 import type { CostReport } from '../../cost/report.js';
 import type { Dataset } from '../../data/dataset.js';
 import { NumError, describe } from '../../errors.js';
@@ -37,7 +37,8 @@ import type { Objective, TrainState } from '../../train/loop.js';
 import { phaseOptimizer } from '../../train/phase.js';
 import { averageBits, prune, storage } from './prune.js';
 import type { AlqSchedule } from './schedule.js';
-import { checkSchedule, count, positive } from './schedule.js';
+import { checkSchedule } from './schedule.js';
+import { count, positive } from '../../validate.js';
 import type { AlqState, GroupingSpec } from './state.js';
 import { labels, quantize, view } from './state.js';
 import { basisStep, coordinateStep, steStep } from './steps.js';

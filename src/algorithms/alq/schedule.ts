@@ -2,6 +2,7 @@
  * The schedule of an ALQ run (spec §4) and the reference LeNet5 settings.
  */
 import { NumError, describe } from '../../errors.js';
+import { count, positive } from '../../validate.js';
 import { kernelwise, subchannelwise } from './grouping.js';
 import type { GroupingSpec } from './state.js';
 
@@ -65,22 +66,6 @@ export const lenet5Schedule: Readonly<AlqSchedule> = {
  */
 export function lenet5Grouping(): GroupingSpec {
   return { '0.weight': kernelwise(), '3.weight': kernelwise(), '7.weight': subchannelwise(2), '9.weight': subchannelwise(1) };
-}
-
-/** @internal */
-export function count(op: string, name: string, v: unknown, min = 0): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-    throw new NumError('INVALID_ARGUMENT', op, `${name} must be an integer >= ${min}`, `integer >= ${min}`, describe(v));
-  }
-  return v;
-}
-
-/** @internal */
-export function positive(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-    throw new NumError('INVALID_ARGUMENT', op, `${name} must be a finite number > 0`, '> 0', describe(v));
-  }
-  return v;
 }
 
 /** Checks a schedule once at the boundary. @internal */

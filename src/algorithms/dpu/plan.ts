@@ -10,7 +10,7 @@
  *    leaves move), keeping the checkpoint with the best validation accuracy;
  * 6. `deploy`: that checkpoint, or nothing when no checkpoint beat the start (update-or-not rule).
  */
-import type { Params } from '../../autograd/grad.js';
+import type { Params } from '../../tree.js';
 import type { EmptyState } from '../../optim/base.js';
 import { chain } from '../../optim/combine.js';
 import type { Update, UpdateBase } from './codec.js';

@@ -4,7 +4,7 @@
  * `Schedule` and applied through `phaseOptimizer`, so the rate restarts with every phase while
  * the optimizer's state (Adam moments, step count) carries over, as in the reference code.
  */
-import type { Params } from '../../autograd/grad.js';
+import type { Params } from '../../tree.js';
 import type { Dataset } from '../../data/dataset.js';
 import { NumError, describe } from '../../errors.js';
 import type { Layer } from '../../nn/layers.js';
@@ -23,6 +23,7 @@ import { phaseOptimizer } from '../../train/phase.js';
 import type { PhaseOptimizer } from '../../train/phase.js';
 import type { EdgeModel, ModelWeights } from './model.js';
 import { layoutOf } from './model.js';
+import { positiveInt } from '../../validate.js';
 
 /**
  * A learning rate per epoch: `(epoch, epochs) → rate`, with `epoch` counted from 0 inside the
@@ -141,11 +142,6 @@ export interface Trainer {
   trained: number;
   /** When the round started (`now()`), for events' `elapsedMs`. */
   started: number;
-}
-
-function positiveInt(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new NumError('INVALID_ARGUMENT', op, `${name} must be a positive integer`, 'integer >= 1', describe(v));
-  return v;
 }
 
 /** Checks a round input once at the boundary and builds its trainer. @internal */
