@@ -31,10 +31,11 @@ export type { BatchNormOptions } from './nn/functional.js';
 export * as nn from './nn/index.js';
 
 export { customVjp, grad, noGrad, stopGradient, valueAndGrad, vjp } from './autograd/grad.js';
-export type { GradOptions, GradsOf, Params } from './autograd/grad.js';
+export type { GradOptions, GradsOf } from './autograd/grad.js';
+export type { Params } from './tree.js';
 export { gradcheck } from './autograd/check.js';
 export type { GradcheckOptions, GradcheckResult } from './autograd/check.js';
-export type { Prim } from './autograd/primitives.js';
+export type { Prim } from './tensor/tape.js';
 
 export { bernoulli, foldIn, key, normal, permutation, randint, split, uniform } from './random.js';
 export type { Key, NormalOptions, UniformOptions } from './random.js';
@@ -57,6 +58,7 @@ export * as bitpack from './bitpack/index.js';
 export * as alq from './algorithms/alq/index.js';
 export * as dpu from './algorithms/dpu/index.js';
 export * as dress from './algorithms/dress/index.js';
+export * as rct from './algorithms/rct/index.js';
 export { packBits, popcount32, unpackBits, xnorGemm, xnorGemmInto, binaryConv2d, multiBitGemm } from './bitpack/index.js';
 export type { BitMatrix, MultiBitMatrix, OutputTransform } from './bitpack/index.js';
 export * as sparse from './sparse/index.js';

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { Params } from '../../autograd/grad.js';
+import type { Params } from '../../tree.js';
 import { NumError, describe, fmtShape } from '../../errors.js';
 import { fromTyped } from '../../tensor/create.js';
 import { isFloat } from '../../tensor/dtype.js';

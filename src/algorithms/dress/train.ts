@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { Params } from '../../autograd/grad.js';
+import type { Params } from '../../tree.js';
 import { valueAndGrad } from '../../autograd/grad.js';
 import type { Dataset } from '../../data/dataset.js';
 import { NumError, describe } from '../../errors.js';

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { Params } from '../../autograd/grad.js';
+import type { Params } from '../../tree.js';
 import { customVjp, noGrad } from '../../autograd/grad.js';
 import { NumError, describe, fmtShape } from '../../errors.js';
 import type { ParamView } from '../../optim/view.js';
