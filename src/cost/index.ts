@@ -20,3 +20,4 @@ export { layerSpecs } from './layers.js';
 export type { LayerDesc, LayerDescCommon, LayerKind, LayerSpec } from './layers.js';
 export { OPTIMIZER_SLOTS, parameterMemory, trainingMemory } from './memory.js';
 export type { BitSegment, LayerMemory, ParameterMemory, TrainingMemory, TrainingMemoryOptions } from './memory.js';
+export { rowSparseBytes, rowSparseMacs } from './sparse.js';
