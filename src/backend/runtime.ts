@@ -22,6 +22,9 @@ export interface KernelExports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   gemm_f32(m: number, n: number, k: number, a: number, aRs: number, aCs: number, b: number, bRs: number, bCs: number,
     c: number, cRs: number, acc: number, work: number): void;
+  xnor_counts(m: number, n: number, w64: number, a: number, b: number, out: number, nb: number): void;
+  gemm_i16(m: number, n: number, k: number, a: number, aRs: number, aCs: number, b: number, bRs: number, bCs: number,
+    c: number, cRs: number, acc: number, work: number): void;
 }
 
 /** The slice of the WebAssembly JS API used here (the ES lib this package compiles against has none). */
@@ -83,7 +86,7 @@ export function wasmKernels(): KernelExports | undefined {
 }
 
 /** Views over the arena, refreshed whenever a grow replaces the buffer. */
-interface Views { buffer: ArrayBuffer; f32: Float32Array; i32: Int32Array; u8: Uint8Array }
+interface Views { buffer: ArrayBuffer; f32: Float32Array; i32: Int32Array; u32: Uint32Array; i16: Int16Array; u8: Uint8Array }
 let views: Views | undefined;
 
 /**
@@ -102,7 +105,10 @@ export function arenaViews(k: KernelExports, bytes: number): Views {
   if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
   const buffer = k.memory.buffer;
   if (views === undefined || views.buffer !== buffer) {
-    views = { buffer, f32: new Float32Array(buffer), i32: new Int32Array(buffer), u8: new Uint8Array(buffer) };
+    views = {
+      buffer, f32: new Float32Array(buffer), i32: new Int32Array(buffer), u32: new Uint32Array(buffer),
+      i16: new Int16Array(buffer), u8: new Uint8Array(buffer),
+    };
   }
   return views;
 }
