@@ -31,10 +31,11 @@ export type { BatchNormOptions } from './nn/functional.js';
 export * as nn from './nn/index.js';
 
 export { customVjp, grad, noGrad, stopGradient, valueAndGrad, vjp } from './autograd/grad.js';
-export type { GradOptions, GradsOf, Params } from './autograd/grad.js';
+export type { GradOptions, GradsOf } from './autograd/grad.js';
+export type { Params } from './tree.js';
 export { gradcheck } from './autograd/check.js';
 export type { GradcheckOptions, GradcheckResult } from './autograd/check.js';
-export type { Prim } from './autograd/primitives.js';
+export type { Prim } from './tensor/tape.js';
 
 export { bernoulli, foldIn, key, normal, permutation, randint, split, uniform } from './random.js';
 export type { Key, NormalOptions, UniformOptions } from './random.js';
