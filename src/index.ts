@@ -71,5 +71,3 @@ export { dorefa, exportPacked, fixedPoint, steSign, steTern, stochasticRound, un
 export type { Quantizer } from './quant/index.js';
 export { backend } from './backend/index.js';
 export type { BackendName } from './backend/index.js';
-export { intGemmInto, intGemmJsInto } from './tensor/kernels/intgemm.js';
-export type { IntGemmOptions, SmallIntArray } from './tensor/kernels/intgemm.js';
