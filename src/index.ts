@@ -48,6 +48,7 @@ export { batches, mnistFromDigits, sampleTask } from './data/index.js';
 export type { Dataset, Task } from './data/index.js';
 export * as cost from './cost/index.js';
 export type { Precision, PrecisionSpec, Summary, SummaryRow } from './cost/index.js';
+export type { CostReport } from './cost/index.js';
 export { loadTree, saveTree } from './io/index.js';
 export type { LoadedTree, SavedLeaf } from './io/index.js';
 export * from './optim/index.js';
