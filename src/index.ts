@@ -58,6 +58,7 @@ export * as quant from './quant/index.js';
 export * as bitpack from './bitpack/index.js';
 export * as alq from './algorithms/alq/index.js';
 export * as dpu from './algorithms/dpu/index.js';
+export * as dress from './algorithms/dress/index.js';
 export * as rct from './algorithms/rct/index.js';
 export { packBits, popcount32, unpackBits, xnorGemm, xnorGemmInto, binaryConv2d, multiBitGemm } from './bitpack/index.js';
 export type { BitMatrix, MultiBitMatrix, OutputTransform } from './bitpack/index.js';
