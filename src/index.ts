@@ -63,6 +63,7 @@ export * as quant from './quant/index.js';
 export * as bitpack from './bitpack/index.js';
 export * as alq from './algorithms/alq/index.js';
 export * as dpu from './algorithms/dpu/index.js';
+export * as dress from './algorithms/dress/index.js';
 export * as rct from './algorithms/rct/index.js';
 export { packBits, popcount32, unpackBits, xnorGemm, xnorGemmInto, binaryConv2d, multiBitGemm } from './bitpack/index.js';
 export type { BitMatrix, MultiBitMatrix, OutputTransform } from './bitpack/index.js';
@@ -75,3 +76,5 @@ export {
 export type { Csr, RowBalancedCsr, SparseMatrix, SparsePattern } from './sparse/index.js';
 export { dorefa, exportPacked, fixedPoint, steSign, steTern, stochasticRound, uniformQuantize } from './quant/index.js';
 export type { Quantizer } from './quant/index.js';
+export { backend } from './backend/index.js';
+export type { BackendName } from './backend/index.js';
