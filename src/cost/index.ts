@@ -20,3 +20,4 @@ export { layerSpecs } from './layers.js';
 export type { LayerDesc, LayerDescCommon, LayerKind, LayerSpec } from './layers.js';
 export { OPTIMIZER_SLOTS, trainingMemory } from './memory.js';
 export type { LayerMemory, TrainingMemory, TrainingMemoryOptions } from './memory.js';
+export { modelLayerSpecs } from './model.js';
