@@ -21,3 +21,4 @@ export type { LayerDesc, LayerDescCommon, LayerKind, LayerSpec } from './layers.
 export { OPTIMIZER_SLOTS, trainingMemory } from './memory.js';
 export type { LayerMemory, TrainingMemory, TrainingMemoryOptions } from './memory.js';
 export { modelLayerSpecs } from './model.js';
+export { rowSparseBytes, rowSparseMacs } from './sparse.js';
