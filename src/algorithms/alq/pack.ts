@@ -13,8 +13,10 @@
  */
 import type { Params } from '../../tree.js';
 import { noGrad } from '../../autograd/grad.js';
-import { multiBitGemm, multiBitMatrix, packUnsignedActivations } from '../../bitpack/multibit.js';
-import type { MultiBitActivations, MultiBitMatrix } from '../../bitpack/multibit.js';
+import { multiBitMatrix, packUnsignedActivations } from '../../bitpack/multibit.js';
+import type { MultiBitMatrix } from '../../bitpack/multibit.js';
+import { multiBitGemm } from '../../bitpack/multibit-gemm.js';
+import type { MultiBitActivations } from '../../bitpack/multibit-gemm.js';
 import type { PrecisionFn } from '../../cost/storage.js';
 import { NumError, describe, fmtShape } from '../../errors.js';
 import type { Batch } from '../../nn/train.js';
