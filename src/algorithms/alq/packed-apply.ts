@@ -5,8 +5,8 @@
  *
  * A packed weight `[rows = Co, cols = K]` is expanded ({@link toMultiBit}) to a MultiBitMatrix:
  * group g of row r sits in columns `(g mod groupsPerRow)·n … +n` (for pixelwise groups the
- * columns are reordered to (kh, kw, Ci), channel-last, so every group is contiguous); its valid slots fill planes
- * 0..I_g−1, the planes above have α = 0 (skipped by the kernel). Planes = the layer's largest I_g.
+ * columns are reordered to (kh, kw, Ci), channel-last, so every group is contiguous); its valid
+ * slots fill planes 0..I_g−1, the planes above have α = 0 (skipped by the kernel). Planes = the layer's largest I_g.
  */
 import type { Params } from '../../tree.js';
 import { noGrad } from '../../autograd/grad.js';
