@@ -14,8 +14,8 @@ import { multiBitMatrix, packUnsignedActivations } from '../../bitpack/multibit.
 import type { MultiBitMatrix } from '../../bitpack/multibit.js';
 import { multiBitGemm } from '../../bitpack/multibit-gemm.js';
 import type { MultiBitActivations } from '../../bitpack/multibit-gemm.js';
+import type { Dataset } from '../../data/dataset.js';
 import { NumError, describe } from '../../errors.js';
-import type { Batch } from '../../nn/train.js';
 import type { Layer, WeightKernels } from '../../nn/layers.js';
 import { fromTyped, zeros } from '../../tensor/create.js';
 import { broadcastTo } from '../../tensor/ops/movement.js';
@@ -224,7 +224,7 @@ export function packedApply(model: Layer<Params>, packed: PackedAlqModel, x: Ten
  * const preds = alq.packedPredict(model, alq.pack(params, state), modelState, batches(test, 500));
  * ```
  */
-export function packedPredict(model: Layer<Params>, packed: PackedAlqModel, modelState: Params | undefined, data: Iterable<Batch>, opts: PackedApplyOptions = {}): Int32Array {
+export function packedPredict(model: Layer<Params>, packed: PackedAlqModel, modelState: Params | undefined, data: Iterable<Dataset>, opts: PackedApplyOptions = {}): Int32Array {
   const out: number[] = [];
   for (const b of data) {
     const logits = packedApply(model, packed, b.x, modelState, opts);
