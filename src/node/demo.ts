@@ -3,7 +3,9 @@
  * (parameters, batch-norm state and optimizer state), reloaded and checked for identical
  * predictions, summarised with the cost model, then compressed with ALQ below one bit per
  * weight and run through packed multi-bit inference; finally a deployed MLP is kept up to date
- * over rounds of new data with deep partial updating (DPU) next to full updating.
+ * over rounds of new data with deep partial updating (DPU) next to full updating; last, DRESS
+ * trains four nested row-sparse subnets of the LeNet5 jointly and switches between them under a
+ * changing latency budget.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +16,8 @@ import type { Dataset, Params, SavedLeaf, TrainState, Tree } from '../index.js';
 import { runAlqStage } from './alq-stage.js';
 import type { AlqStageResult } from './alq-stage.js';
 import { runDpuStage } from './dpu-stage.js';
+import { runDressStage } from './dress-stage.js';
+import type { DressStageResult } from './dress-stage.js';
 import type { DpuStageResult } from './dpu-stage.js';
 import { loadFile, saveFile } from './files.js';
 import { loadMnist } from './mnist.js';
@@ -32,7 +36,18 @@ export interface DemoOptions {
   alq?: DemoAlqOptions | false | undefined;
   /** The DPU stage (default {@link DEMO_DPU}); `false` skips it. */
   dpu?: DemoDpuOptions | false | undefined;
+  /** The DRESS stage (default {@link DEMO_DRESS}); `false` skips it. */
+  dress?: DemoDressOptions | false | undefined;
 }
+
+/** Settings of the demo's DRESS stage. */
+export interface DemoDressOptions {
+  epochs: number;
+  trainSize: number;
+}
+
+/** The demo's DRESS stage: four nested subnets of the trained LeNet5, one joint epoch on 1,000 images. */
+export const DEMO_DRESS: Readonly<DemoDressOptions> = { epochs: 1, trainSize: 1000 };
 
 /** Settings of the demo's DPU stage. */
 export interface DemoDpuOptions {
@@ -75,6 +90,8 @@ export interface DemoResult {
   alq?: AlqStageResult | undefined;
   /** The DPU stage's measurements, unless it was skipped. */
   dpu?: DpuStageResult | undefined;
+  /** The DRESS stage's measurements, unless it was skipped. */
+  dress?: DressStageResult | undefined;
 }
 
 /**
@@ -150,6 +167,11 @@ export function runDemo(opts: DemoOptions = {}): DemoResult {
   if (dpuOpts !== false) {
     log('');
     result.dpu = runDpuStage({ train, test, ...dpuOpts, seed: seed + 1, log });
+  }
+  const dressOpts = opts.dress ?? DEMO_DRESS;
+  if (dressOpts !== false) {
+    log('');
+    result.dress = runDressStage({ model, params: st.params, modelState: st.modelState, train, test, key: key(seed + 2), ...dressOpts, log });
   }
   return result;
 }

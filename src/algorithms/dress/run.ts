@@ -135,9 +135,10 @@ export function run(opts: RunOptions): RunResult {
   const jointEpochs = epochs(op, 'epochs', opts.epochs);
   const val = opts.validation ?? opts.test;
   const evalOpts = { batchSize: opts.evalBatchSize };
-  let params = opts.params, modelState = opts.modelState ?? {};
-  const preEpochs = epochs(op, 'pretrainEpochs', opts.pretrainEpochs ?? (params === undefined ? 3 : 0));
-  if (params === undefined) {
+  let params: Params = opts.params;
+  let modelState: Params = opts.modelState ?? {};
+  const preEpochs = epochs(op, 'pretrainEpochs', opts.pretrainEpochs ?? (opts.params === undefined ? 3 : 0));
+  if (opts.params === undefined) {
     if (opts.inputShape === undefined) throw new NumError('INVALID_ARGUMENT', op, 'give a trained backbone (params) or the inputShape to initialise one', 'params | inputShape', 'neither');
     const init = model.init(purposeKey(opts.key, 'init'), opts.inputShape);
     params = init.params;
