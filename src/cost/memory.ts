@@ -28,7 +28,8 @@
  * the updated layers) generalised to any bit widths and optimizer.
  */
 import { NumError, describe } from '../errors.js';
-import { integerAtLeast, nonNegative, numel, positiveNumber, tensorBytes } from './check.js';
+import { numel, tensorBytes } from './check.js';
+import { count, nonNegative, positive } from '../validate.js';
 import { checkLayerSpecs, hasParams, isTrainable } from './layers.js';
 import type { LayerKind, LayerSpec } from './layers.js';
 
@@ -128,7 +129,7 @@ function slotsOf(op: string, v: unknown): number {
     }
     return OPTIMIZER_SLOTS[v as keyof typeof OPTIMIZER_SLOTS];
   }
-  return integerAtLeast(op, 'optimizer (slot count)', v, 0);
+  return count(op, 'optimizer (slot count)', v, 0);
 }
 
 /** Element counts of a layer's parameter tensors. */
@@ -176,12 +177,12 @@ function savedBytes(s: LayerSpec, batch: number, actBits: number): number {
 export function trainingMemory(specs: readonly LayerSpec[], opts: TrainingMemoryOptions): TrainingMemory {
   const op = 'cost.trainingMemory';
   if (opts === null || typeof opts !== 'object') throw new NumError('INVALID_ARGUMENT', op, 'options must be a record with a batch size', '{ batch, ... }', describe(opts));
-  const batch = integerAtLeast(op, 'batch', opts.batch, 1);
+  const batch = count(op, 'batch', opts.batch, 1);
   const paramBits = nonNegative(op, 'paramBits', opts.paramBits ?? 32);
-  const gradBits = positiveNumber(op, 'gradientBits', opts.gradientBits ?? 32);
-  const optBits = positiveNumber(op, 'optimizerBits', opts.optimizerBits ?? 32);
-  const actBits = positiveNumber(op, 'activationBits', opts.activationBits ?? 32);
-  const errBits = positiveNumber(op, 'errorBits', opts.errorBits ?? 32);
+  const gradBits = positive(op, 'gradientBits', opts.gradientBits ?? 32);
+  const optBits = positive(op, 'optimizerBits', opts.optimizerBits ?? 32);
+  const actBits = positive(op, 'activationBits', opts.activationBits ?? 32);
+  const errBits = positive(op, 'errorBits', opts.errorBits ?? 32);
   const slots = slotsOf(op, opts.optimizer);
   checkLayerSpecs(op, specs);
   const first = specs.findIndex(isTrainable);
@@ -226,5 +227,95 @@ export function trainingMemory(specs: readonly LayerSpec[], opts: TrainingMemory
     forwardPeak, backwardPeak, activationPeak,
     peak: params + gradients + optimizer + activationPeak,
     firstTrainable: first,
+  };
+}
+
+// ---- parameter memory over a training run (RCT spec §6) ----------------------------------------
+
+/**
+ * A stretch of training at constant per-tensor bit widths: `steps` steps with tensor `p` stored
+ * at `bits[p]` bits per element.
+ *
+ * @example
+ * ```ts
+ * const s: cost.BitSegment = { steps: 100, bits: [8, 16] };
+ * ```
+ */
+export interface BitSegment {
+  steps: number;
+  bits: readonly number[];
+}
+
+/**
+ * Parameter memory of a run under three storage schemes, in bits (and packed bytes):
+ * integer-only (RCT: `Σ n_p·b_p` plus `formatBits` per tensor for its fractional length), FP32
+ * (`32·Σ n_p`) and QAT (`Σ n_p·(32 + b_q)`: float master plus quantised copy).
+ *
+ * @example
+ * ```ts
+ * const m: cost.ParameterMemory = cost.parameterMemory([1000], [{ steps: 1, bits: [12] }]);
+ * m.peakBytes; // 1501
+ * ```
+ */
+export interface ParameterMemory {
+  /** max over segments of the integer store, bits (incl. the per-tensor format bits). */
+  peakBits: number;
+  /** Step-weighted mean of the integer store, bits. */
+  averageBits: number;
+  /** Packed bytes at the peak: Σ ⌈n_p·b_p/8⌉ + ⌈formatBits/8⌉ per tensor. */
+  peakBytes: number;
+  /** Bits per parameter element (format bits excluded), at the peak and on average. */
+  meanBits: { peak: number; average: number };
+  fp32Bits: number;
+  qatBits: number;
+  /** 1 − integer/baseline, for the peak and the time average. */
+  savingVsFp32: { peak: number; average: number };
+  savingVsQat: { peak: number; average: number };
+}
+
+/**
+ * Parameter memory over training at the bit widths in force (see {@link ParameterMemory}).
+ * `counts[p]` is the element count of tensor p; every segment lists one width per tensor.
+ *
+ * @throws {NumError} `INVALID_ARGUMENT` for no segments, zero total steps, a negative count or
+ *   width, or a segment whose width list does not match `counts`.
+ * @example
+ * ```ts
+ * const m = cost.parameterMemory([1000], [{ steps: 10, bits: [11] }]);
+ * m.savingVsFp32.peak; // ≈ 0.656 (b̄ = 11)
+ * m.savingVsQat.peak;  // ≈ 0.725 (QAT-8)
+ * ```
+ */
+export function parameterMemory(counts: readonly number[], segments: readonly BitSegment[], opts?: { qatBits?: number | undefined; formatBits?: number | undefined }): ParameterMemory {
+  const op = 'cost.parameterMemory';
+  if (!Array.isArray(counts) || counts.length === 0) throw new NumError('INVALID_ARGUMENT', op, 'counts must be a non-empty array', 'number[]', describe(counts));
+  counts.forEach((n, i) => nonNegative(op, `counts[${i}]`, n));
+  if (!Array.isArray(segments) || segments.length === 0) throw new NumError('INVALID_ARGUMENT', op, 'segments must be a non-empty array', 'BitSegment[]', describe(segments));
+  const qat = nonNegative(op, 'qatBits', opts?.qatBits ?? 8);
+  const fmt = nonNegative(op, 'formatBits', opts?.formatBits ?? 8);
+  const n = counts.reduce((a, c) => a + c, 0);
+  let peakBits = 0, peakBytes = 0, peakElementBits = 0, weighted = 0, weightedElementBits = 0, steps = 0;
+  segments.forEach((s, j) => {
+    const k = nonNegative(op, `segments[${j}].steps`, s?.steps);
+    if (!Array.isArray(s.bits) || s.bits.length !== counts.length) throw new NumError('INVALID_ARGUMENT', op, `segments[${j}].bits needs one width per tensor`, `${counts.length} widths`, describe(s.bits));
+    let elementBits = 0, bytes = 0;
+    s.bits.forEach((b: number, p: number) => {
+      nonNegative(op, `segments[${j}].bits[${p}]`, b);
+      elementBits += counts[p]! * b;
+      bytes += tensorBytes(counts[p]!, b) + Math.ceil(fmt / 8);
+    });
+    const total = elementBits + fmt * counts.length;
+    if (total > peakBits) { peakBits = total; peakBytes = bytes; peakElementBits = elementBits; }
+    weighted += k * total; weightedElementBits += k * elementBits; steps += k;
+  });
+  if (!(steps > 0)) throw new NumError('INVALID_ARGUMENT', op, 'segments must cover at least one step', '> 0 steps', String(steps));
+  const averageBits = weighted / steps;
+  const fp32Bits = 32 * n, qatBits = (32 + qat) * n;
+  return {
+    peakBits, averageBits, peakBytes,
+    meanBits: { peak: n ? peakElementBits / n : 0, average: n ? weightedElementBits / steps / n : 0 },
+    fp32Bits, qatBits,
+    savingVsFp32: { peak: 1 - peakBits / fp32Bits, average: 1 - averageBits / fp32Bits },
+    savingVsQat: { peak: 1 - peakBits / qatBits, average: 1 - averageBits / qatBits },
   };
 }
