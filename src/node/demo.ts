@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // The core is imported through the package root only, so the built CLI shares the one copy of
 // the library (see tsup.config.ts).
-import { adam, alq, cost, evaluate, fit, initTrain, key, nn, predict } from '../index.js';
+import { adam, alq, cost, data, evaluate, fit, initTrain, key, nn, predict } from '../index.js';
 import type { SavedLeaf, Tree } from '../index.js';
 import { runAlqStage } from './alq-stage.js';
 import type { AlqStageResult } from './alq-stage.js';
@@ -44,6 +44,8 @@ export interface DemoOptions {
 export interface DemoDressOptions {
   epochs: number;
   trainSize: number;
+  /** Evaluate on the first `testSize` test images (default all). */
+  testSize?: number | undefined;
 }
 
 /** The demo's DRESS stage: four nested subnets of the trained LeNet5, one joint epoch on 1,000 images. */
@@ -155,7 +157,9 @@ export function runDemo(opts: DemoOptions = {}): DemoResult {
   const dressOpts = opts.dress ?? DEMO_DRESS;
   if (dressOpts !== false) {
     log('');
-    result.dress = runDressStage({ model, params: st.params, modelState: st.modelState, train, test, key: key(seed + 2), ...dressOpts, log });
+    const { testSize, ...rest } = dressOpts;
+    const dressTest = testSize === undefined ? test : data.take(test, Array.from({ length: Math.min(testSize, test.y.shape[0]!) }, (_, i) => i));
+    result.dress = runDressStage({ model, params: st.params, modelState: st.modelState, train, test: dressTest, key: key(seed + 2), ...rest, log });
   }
   return result;
 }
