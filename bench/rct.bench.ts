@@ -43,7 +43,7 @@ function ints(len: number, max: number, seed: number): Int16Array {
 
 async function gemmRows(): Promise<string[]> {
   const rows: string[] = [];
-  const backends = backend.available().includes('wasm') ? ['js', 'wasm'] as const : ['js'] as const;
+  const backends = backend.available() ? ['js', 'wasm'] as const : ['js'] as const;
   for (const be of backends) {
     backend.set(be);
     for (const s of SHAPES) {
@@ -75,7 +75,7 @@ async function stepRows(): Promise<string[]> {
   const step = trainStep({ optimizer: opt, model: net.float, key: key(1) });
   let fst = initTrain(init, [], opt);
   const out: string[] = [];
-  for (const be of backend.available().includes('wasm') ? ['js', 'wasm'] as const : ['js'] as const) {
+  for (const be of backend.available() ? ['js', 'wasm'] as const : ['js'] as const) {
     backend.set(be);
     const t = await interleaved([
       { name: 'rct', fn: () => { rct.trainStep(cfg, st, batch, purposeKey(key(2), 'method', st.step)); }, iterations: 2 },
