@@ -3,7 +3,8 @@
  * (parameters, batch-norm state and optimizer state), reloaded and checked for identical
  * predictions, summarised with the cost model, then compressed with ALQ below one bit per
  * weight and run through packed multi-bit inference; finally a deployed MLP is kept up to date
- * over rounds of new data with deep partial updating (DPU) next to full updating.
+ * over rounds of new data with deep partial updating (DPU) next to full updating; last, an MLP is
+ * trained integer-only (RCT-style) next to FP32 and QAT-8.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,8 @@ import { runAlqStage } from './alq-stage.js';
 import type { AlqStageResult } from './alq-stage.js';
 import { runDpuStage } from './dpu-stage.js';
 import type { DpuStageResult } from './dpu-stage.js';
+import { runRctStage } from './rct-stage.js';
+import type { RctStageResult } from './rct-stage.js';
 import { loadFile, saveFile } from './files.js';
 import { loadMnist } from './mnist.js';
 import { epochProgress } from './progress.js';
@@ -32,7 +35,18 @@ export interface DemoOptions {
   alq?: DemoAlqOptions | false | undefined;
   /** The DPU stage (default {@link DEMO_DPU}); `false` skips it. */
   dpu?: DemoDpuOptions | false | undefined;
+  /** The RCT stage (default {@link DEMO_RCT}); `false` skips it. */
+  rct?: DemoRctOptions | false | undefined;
 }
+
+/** Settings of the demo's RCT stage. */
+export interface DemoRctOptions {
+  trainSize: number;
+  epochs: number;
+}
+
+/** The demo's RCT stage: an MLP on 4,000 digits for 2 epochs, FP32 / QAT-8 / RCT-style (under a minute). */
+export const DEMO_RCT: Readonly<DemoRctOptions> = { trainSize: 4000, epochs: 2 };
 
 /** Settings of the demo's DPU stage. */
 export interface DemoDpuOptions {
@@ -75,6 +89,8 @@ export interface DemoResult {
   alq?: AlqStageResult | undefined;
   /** The DPU stage's measurements, unless it was skipped. */
   dpu?: DpuStageResult | undefined;
+  /** The RCT stage's measurements, unless it was skipped. */
+  rct?: RctStageResult | undefined;
 }
 
 /**
@@ -134,6 +150,11 @@ export function runDemo(opts: DemoOptions = {}): DemoResult {
   if (dpuOpts !== false) {
     log('');
     result.dpu = runDpuStage({ train, test, ...dpuOpts, seed: seed + 1, log });
+  }
+  const rctOpts = opts.rct ?? DEMO_RCT;
+  if (rctOpts !== false) {
+    log('');
+    result.rct = runRctStage({ train, test, ...rctOpts, seed, log });
   }
   return result;
 }

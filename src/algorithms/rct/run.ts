@@ -19,6 +19,7 @@ import { runFloat } from './baselines.js';
 import type { ControllerOptions } from './controller.js';
 import { energy, memory } from './cost.js';
 import type { RctEnergy } from './cost.js';
+import { parameterMemory } from '../../cost/memory.js';
 import type { ParameterMemory } from '../../cost/memory.js';
 import { lenet5 } from './net.js';
 import type { RctNet } from './net.js';
@@ -78,10 +79,17 @@ function underflowShare(st: RctState): number {
   return nz > 0 ? u / nz : 0;
 }
 
+/** Mean bits per weight element (tensors of rank ≥ 2) now. */
 function meanWeightBits(st: RctState): number {
   let nb = 0, n = 0;
-  for (const t of Object.values(st.params)) { nb += t.q.length * t.b; n += t.q.length; }
+  for (const t of Object.values(st.params)) if (t.shape.length >= 2) { nb += t.q.length * t.b; n += t.q.length; }
   return n > 0 ? nb / n : 0;
+}
+
+/** Weight-only parameter memory over the run (the time-averaged weight bitwidth target). */
+function weightMemory(st: RctState): ParameterMemory {
+  const idx = Object.values(st.params).map((t, i) => [t, i] as const).filter(([t]) => t.shape.length >= 2);
+  return parameterMemory(idx.map(([t]) => t.q.length), st.trace.map((s) => ({ steps: s.steps, bits: idx.map(([, i]) => s.bits[i]!) })));
 }
 
 function costOf(e: RctEnergy, m: ParameterMemory): CostReport {
@@ -175,6 +183,7 @@ export function run(opts: RunOptions): RunResult {
     metrics['peakMemorySavingVsQat'] = main.memory.savingVsQat.peak;
     metrics['peakMemorySavingVsFp32'] = main.memory.savingVsFp32.peak;
     metrics['timeAveragedBits'] = main.memory.meanBits.average;
+    metrics['timeAveragedWeightBits'] = weightMemory(main.state).meanBits.average;
     metrics['movementRatioVsQat'] = main.energy.movement.ratioVsQat;
     metrics['underflowPercent'] = 100 * main.underflow;
   }
