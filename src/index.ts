@@ -67,3 +67,4 @@ export {
 export type { Csr, RowBalancedCsr, SparseMatrix, SparsePattern } from './sparse/index.js';
 export { dorefa, exportPacked, fixedPoint, steSign, steTern, stochasticRound, uniformQuantize } from './quant/index.js';
 export type { Quantizer } from './quant/index.js';
+export * as pmeta from './algorithms/pmeta/index.js';

@@ -8,3 +8,5 @@ export type { Precision, PrecisionFn, PrecisionSpec, StorageReport } from './sto
 export { formatSummary, summary } from './summary.js';
 export type { PrecisionGroup, Summary, SummaryRow, SummaryTotals } from './summary.js';
 export { binaryEntropy, bitmaskPositionBits, entropyPositionBits, fullUpdateBits, golombBitsPerIndex, golombParameter, golombPositionBits, indexPositionBits, partialUpdateBits, payloadBits, type PartialUpdateBitsOptions } from './communication.js';
+export { adaptationMacs, adaptationMemory, keptChannels } from './adaptation.js';
+export type { AdaptationMemoryOptions, AdaptationMemoryReport, AdaptationOp } from './adaptation.js';

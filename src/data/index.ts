@@ -9,3 +9,5 @@ export { MNIST_MEAN, MNIST_STD, mnistFromDigits } from './mnist.js';
 export type { MnistOptions, MnistSplit } from './mnist.js';
 export { classIndex, sampleTask } from './fewshot.js';
 export type { ClassIndex, Task, TaskOptions } from './fewshot.js';
+export { sampleSinusoidTask } from './sinusoid.js';
+export type { RegressionSet, SinusoidOptions, SinusoidTask } from './sinusoid.js';
