@@ -85,6 +85,18 @@ export interface AdaptationMemoryReport {
   firstUpdatedOp: number;
 }
 
+/**
+ * Kept channels ⌈ρC⌉ (at least 1; a ρ·C within 1e-9 of an integer counts as that integer, so
+ * float rounding in ρ·C never adds a channel).
+ * @example
+ * ```ts
+ * keptChannels(0.5, 32); // 16
+ * ```
+ */
+export function keptChannels(rho: number, c: number): number {
+  return Math.min(c, Math.max(1, Math.ceil(rho * c - 1e-9)));
+}
+
 const numel = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 const spatial = (s: readonly number[]): number => (s.length === 3 ? s[1]! * s[2]! : 1);
 
@@ -110,7 +122,7 @@ const isLayer = (o: AdaptationOp): boolean => o.kind === 'linear' || o.kind === 
 function savedFor(o: AdaptationOp, batch: number, sf: number): number {
   switch (o.kind) {
     case 'linear': case 'conv':
-      return o.updated === true ? sf * batch * Math.ceil((o.rhoFw ?? 1) * o.inShape[0]!) * spatial(o.inShape) : 0;
+      return o.updated === true ? sf * batch * keptChannels(o.rhoFw ?? 1, o.inShape[0]!) * spatial(o.inShape) : 0;
     case 'bn': return o.batchStats === true ? sf * batch * numel(o.inShape) : 0;
     case 'relu': return Math.ceil((batch * numel(o.inShape)) / 8);
     case 'maxpool': return Math.ceil((2 * batch * numel(o.outShape)) / 8);
@@ -122,7 +134,7 @@ function savedFor(o: AdaptationOp, batch: number, sf: number): number {
 function weightCopy(o: AdaptationOp, sf: number): [number, number] {
   const k2 = (o.kernel ?? 1) ** 2;
   const cout = o.outShape[0]!, cin = o.inShape[0]!;
-  const ob = Math.ceil((o.rhoBw ?? 1) * cout), ib = Math.ceil((o.rhoFw ?? 1) * cin);
+  const ob = keptChannels(o.rhoBw ?? 1, cout), ib = keptChannels(o.rhoFw ?? 1, cin);
   return [sf * (ob * ib * k2 + ob), sf * (cout * cin * k2 + cout)];
 }
 
@@ -209,7 +221,7 @@ export function adaptationMacs(ops: readonly AdaptationOp[], opts: { batch: numb
     const macs = batch * cout * cin * (o.kernel ?? 1) ** 2 * spatial(o.outShape);
     forward += macs;
     if (jMin >= 0 && j > jMin) backwardData += macs;
-    if (o.updated === true) weightGradient += (macs * Math.ceil((o.rhoBw ?? 1) * cout) * Math.ceil((o.rhoFw ?? 1) * cin)) / (cout * cin);
+    if (o.updated === true) weightGradient += (macs * keptChannels(o.rhoBw ?? 1, cout) * keptChannels(o.rhoFw ?? 1, cin)) / (cout * cin);
   });
   return { forward, backwardData, weightGradient, total: forward + backwardData + weightGradient };
 }

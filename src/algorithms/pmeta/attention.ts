@@ -14,7 +14,7 @@ import { keptChannels } from '../../cost/adaptation.js';
 import { normal, split } from '../../random.js';
 import type { Key } from '../../random.js';
 import { fromTyped, zeros } from '../../tensor/create.js';
-import { add, div, mul, relu, sqrt } from '../../tensor/ops/elementwise.js';
+import { abs, add, div, mul, relu, sqrt } from '../../tensor/ops/elementwise.js';
 import { matmul } from '../../tensor/ops/matmul.js';
 import { gather, reshape, scatterAdd, transpose } from '../../tensor/ops/movement.js';
 import { mean, softmax } from '../../tensor/ops/reduce.js';
@@ -28,6 +28,14 @@ export interface AttentionParams {
   u2: Tensor;
   c2: Tensor;
 }
+
+/**
+ * How a tensor is pooled to one number per channel: the signed mean (§3.2) or the mean of |·|.
+ * A conv followed by batch-statistics BN has output gradients whose per-channel mean is exactly 0
+ * (BN projects it out), so the signed mean of g(Y) there is rounding noise; `absMean` is the
+ * backward pooling for that case.
+ */
+export type Pooling = 'mean' | 'absMean';
 
 /** Hidden width r = max(4, ⌈C/4⌉). */
 export function attentionWidth(c: number): number {
@@ -57,9 +65,9 @@ export function initAttention(k: Key, c: number, dtype: 'float32' | 'float64' = 
  * const s = attentionLogits(p, x);   // [C]
  * ```
  */
-export function attentionLogits(p: AttentionParams, t: Tensor): Tensor {
+export function attentionLogits(p: AttentionParams, t: Tensor, pool: Pooling = 'mean'): Tensor {
   const axes = t.shape.map((_, i) => i).filter((i) => i !== 1);
-  return pooledLogits(p, mean(t, { axis: axes }));
+  return pooledLogits(p, mean(pool === 'mean' ? t : abs(t), { axis: axes }));
 }
 
 /** The channel logits from an already pooled vector z ∈ R^C (micro-batched forward). */
@@ -104,8 +112,8 @@ export function gammaOf(s: Tensor, index: Int32Array): Tensor {
  * const { gamma, index } = attend(p, x, 0.5);
  * ```
  */
-export function attend(p: AttentionParams, t: Tensor, rho: number): { gamma: Tensor; index: Int32Array } {
-  return select(attentionLogits(p, t), rho);
+export function attend(p: AttentionParams, t: Tensor, rho: number, pool: Pooling = 'mean'): { gamma: Tensor; index: Int32Array } {
+  return select(attentionLogits(p, t, pool), rho);
 }
 
 /** {@link attend} from a pooled vector. */

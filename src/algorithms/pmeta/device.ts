@@ -188,7 +188,7 @@ function backward(c: StepCtx, g0: Tensor, saved: Saved[], alphas: readonly numbe
         if (c.upd[l]) {
           const fw = c.fw[l]!;
           const bw: Att = cfg.attention[l]
-            ? toAtt(attend((c.meta.omega[l] as { bw: AttentionParams }).bw, g, cfg.rho.bw))
+            ? toAtt(attend((c.meta.omega[l] as { bw: AttentionParams }).bw, g, cfg.rho.bw, cfg.backwardPool))
             : { gamma: new Float64Array(g.shape[1]!).fill(1), index: Int32Array.from({ length: g.shape[1]! }, (_, i) => i) };
           sel[l] = { fw: fw.index, bw: bw.index };
           const [gw, gb] = blockGradient(g, cat(s.tensors), bw.index, o.kind === 'conv' ? o.kernel : 1, pad);

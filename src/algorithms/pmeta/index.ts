@@ -11,7 +11,7 @@
 export { conv4Net, costOps, layerChannels, mlpNet } from './arch.js';
 export type { Net, OpSpec } from './arch.js';
 export { attend, attentionLogits, attentionWidth, gammaOf, initAttention, topIndices } from './attention.js';
-export type { AttentionParams } from './attention.js';
+export type { AttentionParams, Pooling } from './attention.js';
 export { checkMeta, keptOf, layerRho, learnables, metaLearner } from './learner.js';
 export type { LearnerConfig, MetaLearner, MetaLearnerOptions, MetaState, MetaTrainState, Method, RateMode } from './learner.js';
 export { alphaAt, forwardDense, innerLoopDense, taskLoss } from './inner.js';
@@ -21,3 +21,5 @@ export type { MetaStepResult, MetaTask } from './meta.js';
 export { adapt } from './adapt.js';
 export type { AdaptOptions, Adaptation } from './adapt.js';
 export type { RegistryReport, SavedEntry } from './registry.js';
+export { adaptationMemory } from './memory.js';
+export type { PmetaMemory } from './memory.js';

@@ -207,7 +207,7 @@ export function innerLoopDense(cfg: LearnerConfig, p: InnerParams, support: Data
       const alpha = alphaAt(cfg, p.a, k, l);
       if (cfg.attention[l]) {
         const af = fwd[l]!;
-        const ab = attend((p.omega[l] as { bw: AttentionParams }).bw, fo(gProbe[i]!), cfg.rho.bw);
+        const ab = attend((p.omega[l] as { bw: AttentionParams }).bw, fo(gProbe[i]!), cfg.rho.bw, cfg.backwardPool);
         sel[l] = { fw: af.index, bw: ab.index };
         const m = mul(reshape(ab.gamma, [-1, 1]), reshape(af.gamma, [1, -1]));
         gw = mul(gw, w.ndim === 4 ? reshape(m, [m.shape[0]!, m.shape[1]!, 1, 1]) : m);

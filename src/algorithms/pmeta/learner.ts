@@ -15,6 +15,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { costOps, layerChannels } from './arch.js';
 import type { Net } from './arch.js';
 import { initAttention } from './attention.js';
+import type { Pooling } from './attention.js';
 
 /** The methods of the comparison; all run on the same inner-loop machinery. */
 export type Method = 'pmeta' | 'maml' | 'fomaml' | 'anil' | 'boil' | 'mamlpp';
@@ -45,7 +46,7 @@ export interface MetaLearnerOptions {
   /** λ of the memory-weighted L1 penalty on α. Default 1e-3 for p-Meta, 0 otherwise. */
   lambda?: number | undefined;
   bn?: 'batch' | 'frozen' | undefined;
-  /** Forward one support example at a time on the device (needs `bn: 'frozen'`). Default: bn === 'frozen'. */
+  /** Forward one support example at a time on the device (with BN, needs `bn: 'frozen'`). Default: bn === 'frozen'. */
   microBatch?: boolean | undefined;
   /** Adam learning rate of the outer loop. Default 1e-3. */
   metaLr?: number | undefined;
@@ -56,6 +57,8 @@ export interface MetaLearnerOptions {
   /** Per layer: meta attention on (default: every layer but the head, for p-Meta). */
   attention?: readonly boolean[] | undefined;
   rates?: RateMode | undefined;
+  /** Pooling of g(Y_l) for backward attention. Default `mean` (§3.2), `absMean` when batch-statistics BN follows a layer (its signed mean is 0). */
+  backwardPool?: Pooling | undefined;
 }
 
 /** The resolved configuration. */
@@ -76,6 +79,7 @@ export interface LearnerConfig {
   readonly updated: readonly boolean[];
   readonly attention: readonly boolean[];
   readonly rates: RateMode;
+  readonly backwardPool: Pooling;
   /** c_l: each layer's share of the adaptation memory if only it were updated (sums to 1). */
   readonly costShare: readonly number[];
 }
@@ -167,7 +171,9 @@ export function metaLearner(opts: MetaLearnerOptions): MetaLearner {
   const bn = opts.bn ?? 'batch';
   if (bn !== 'batch' && bn !== 'frozen') throw new NumError('INVALID_ARGUMENT', OP, "bn must be 'batch' or 'frozen'", "'batch' | 'frozen'", describe(bn));
   const microBatch = opts.microBatch ?? bn === 'frozen';
-  if (microBatch && bn !== 'frozen') throw new NumError('INVALID_ARGUMENT', OP, "a micro-batched forward needs bn: 'frozen'", "bn: 'frozen'", bn);
+  if (microBatch && bn !== 'frozen' && net.ops.some((o) => o.kind === 'bn')) {
+    throw new NumError('INVALID_ARGUMENT', OP, "a micro-batched forward needs bn: 'frozen' (batch statistics need the whole batch)", "bn: 'frozen'", bn);
+  }
   const metaLr = opts.metaLr ?? 1e-3;
   const tauAlpha = opts.tauAlpha ?? 1e-6;
   if (!(metaLr > 0) || !(tauAlpha >= 0)) throw new NumError('INVALID_ARGUMENT', OP, 'metaLr must be > 0 and tauAlpha >= 0', 'metaLr > 0, tauAlpha >= 0', `${describe(metaLr)}, ${describe(tauAlpha)}`);
@@ -177,6 +183,8 @@ export function metaLearner(opts: MetaLearnerOptions): MetaLearner {
   const rates = opts.rates ?? (method === 'pmeta' ? 'relu' : method === 'mamlpp' ? 'learned' : 'fixed');
   if (rates !== 'fixed' && rates !== 'learned' && rates !== 'relu') throw new NumError('INVALID_ARGUMENT', OP, 'rates must be fixed, learned or relu', "'fixed' | 'learned' | 'relu'", describe(rates));
   const firstOrder = opts.firstOrder ?? method === 'fomaml';
+  const backwardPool = opts.backwardPool ?? (bn === 'batch' && net.ops.some((o) => o.kind === 'bn') ? 'absMean' : 'mean');
+  if (backwardPool !== 'mean' && backwardPool !== 'absMean') throw new NumError('INVALID_ARGUMENT', OP, 'backwardPool must be mean or absMean', "'mean' | 'absMean'", describe(backwardPool));
   const rhoOf = (l: number): [number, number] => (attention[l] ? [rho.fw, rho.bw] : [1, 1]);
   const solo = net.layers.map((_, l) => adaptationMemory(
     costOps(net, net.layers.map((__, i) => i === l), net.layers.map((__, i) => rhoOf(i)), bn === 'batch'),
@@ -185,7 +193,7 @@ export function metaLearner(opts: MetaLearnerOptions): MetaLearner {
   const total = solo.reduce((a, b) => a + b, 0);
   const config: LearnerConfig = {
     method, net, loss: opts.loss, supportSize, steps, innerLr, firstOrder, rho, lambda, bn, microBatch, metaLr, tauAlpha,
-    updated, attention, rates, costShare: solo.map((s) => s / total),
+    updated, attention, rates, backwardPool, costShare: solo.map((s) => s / total),
   };
   const optimizer = adam(metaLr);
   return {
