@@ -50,7 +50,7 @@ describe('frozen layers and block-sparse updates (invariants 1, 2)', () => {
   it('layers with α = 0 at every step and all BN parameters are bit-identical; changes lie in the union of blocks', () => {
     const { learner, meta } = setup(convNet, { steps: 3 });
     const a = Float32Array.from(meta.a.toTyped() as ArrayLike<number>);
-    for (let k = 0; k < 3; k++) a[k * 5 + 0] = 0, a[k * 5 + 1] = -0.2; // conv1 exactly 0, conv2 below 0 (ReLU → 0)
+    for (let k = 0; k < 3; k++) { a[k * 5 + 0] = 0; a[k * 5 + 1] = -0.2; } // conv1 exactly 0, conv2 below 0 (ReLU → 0)
     const m2 = pmeta.finalize(learner, { ...meta, a: fromTyped(a, [3, 5]) });
     expect(Array.from(m2.frozen.toTyped())).toEqual([1, 1, 0, 0, 0]);
     const before = snapshot(m2);
