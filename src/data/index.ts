@@ -7,6 +7,8 @@ export { batches, normalize, shuffle, splitDataset, take } from './dataset.js';
 export type { BatchOptions, Dataset } from './dataset.js';
 export { MNIST_MEAN, MNIST_STD, mnistFromDigits } from './mnist.js';
 export type { MnistOptions, MnistSplit } from './mnist.js';
+export { FASHION_CLASSES, FASHION_MEAN, FASHION_STD, fashionFromBytes } from './fashion.js';
+export type { FashionOptions, FashionSplit } from './fashion.js';
 export { classIndex, sampleTask } from './fewshot.js';
 export type { ClassIndex, Task, TaskOptions } from './fewshot.js';
 export { sampleSinusoidTask } from './sinusoid.js';
