@@ -41,6 +41,7 @@ import { NumError, describe, fmtShape } from './errors.js';
 import { fromTyped } from './tensor/create.js';
 import { checkShape, sizeOf } from './tensor/shape.js';
 import { Tensor } from './tensor/tensor.js';
+import { optionalFinite } from './validate.js';
 
 /**
  * A PRNG key: an `int32` tensor of shape `[2]` holding the two 32-bit Threefry key words
@@ -249,14 +250,6 @@ function checkFloatDType(op: string, dtype: unknown): 'float32' | 'float64' {
   return dtype;
 }
 
-function checkFinite(op: string, name: string, v: unknown, dflt: number): number {
-  if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new NumError('INVALID_ARGUMENT', op, `${name} must be a finite number`, 'finite number', describe(v));
-  }
-  return v;
-}
-
 /** The largest float32 (`f32`) or float64 below the finite value `x` (which is representable). */
 function nextDown(x: number, f32: boolean): number {
   if (x === 0) return f32 ? -F32_MIN_SUBNORMAL : -Number.MIN_VALUE;
@@ -373,8 +366,8 @@ export function uniform(k: Key, shape: readonly number[], opts?: UniformOptions)
   const s = checkShape(op, shape);
   checkOpts(op, opts);
   const dtype = checkFloatDType(op, opts?.dtype);
-  const min = checkFinite(op, 'min', opts?.min, 0);
-  const max = checkFinite(op, 'max', opts?.max, 1);
+  const min = optionalFinite(op, 'min', opts?.min, 0);
+  const max = optionalFinite(op, 'max', opts?.max, 1);
   const f32 = dtype === 'float32';
   const lo = f32 ? Math.fround(min) : min;
   const hi = f32 ? Math.fround(max) : max;
@@ -429,8 +422,8 @@ export function normal(k: Key, shape: readonly number[], opts?: NormalOptions): 
   const s = checkShape(op, shape);
   checkOpts(op, opts);
   const dtype = checkFloatDType(op, opts?.dtype);
-  const mean = checkFinite(op, 'mean', opts?.mean, 0);
-  const std = checkFinite(op, 'std', opts?.std, 1);
+  const mean = optionalFinite(op, 'mean', opts?.mean, 0);
+  const std = optionalFinite(op, 'std', opts?.std, 1);
   if (std < 0) throw new NumError('OUT_OF_RANGE', op, 'std must be non-negative', 'std >= 0', String(std));
   const n = sizeOf(s);
   const out = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);

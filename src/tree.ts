@@ -6,9 +6,13 @@
  * Leaves come in a fixed order: arrays by index, objects by key insertion order.
  */
 import { NumError, describe } from './errors.js';
+import type { Tensor } from './tensor/tensor.js';
 
 /** A nested structure of arrays and plain objects with leaves of type T. */
 export type Tree<T> = T | readonly Tree<T>[] | { readonly [key: string]: Tree<T> } | null | undefined;
+
+/** A tree of tensors: parameters, gradients, cotangents. */
+export type Params = Tree<Tensor>;
 
 /** The shape of a tree without its leaves; pass it to {@link unflatten}. */
 export type TreeDef =

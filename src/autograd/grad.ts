@@ -16,13 +16,10 @@ import { sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Tree } from '../tree.js';
 import { flatten, map, unflatten } from '../tree.js';
-import { NO_PARAMS, attach, peekNextId, record, setTraceDepth, traceDepth } from './primitives.js';
+import { NO_PARAMS, attach, peekNextId, record, setTraceDepth, traceDepth } from '../tensor/tape.js';
 import { vjpRules } from './rules.js';
 import type { VjpRule } from './rules.js';
-import type { Prim } from './primitives.js';
-
-/** A tree of tensors: parameters, gradients, cotangents. */
-export type Params = Tree<Tensor>;
+import type { Prim } from '../tensor/tape.js';
 
 function detach(t: Tensor): Tensor {
   return t._node === undefined ? t : new Tensor(t.data, t.shape, t.dtype, t.strides, t.offset);

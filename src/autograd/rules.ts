@@ -10,8 +10,8 @@ import { broadcastTo, gather, mT, permute, reshape, scatterAdd, slice, unslice }
 import { sum, sumTo } from '../tensor/ops/reduce.js';
 import { matmul } from '../tensor/ops/matmul.js';
 import { col2im, im2col } from '../tensor/ops/conv.js';
-import { sddmm, sddmmColumns, spmm } from '../sparse/ops.js';
-import type { Prim, PrimParams } from './primitives.js';
+import { sddmm, sddmmColumns, spmm } from '../sparse/primitives.js';
+import type { Prim, PrimParams } from '../tensor/tape.js';
 
 /**
  * A VJP rule: given the output cotangent `ct`, the primitive's inputs, its output and params,

@@ -19,13 +19,7 @@
  * {@link payloadBits}.
  */
 import { NumError, describe } from '../errors.js';
-
-function count(op: string, name: string, v: unknown, min: number): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
-    throw new NumError('INVALID_ARGUMENT', op, `${name} must be an integer >= ${min}`, `integer >= ${min}`, describe(v));
-  }
-  return v;
-}
+import { count } from '../validate.js';
 
 /** Checks `I ≥ 1` and `0 ≤ S ≤ I`. */
 function sizes(op: string, total: unknown, selected: unknown): [number, number] {

@@ -12,6 +12,7 @@ import type { DType, TypedArray } from '../tensor/dtype.js';
 import { allocate, isFloat } from '../tensor/dtype.js';
 import { astype, div, sub } from '../tensor/ops/elementwise.js';
 import { Tensor } from '../tensor/tensor.js';
+import { checkCount } from '../validate.js';
 
 /**
  * A labelled dataset: inputs `x` of shape `[N, ...]` (any dtype) and int32 labels `y` of shape `[N]`.
@@ -123,15 +124,6 @@ export function gatherLabels(src: Rows, idx: ArrayLike<number>, start: number, e
   const labels = src.labels;
   for (let i = start; i < end; i++) out[i - start] = labels[idx[i]!]!;
   return fromTyped(out, [end - start]);
-}
-
-/** Checks a count argument (safe integer in `[min, max]`). @internal */
-export function checkCount(op: string, name: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `integer >= ${min}` : `integer in [${min}, ${max}]`;
-    throw new NumError(typeof v === 'number' && Number.isSafeInteger(v) ? 'OUT_OF_RANGE' : 'INVALID_ARGUMENT', op, `${name} must be an ${range}`, range, describe(v));
-  }
-  return v;
 }
 
 // ---- public API ----------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ import { foldIn, split, uniform } from '../random.js';
 import type { Key } from '../random.js';
 import { fromTyped } from '../tensor/create.js';
 import type { Dataset } from './dataset.js';
-import { checkCount, gatherRows, rowsOf } from './dataset.js';
+import { gatherRows, rowsOf } from './dataset.js';
+import { checkCount } from '../validate.js';
 
 /**
  * The examples of each class of a dataset, from {@link classIndex}.

@@ -6,7 +6,7 @@
  * Shapes given to `init` and returned as `outputShape` are **per example** (no batch axis);
  * `apply` takes a batch `[N, ...shape]`.
  */
-import type { Params } from '../autograd/grad.js';
+import type { Params } from '../tree.js';
 import { NumError, describe, fmtShape } from '../errors.js';
 import { foldIn, split, uniform } from '../random.js';
 import type { Key } from '../random.js';
@@ -18,6 +18,7 @@ import { avgPool2d as avgPoolOp, conv2d as conv2dOp, makeWindow, maxPool2d as ma
 import type { Conv2dOptions, Pair, PoolOptions } from '../tensor/ops/conv.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { batchNorm as batchNormOp, dropout as dropoutOp } from './functional.js';
+import { positiveInt } from '../validate.js';
 
 /**
  * Per-call context. `training` switches batch norm and dropout; `key` feeds dropout (each layer of
@@ -80,11 +81,6 @@ function shapeOf(op: string, s: readonly number[], rank: number): number[] {
   return s.slice();
 }
 
-function positive(op: string, name: string, v: number): number {
-  if (!Number.isInteger(v) || v < 1) throw new NumError('INVALID_ARGUMENT', op, `${name} must be a positive integer`, 'integer >= 1', describe(v));
-  return v;
-}
-
 /** PyTorch's default init: U(−1/√fanIn, 1/√fanIn) for weights and biases. */
 function fanInUniform(k: Key, shape: number[], fanIn: number): Tensor {
   const b = 1 / Math.sqrt(fanIn);
@@ -101,7 +97,7 @@ function fanInUniform(k: Key, shape: number[], fanIn: number): Tensor {
  * ```
  */
 export function linear(out: number, opts?: { bias?: boolean | undefined }): Layer<DenseParams> {
-  positive('nn.linear', 'out', out);
+  positiveInt('nn.linear', 'out', out);
   const useBias = opts?.bias ?? true;
   return {
     init(k, inputShape) {
@@ -128,7 +124,7 @@ export function linear(out: number, opts?: { bias?: boolean | undefined }): Laye
  * ```
  */
 export function conv2d(out: number, kernel: Pair, opts?: Conv2dOptions & { bias?: boolean | undefined }): Layer<DenseParams> {
-  positive('nn.conv2d', 'out', out);
+  positiveInt('nn.conv2d', 'out', out);
   const useBias = opts?.bias ?? true;
   const groups = opts?.groups ?? 1;
   const [kh, kw] = typeof kernel === 'number' ? [kernel, kernel] : kernel;

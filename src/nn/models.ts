@@ -1,7 +1,7 @@
 /**
  * Reference models used by the algorithms and demos.
  */
-import type { Params } from '../autograd/grad.js';
+import type { Params } from '../tree.js';
 import { NumError, describe } from '../errors.js';
 import { batchNorm1d, batchNorm2d, conv2d, flatten, linear, maxPool2d, relu, sequential } from './layers.js';
 import type { Layer } from './layers.js';

@@ -4,7 +4,7 @@
  * {@link TrainState}, which is a plain tree and saves with `saveTree`.
  */
 import { noGrad, valueAndGrad } from '../autograd/grad.js';
-import type { Params } from '../autograd/grad.js';
+import type { Params } from '../tree.js';
 import { applyUpdates } from '../optim/index.js';
 import type { GradientTransformation } from '../optim/index.js';
 import { foldIn } from '../random.js';

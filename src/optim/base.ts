@@ -5,7 +5,7 @@
  * is a plain tree (tensors, numbers, plain objects and arrays, null) and saves with `saveTree`.
  * {@link applyUpdates} is the only place parameters change.
  */
-import type { Params } from '../autograd/grad.js';
+import type { Params } from '../tree.js';
 import { NumError, describe, fmtShape } from '../errors.js';
 import { floatType } from '../tensor/dtype.js';
 import { zeros } from '../tensor/create.js';
@@ -13,6 +13,7 @@ import { add, astype } from '../tensor/ops/elementwise.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Tree } from '../tree.js';
 import { isPlainObject, map } from '../tree.js';
+import { finite } from '../validate.js';
 
 /**
  * Per-step extras a training loop may pass to `update` (the current loss, the step number, …).
@@ -97,32 +98,6 @@ export function applyUpdates(params: Params, updates: Params): Params {
 
 // ---------------------------------------------------------------------------------------------
 // Internal helpers shared by the optimizer modules (not re-exported).
-
-/** A finite number, or INVALID_ARGUMENT. @internal */
-export function finite(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new NumError('INVALID_ARGUMENT', op, `${name} must be a finite number`, 'finite number', describe(v));
-  }
-  return v;
-}
-
-/** A finite number in [lo, hi) (or [lo, hi] when `closed`), or INVALID_ARGUMENT. @internal */
-export function inRange(op: string, name: string, v: unknown, lo: number, hi: number, closed = false): number {
-  const x = finite(op, name, v);
-  if (!(x >= lo && (closed ? x <= hi : x < hi))) {
-    throw new NumError('INVALID_ARGUMENT', op, `${name} out of range`, `${lo} <= ${name} ${closed ? '<=' : '<'} ${hi}`, String(x));
-  }
-  return x;
-}
-
-/** A finite number ≥ 0 (or > 0 when `strict`), or INVALID_ARGUMENT. @internal */
-export function nonNegative(op: string, name: string, v: unknown, strict = false): number {
-  const x = finite(op, name, v);
-  if (strict ? !(x > 0) : !(x >= 0)) {
-    throw new NumError('INVALID_ARGUMENT', op, `${name} must be ${strict ? 'positive' : 'non-negative'}`, `${name} ${strict ? '>' : '>='} 0`, String(x));
-  }
-  return x;
-}
 
 /** A finite number or a function (a schedule), or INVALID_ARGUMENT. @internal */
 export function scalarOrSchedule(op: string, name: string, v: unknown): ScalarOrSchedule {

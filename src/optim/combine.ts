@@ -3,7 +3,7 @@
  * (`masked`, `partition`, `freeze`), and move hyperparameters into the state so they can be
  * scheduled or changed between steps (`injectHyperparams`).
  */
-import type { Params } from '../autograd/grad.js';
+import type { Params } from '../tree.js';
 import { NumError, describe } from '../errors.js';
 import { zeros } from '../tensor/create.js';
 import { where } from '../tensor/ops/elementwise.js';
@@ -11,7 +11,8 @@ import { Tensor } from '../tensor/tensor.js';
 import type { Tree } from '../tree.js';
 import { entries, isPlainObject, map } from '../tree.js';
 import type { EmptyState, Extra, GradientTransformation, Mask, ScalarOrSchedule, Schedule, StateOf } from './base.js';
-import { checkSameTree, expandPrefix, finite, keepMasked, maskTree, valueAt, zipLeaves } from './base.js';
+import { checkSameTree, expandPrefix, keepMasked, maskTree, valueAt, zipLeaves } from './base.js';
+import { finite } from '../validate.js';
 
 /** Any gradient transformation (for constraints). */
 type AnyTransform = GradientTransformation<unknown>;

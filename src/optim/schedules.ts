@@ -4,7 +4,7 @@
  * `injectHyperparams`. Every schedule validates its arguments once, when it is made.
  */
 import type { Schedule } from './base.js';
-import { finite, nonNegative } from './base.js';
+import { finite, nonNegative } from '../validate.js';
 
 /**
  * The same value at every step.

@@ -3,15 +3,16 @@
  * into recipes by {@link chain}. In the equations `g` is the incoming update of one leaf, `t`
  * the number of updates done including this one, and every operation is elementwise.
  */
-import type { Params } from '../autograd/grad.js';
+import type { Params } from '../tree.js';
 import { add, div, maximum, mul, sqrt, square, where } from '../tensor/ops/elementwise.js';
 import { sum } from '../tensor/ops/reduce.js';
 import { Tensor } from '../tensor/tensor.js';
 import { leaves, map } from '../tree.js';
 import type { EmptyState, GradientTransformation, Mask, ScalarOrSchedule } from './base.js';
 import {
-  checkSameTree, checkState, finite, inRange, maskTree, needParams, nonNegative, scalarOrSchedule, valueAt, zerosLike, zipLeaves,
+  checkSameTree, checkState, maskTree, needParams, scalarOrSchedule, valueAt, zerosLike, zipLeaves,
 } from './base.js';
+import { finite, inRange, nonNegative } from '../validate.js';
 
 /**
  * Passes updates through unchanged (same object). Useful as a placeholder in {@link partition}.

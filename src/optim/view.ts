@@ -3,7 +3,7 @@
  * updates the latent tree; the forward pass sees `view.apply(latent, state)`; gradients reach the
  * latent tree through the view (straight-through where the view is a quantizer).
  */
-import type { Params } from '../autograd/grad.js';
+import type { Params } from '../tree.js';
 
 /** A view of parameters with its own typed, plain state. */
 export interface ParamView<S> {

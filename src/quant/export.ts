@@ -4,7 +4,7 @@
  * rows padded to 32-bit words); everything else stays a float tensor. The result is a plain tree
  * that `saveTree` serialises, and its payload bytes equal `cost.summary` with the same selection.
  */
-import type { Params } from '../autograd/grad.js';
+import type { Params } from '../tree.js';
 import { packBits } from '../bitpack/index.js';
 import type { BitMatrix } from '../bitpack/index.js';
 import { NumError, describe } from '../errors.js';

@@ -11,6 +11,7 @@ import type { Key } from '../random.js';
 import { abs, add, asTensor, astype, div, floor, greater, greaterEqual, less, lessEqual, logicalAnd, maximum, minimum, mul, sub, where } from '../tensor/ops/elementwise.js';
 import { isFloat } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { positive } from '../validate.js';
 
 /** A quantizer: forward quantization with a straight-through backward pass. */
 export interface Quantizer {
@@ -44,11 +45,6 @@ function make(name: string, precision: number, levels: readonly number[] | undef
     apply: (x) => ste(floatInput(name, x)),
     passRegion: (x) => pass(floatInput(name, x)),
   };
-}
-
-function positive(op: string, name: string, v: number): number {
-  if (!(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new NumError('INVALID_ARGUMENT', op, `${name} must be a finite number > 0`, '> 0', describe(v));
-  return v;
 }
 
 function bitsArg(op: string, bits: number, maxBits = 16): number {

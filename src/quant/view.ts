@@ -2,7 +2,7 @@
  * Quantizers as parameter views: the optimizer keeps float *latent* weights, the forward pass
  * sees quantized *effective* weights, and gradients reach the latent weights straight through.
  */
-import type { Params } from '../autograd/grad.js';
+import type { Params } from '../tree.js';
 import type { PrecisionFn } from '../cost/index.js';
 import { NumError, describe } from '../errors.js';
 import type { EmptyState, ParamView } from '../optim/index.js';

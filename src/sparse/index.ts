@@ -8,9 +8,11 @@ export {
   checkCsr, csrTranspose, eliminateZeros, nnz, rowBalancedFromCsr, sumDuplicates, toCsr,
 } from './csr.js';
 export type { CheckCsrOptions, Csr, RowBalancedCsr, SparseMatrix, SparsePattern } from './csr.js';
+export { csrFromDense, csrFromMask, csrToDense, csrValues, rowBalancedFromDense, rowBalancedFromMask } from './build.js';
+export type { CsrFromDenseOptions, RowBalancedOptions } from './build.js';
+export type { SpmmMode } from './kernels.js';
 export {
-  csrConv2d, csrFromDense, csrFromMask, csrMatmulDense, csrMatmulDenseInto, csrMatvec, csrMatvecInto, csrToDense,
-  csrValues, denseMatmulCsrT, denseMatmulCsrTInto, rowBalancedFromDense, rowBalancedFromMask, sparseConv2d,
-  sparseLinear, sparseMatmul,
+  csrConv2d, csrMatmulDense, csrMatmulDenseInto, csrMatvec, csrMatvecInto, denseMatmulCsrT, denseMatmulCsrTInto,
+  sparseConv2d, sparseLinear, sparseMatmul,
 } from './ops.js';
-export type { CsrFromDenseOptions, RowBalancedOptions, SparseConv2dOptions, SpmmMode } from './ops.js';
+export type { SparseConv2dOptions } from './ops.js';

@@ -23,6 +23,12 @@
  */
 import type { SparseRows } from './csr.js';
 
+/**
+ * Orientation of a sparse × dense product with sparse A (m×k) and dense B:
+ * `AB` = A·B, `AtB` = Aᵀ·B, `BAt` = B·Aᵀ, `BA` = B·A.
+ */
+export type SpmmMode = 'AB' | 'AtB' | 'BAt' | 'BA';
+
 /** A dense float array a kernel reads or writes. */
 export type FloatArray = Float32Array | Float64Array;
 

@@ -1,97 +1,24 @@
 /**
- * Tensor-level sparse operations: building sparse matrices from tensors, products with dense
- * tensors, and the differentiable sparse linear / conv ops that pruned and DRESS subnets train
- * with (gradients w.r.t. the stored values, on the same pattern, and w.r.t. the dense input,
- * without ever densifying the weight).
- *
- * Two primitives carry the gradients: `spmm` (a sparse × dense product in one of four
- * orientations) and `sddmm` (the product of two dense matrices sampled on the pattern). Each
- * one's VJP is written in the other, so second derivatives work too.
+ * Products of sparse matrices with dense tensors and the differentiable sparse linear / conv
+ * ops that pruned and DRESS subnets train with (gradients w.r.t. the stored values, on the same
+ * pattern, and w.r.t. the dense input, without ever densifying the weight). The gradients come
+ * from the `spmm` / `sddmm` primitives in `primitives.ts`; building matrices is in `build.ts`.
  *
  * @module
  */
-import { record } from '../autograd/primitives.js';
 import { NumError, describe, fmtShape } from '../errors.js';
 import { fromTyped } from '../tensor/create.js';
-import { allocate, floatType, promoteTypes } from '../tensor/dtype.js';
-import type { DType } from '../tensor/dtype.js';
+import { floatType } from '../tensor/dtype.js';
 import { add, astype } from '../tensor/ops/elementwise.js';
 import { contiguous, permute, reshape } from '../tensor/ops/movement.js';
 import { im2col, makeWindow } from '../tensor/ops/conv.js';
 import type { Conv2dOptions, Pair } from '../tensor/ops/conv.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { Csr, RowBalancedCsr, SparseMatrix, SparsePattern, SparseRows } from './csr.js';
-import { csrFromDenseArray, rowBalancedFromCsr, rowBalancedFromDenseArray, rowStart, sparseRows } from './csr.js';
-import type { FloatArray } from './kernels.js';
-import { denseSpmmInto, denseSpmmTInto, sddmmInto, spmmInto, spmmTransposedInto, spmvInto } from './kernels.js';
-
-/**
- * Orientation of a sparse × dense product with sparse A (m×k) and dense B:
- * `AB` = A·B, `AtB` = Aᵀ·B, `BAt` = B·Aᵀ, `BA` = B·A.
- */
-export type SpmmMode = 'AB' | 'AtB' | 'BAt' | 'BA';
-
-function tensorArg(op: string, arg: string, x: unknown): Tensor {
-  if (!(x instanceof Tensor)) throw new NumError('INVALID_ARGUMENT', op, `argument '${arg}' must be a Tensor`, 'Tensor', describe(x));
-  return x;
-}
-
-function matrixArg(op: string, arg: string, x: unknown): Tensor {
-  const t = tensorArg(op, arg, x);
-  if (t.ndim !== 2) throw new NumError('SHAPE_MISMATCH', op, `${arg} must be 2-D`, '[rows, cols]', fmtShape(t.shape));
-  return t;
-}
-
-/** The elements of `t` in row-major order: a view of its storage (copied first when `t` is a strided view). */
-function elements(t: Tensor): Tensor['data'] {
-  const c = contiguous(t);
-  return c.data.subarray(c.offset, c.offset + c.size);
-}
-
-function dense(t: Tensor): FloatArray {
-  return elements(t) as FloatArray;
-}
-
-/** Values as a contiguous float tensor of `dtype`. */
-function prepared(t: Tensor, dtype: DType): Tensor {
-  return contiguous(astype(t, dtype));
-}
-
-/**
- * The `spmm` primitive: the product of the sparse matrix (`rows`, `values`) with dense `b` in
- * orientation `mode`. Differentiable w.r.t. `values` and `b`. Inputs are trusted. @internal
- */
-export function spmm(mode: SpmmMode, rows: SparseRows, values: Tensor, b: Tensor): Tensor {
-  const dtype = floatType(promoteTypes(values.dtype, b.dtype));
-  const v = prepared(values, dtype), bt = prepared(b, dtype);
-  const { m, k } = rows;
-  const [r, c] = bt.shape as [number, number];
-  const shape = mode === 'AB' ? [m, c] : mode === 'AtB' ? [k, c] : mode === 'BAt' ? [r, m] : [r, k];
-  const out = allocate(dtype, shape[0]! * shape[1]!) as FloatArray;
-  const vd = dense(v), bd = dense(bt);
-  if (mode === 'AB') spmmInto(out, rows, vd, bd, c);
-  else if (mode === 'AtB') spmmTransposedInto(out, rows, vd, bd, c);
-  else if (mode === 'BAt') denseSpmmTInto(out, rows, vd, bd, r);
-  else denseSpmmInto(out, rows, vd, bd, r);
-  return record('spmm', { mode, pattern: rows }, [v, bt], new Tensor(out, shape, dtype));
-}
-
-/**
- * The `sddmm` primitive: `out[q] = x[i_q] · z[k_q]` for every stored entry q (row i_q, column
- * k_q), with x m×n and z k×n. Differentiable w.r.t. both. Inputs are trusted. @internal
- */
-export function sddmm(rows: SparseRows, x: Tensor, z: Tensor): Tensor {
-  const dtype = floatType(promoteTypes(x.dtype, z.dtype));
-  const xt = prepared(x, dtype), zt = prepared(z, dtype);
-  const out = allocate(dtype, rows.nnz) as FloatArray;
-  sddmmInto(out, rows, dense(xt), dense(zt), xt.shape[1]!);
-  return record('sddmm', { pattern: rows }, [xt, zt], new Tensor(out, [rows.nnz], dtype));
-}
-
-/** `out[q] = Σ_r x[r, i_q] · z[r, k_q]` (column dot products), via contiguous transposes. @internal */
-export function sddmmColumns(rows: SparseRows, x: Tensor, z: Tensor): Tensor {
-  return sddmm(rows, contiguous(permute(x, [1, 0])), contiguous(permute(z, [1, 0])));
-}
+import { nonNegativeInt } from '../validate.js';
+import type { SparseMatrix, SparsePattern, SparseRows } from './csr.js';
+import { sparseRows } from './csr.js';
+import { denseSpmmTInto, spmmInto, spmvInto } from './kernels.js';
+import { matrixArg, spmm, tensorArg } from './primitives.js';
 
 function valuesArg(op: string, rows: SparseRows, values: unknown): Tensor {
   const v = tensorArg(op, 'values', values);
@@ -104,137 +31,6 @@ function valuesArg(op: string, rows: SparseRows, values: unknown): Tensor {
 
 function dimMismatch(op: string, what: string, want: number, t: Tensor): NumError {
   return new NumError('SHAPE_MISMATCH', op, what, String(want), fmtShape(t.shape));
-}
-
-/**
- * A view of a sparse matrix's stored values as a 1-D float32 Tensor (no copy): the trainable
- * parameter to pair with its pattern in {@link sparseLinear} / {@link sparseConv2d}.
- * @example
- * ```ts
- * const w = csrFromDense(denseWeight);
- * let values = csrValues(w);               // [nnz], trains on w's pattern
- * ```
- */
-export function csrValues(s: SparseMatrix): Tensor {
-  sparseRows('csrValues', s, true);
-  return fromTyped(s.data, [s.data.length]);
-}
-
-function denseRowMajor(op: string, t: Tensor): [ArrayLike<number>, number, number] {
-  const x = matrixArg(op, 't', t);
-  return [elements(x), x.shape[0]!, x.shape[1]!];
-}
-
-/** Options of {@link csrFromDense}. */
-export interface CsrFromDenseOptions {
-  /** Keep entries with `|x| > threshold`. Default 0 (every non-zero; NaN is kept). */
-  threshold?: number | undefined;
-}
-
-/**
- * The canonical CSR matrix of a 2-D tensor's entries with `|x| > threshold` (float32 values).
- *
- * @throws {NumError} `SHAPE_MISMATCH` unless `t` is 2-D; `INVALID_ARGUMENT` for a negative or
- *   non-finite threshold.
- * @example
- * ```ts
- * const a = csrFromDense(tensor([[0, 1.5], [2, 0]]));   // indptr [0, 1, 2], indices [1, 0]
- * const pruned = csrFromDense(w, { threshold: 0.05 });  // magnitude pruning
- * ```
- */
-export function csrFromDense(t: Tensor, opts?: CsrFromDenseOptions): Csr {
-  const op = 'csrFromDense';
-  const threshold = opts?.threshold ?? 0;
-  if (typeof threshold !== 'number' || !(threshold >= 0) || threshold === Infinity) {
-    throw new NumError('INVALID_ARGUMENT', op, 'threshold must be a finite number >= 0', '>= 0', describe(threshold));
-  }
-  const [x, m, n] = denseRowMajor(op, t);
-  return csrFromDenseArray(x, m, n, threshold);
-}
-
-function maskArgs(op: string, values: Tensor, mask: Tensor): [ArrayLike<number>, ArrayLike<number>, number, number] {
-  const [x, m, n] = denseRowMajor(op, values);
-  const mk = tensorArg(op, 'mask', mask);
-  if (mk.ndim !== 2 || mk.shape[0] !== m || mk.shape[1] !== n) {
-    throw new NumError('SHAPE_MISMATCH', op, 'mask must have the shape of values', fmtShape([m, n]), fmtShape(mk.shape));
-  }
-  return [x, elements(mk), m, n];
-}
-
-/**
- * The CSR matrix with the pattern of `mask` (non-zero = stored) and the values of `values` at
- * those positions. Stored values may be zero: the pattern comes from the mask alone, which is
- * what a pruned layer that keeps training on a fixed pattern needs.
- *
- * @throws {NumError} `SHAPE_MISMATCH` unless both are 2-D with the same shape.
- * @example
- * ```ts
- * const w = csrFromMask(weight, greater(abs(weight), 0.1));
- * ```
- */
-export function csrFromMask(values: Tensor, mask: Tensor): Csr {
-  const [x, keep, m, n] = maskArgs('csrFromMask', values, mask);
-  return csrFromDenseArray(x, m, n, 0, keep);
-}
-
-/** Options of {@link rowBalancedFromDense}. */
-export interface RowBalancedOptions {
-  /** Entries kept per row (the largest in magnitude). */
-  rowNnz: number;
-}
-
-/**
- * A row-balanced sparse matrix keeping the `rowNnz` largest-magnitude entries of every row (ties
- * go to the lower column): DRESS's row-based sparsity.
- *
- * @throws {NumError} `SHAPE_MISMATCH` unless `t` is 2-D; `INVALID_ARGUMENT` unless
- *   `0 <= rowNnz <= columns`.
- * @example
- * ```ts
- * const w = rowBalancedFromDense(weight, { rowNnz: 16 }); // 16 weights per output neuron
- * ```
- */
-export function rowBalancedFromDense(t: Tensor, opts: RowBalancedOptions): RowBalancedCsr {
-  const op = 'rowBalancedFromDense';
-  const [x, m, n] = denseRowMajor(op, t);
-  const r = opts?.rowNnz;
-  if (typeof r !== 'number' || !Number.isInteger(r) || r < 0 || r > n) {
-    throw new NumError('INVALID_ARGUMENT', op, 'rowNnz must be an integer in [0, columns]', `0..${n}`, describe(r));
-  }
-  return rowBalancedFromDenseArray(x, m, n, r);
-}
-
-/**
- * A row-balanced sparse matrix with the pattern of `mask`, which must keep the same number of
- * entries in every row.
- *
- * @throws {NumError} `INVALID_ARGUMENT` when mask rows keep different numbers of entries.
- * @example
- * ```ts
- * const w = rowBalancedFromMask(weight, rowMask);
- * ```
- */
-export function rowBalancedFromMask(values: Tensor, mask: Tensor): RowBalancedCsr {
-  const [x, keep, m, n] = maskArgs('rowBalancedFromMask', values, mask);
-  return rowBalancedFromCsr(csrFromDenseArray(x, m, n, 0, keep));
-}
-
-/**
- * The dense float32 `[m, n]` tensor of a sparse matrix (either layout).
- * @throws {NumError} `FORMAT` for a malformed matrix.
- * @example
- * ```ts
- * csrToDense(csrFromDense(x)); // equals x (as float32)
- * ```
- */
-export function csrToDense(s: SparseMatrix): Tensor {
-  const rows = sparseRows('csrToDense', s, true);
-  const { m, k } = rows;
-  const out = new Float32Array(m * k);
-  for (let i = 0; i < m; i++) {
-    for (let p = rowStart(rows, i), e = rowStart(rows, i + 1); p < e; p++) out[i * k + rows.indices[p]!] = s.data[p]!;
-  }
-  return new Tensor(out, [m, k], 'float32');
 }
 
 /**
@@ -313,15 +109,11 @@ export function csrMatmulDense(csr: SparseMatrix, b: Tensor): Tensor {
 export function csrMatmulDenseInto(out: Float32Array, csr: SparseMatrix, b: Float32Array, n: number): Float32Array {
   const op = 'csrMatmulDenseInto';
   const rows = sparseRows(op, csr, true);
-  checkCount(op, n);
+  nonNegativeInt(op, 'n', n);
   checkBuffer(op, 'b', b, rows.k * n);
   checkBuffer(op, 'out', out, rows.m * n);
   spmmInto(out, rows, csr.data, b, n);
   return out;
-}
-
-function checkCount(op: string, n: unknown): void {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new NumError('INVALID_ARGUMENT', op, 'n must be a non-negative integer', 'integer >= 0', describe(n));
 }
 
 /**
@@ -354,7 +146,7 @@ export function denseMatmulCsrT(a: Tensor, csr: SparseMatrix): Tensor {
 export function denseMatmulCsrTInto(out: Float32Array, a: Float32Array, csr: SparseMatrix, p: number): Float32Array {
   const op = 'denseMatmulCsrTInto';
   const rows = sparseRows(op, csr, true);
-  checkCount(op, p);
+  nonNegativeInt(op, 'p', p);
   checkBuffer(op, 'a', a, p * rows.k);
   checkBuffer(op, 'out', out, p * rows.m);
   denseSpmmTInto(out, rows, csr.data, a, p);

@@ -3,7 +3,7 @@
  * Views share storage; tensors are immutable to users (only explicit `*Into` functions write).
  * Methods are defined here in the class body and forward to the free functions in `ops/`.
  */
-import type { Node } from '../autograd/primitives.js';
+import type { Node } from './tape.js';
 import { NumError, fmtShape } from '../errors.js';
 import type { DType, TypedArray } from './dtype.js';
 import { allocate } from './dtype.js';

@@ -12,7 +12,7 @@ import { sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { permute, slice } from '../tensor/ops/movement.js';
 import type { SparseMatrix } from '../sparse/csr.js';
-import { csrFromMask, rowBalancedFromMask } from '../sparse/ops.js';
+import { csrFromMask, rowBalancedFromMask } from '../sparse/build.js';
 
 /** Options of {@link arbShape}. */
 export interface ArbShapeOptions {

@@ -8,8 +8,8 @@ import {
 import { vjpRules } from '../../src/autograd/rules.js';
 import { csrFromDense, rowBalancedFromDense } from '../../src/sparse/index.js';
 import { sparseRows } from '../../src/sparse/csr.js';
-import { sddmm, spmm } from '../../src/sparse/ops.js';
-import type { Prim } from '../../src/autograd/primitives.js';
+import { sddmm, spmm } from '../../src/sparse/primitives.js';
+import type { Prim } from '../../src/tensor/tape.js';
 import { t64, vals } from '../helpers.js';
 
 

@@ -11,7 +11,7 @@
  * (kh, kw, Ci), channel-last, so every group is contiguous); its valid slots fill planes
  * 0..I_g−1, the planes above have α = 0 (skipped by the kernel). Planes = the layer's largest I_g.
  */
-import type { Params } from '../../autograd/grad.js';
+import type { Params } from '../../tree.js';
 import { noGrad } from '../../autograd/grad.js';
 import { multiBitGemm, multiBitMatrix, packUnsignedActivations } from '../../bitpack/multibit.js';
 import type { MultiBitActivations, MultiBitMatrix } from '../../bitpack/multibit.js';

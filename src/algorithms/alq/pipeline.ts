@@ -6,7 +6,7 @@
  * current η, routed by `partition`. Reports one {@link AlqEpochStats} per epoch through
  * `onProgress` and in the result; prints nothing.
  */
-import type { Params } from '../../autograd/grad.js';
+import type { Params } from '../../tree.js';
 import { valueAndGrad } from '../../autograd/grad.js';
 import { batches } from '../../data/dataset.js';
 import type { Dataset } from '../../data/dataset.js';

@@ -2,10 +2,10 @@
  * Adaptive bitwidth (spec §3): loss-aware pruning of coordinates α in the α domain, and the
  * bitwidth accounting that drives it.
  */
-import type { Params } from '../../autograd/grad.js';
+import type { Params } from '../../tree.js';
 import { NumError, describe } from '../../errors.js';
 import type { GradientTransformation } from '../../optim/base.js';
-import { finite, nonNegative } from '../../optim/base.js';
+import { nonNegative, positiveInt } from '../../validate.js';
 import { foldIn, split, uniform } from '../../random.js';
 import type { Key } from '../../random.js';
 import { fromTyped } from '../../tensor/create.js';
@@ -98,8 +98,8 @@ export function prune(opts: PruneOptions): GradientTransformation<AlqState> {
   const cfg = stepConfig(op, opts);
   const rate = nonNegative(op, 'rate', opts.rate);
   const topK = nonNegative(op, 'topK', opts.topK, true);
-  const steps = integer(op, 'stepsPerEpoch', opts.stepsPerEpoch);
-  const epochs = integer(op, 'epochs', opts.epochs ?? 1);
+  const steps = positiveInt(op, 'stepsPerEpoch', opts.stepsPerEpoch);
+  const epochs = positiveInt(op, 'epochs', opts.epochs ?? 1);
   if (!(opts.key instanceof Tensor)) throw new NumError('INVALID_ARGUMENT', op, 'key must be a PRNG key', 'key(seed)', describe(opts.key));
   const target = opts.targetBits === undefined ? undefined : nonNegative(op, 'targetBits', opts.targetBits);
   const fraction = rate / topK / (epochs * steps);
@@ -167,12 +167,6 @@ export function prune(opts: PruneOptions): GradientTransformation<AlqState> {
       });
     }),
   };
-}
-
-function integer(op: string, name: string, v: unknown): number {
-  const x = finite(op, name, v);
-  if (!Number.isInteger(x) || x < 1) throw new NumError('INVALID_ARGUMENT', op, `${name} must be a positive integer`, 'integer >= 1', String(x));
-  return x;
 }
 
 /**

@@ -4,7 +4,7 @@
  * the diagonal quadratic model. Everything is a plain record of tensors, numbers and strings, so
  * it saves with `saveTree` and loads back with `loadTree`.
  */
-import type { Params } from '../../autograd/grad.js';
+import type { Params } from '../../tree.js';
 import { customVjp } from '../../autograd/grad.js';
 import { NumError, describe, fmtShape } from '../../errors.js';
 import type { ParamView } from '../../optim/view.js';

@@ -7,10 +7,11 @@
  * returns updates that move each network weight onto the new reconstruction:
  * `applyUpdates(params, u)` gives exactly `Σ_i mask·α·B`.
  */
-import type { Params } from '../../autograd/grad.js';
+import type { Params } from '../../tree.js';
 import { NumError, describe, fmtShape } from '../../errors.js';
 import type { GradientTransformation, ScalarOrSchedule } from '../../optim/base.js';
-import { inRange, nonNegative, scalarOrSchedule, valueAt } from '../../optim/base.js';
+import { scalarOrSchedule, valueAt } from '../../optim/base.js';
+import { inRange, nonNegative } from '../../validate.js';
 import { fromTyped } from '../../tensor/create.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { entries, mapWithPath } from '../../tree.js';

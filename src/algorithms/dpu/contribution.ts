@@ -12,7 +12,7 @@
  * contribution is a first-order share of the loss decrease along the training path; the global
  * one is the squared total displacement.
  */
-import type { Params } from '../../autograd/grad.js';
+import type { Params } from '../../tree.js';
 import { NumError, describe } from '../../errors.js';
 import type { Extra, GradientTransformation } from '../../optim/base.js';
 import { zipLeaves } from '../../optim/base.js';

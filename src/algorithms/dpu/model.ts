@@ -7,7 +7,7 @@
  * statistics), flattened into one vector of length `D`. Server and edge derive the same layout
  * from the same architecture, so an update only carries numbers.
  */
-import type { Params } from '../../autograd/grad.js';
+import type { Params } from '../../tree.js';
 import { NumError, describe } from '../../errors.js';
 import type { Layer } from '../../nn/layers.js';
 import { key } from '../../random.js';

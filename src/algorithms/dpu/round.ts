@@ -14,7 +14,7 @@
  * epoch schedule that restarts for the second phase while the optimizer state (Adam moments,
  * step count) carries over, as in the reference code.
  */
-import type { Params } from '../../autograd/grad.js';
+import type { Params } from '../../tree.js';
 import { NumError, describe } from '../../errors.js';
 import { crossEntropy } from '../../nn/functional.js';
 import type { Layer } from '../../nn/layers.js';

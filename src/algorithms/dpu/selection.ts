@@ -5,7 +5,7 @@
  * updates in full. Flat indices number the selectable entries of all leaves in leaf order
  * (row-major inside a leaf), so "global" means one ranking over all layers.
  */
-import type { Params } from '../../autograd/grad.js';
+import type { Params } from '../../tree.js';
 import { NumError, describe, fmtShape } from '../../errors.js';
 import type { EmptyState, GradientTransformation, MaskLeaf } from '../../optim/base.js';
 import { freeze } from '../../optim/combine.js';

@@ -3,7 +3,7 @@
  * step, and an edge device that receives each encoded update and rebuilds the model. The driver
  * runs both sides, so every reported accuracy is that of the model the edge actually holds.
  */
-import type { Params } from '../../autograd/grad.js';
+import type { Params } from '../../tree.js';
 import { NumError, describe } from '../../errors.js';
 import { evaluate } from '../../nn/train.js';
 import type { Layer } from '../../nn/layers.js';

@@ -3,7 +3,7 @@
  * (patch extraction) and its transpose `col2im` — plus the GEMM. Because both primitives have
  * rules written in each other, conv2d and pooling are differentiable to any order.
  */
-import { record } from '../../autograd/primitives.js';
+import { record } from '../tape.js';
 import { NumError, describe, fmtShape } from '../../errors.js';
 import { allocate, floatType, promoteTypes } from '../dtype.js';
 import { col2imInto, im2colInto } from '../kernels/conv.js';

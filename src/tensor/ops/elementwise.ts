@@ -1,8 +1,8 @@
 /**
  * Elementwise ops with numpy broadcasting. Differentiable ones record a primitive on the tape.
  */
-import { NO_PARAMS, record } from '../../autograd/primitives.js';
-import type { Prim } from '../../autograd/primitives.js';
+import { NO_PARAMS, record } from '../tape.js';
+import type { Prim } from '../tape.js';
 import { NumError, describe } from '../../errors.js';
 import type { DType } from '../dtype.js';
 import { allocate, arithmeticType, floatType, isDType, isFloat, promoteTypes } from '../dtype.js';

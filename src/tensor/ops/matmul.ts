@@ -1,7 +1,7 @@
 /**
  * Batched, broadcasting matrix product on the packed, register-tiled GEMM kernel.
  */
-import { NO_PARAMS, record } from '../../autograd/primitives.js';
+import { NO_PARAMS, record } from '../tape.js';
 import { NumError, describe, fmtShape } from '../../errors.js';
 import type { DType } from '../dtype.js';
 import { allocate, floatType, promoteTypes } from '../dtype.js';

@@ -2,7 +2,7 @@
  * Movement ops. `reshape` (of contiguous data), `permute`/`transpose`, `slice` and `broadcastTo`
  * return views that share storage; the others copy.
  */
-import { NO_PARAMS, record } from '../../autograd/primitives.js';
+import { NO_PARAMS, record } from '../tape.js';
 import { NumError, describe, fmtShape } from '../../errors.js';
 import { allocate, promoteTypes } from '../dtype.js';
 import type { DType } from '../dtype.js';

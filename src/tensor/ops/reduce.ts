@@ -1,7 +1,7 @@
 /**
  * Reductions with `{axis, keepdims}` and the numerically stable softmax family.
  */
-import { record } from '../../autograd/primitives.js';
+import { record } from '../tape.js';
 import { NumError, fmtShape } from '../../errors.js';
 import type { DType } from '../dtype.js';
 import { allocate, arithmeticType } from '../dtype.js';

@@ -10,7 +10,7 @@ import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Window } from '../tensor/kernels/conv.js';
 import type { SparseRows } from '../sparse/csr.js';
-import type { SpmmMode } from '../sparse/ops.js';
+import type { SpmmMode } from '../sparse/kernels.js';
 
 /** Parameters recorded with each primitive (what its VJP rule needs beyond the inputs). */
 export interface PrimParams {

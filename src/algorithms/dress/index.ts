@@ -1,0 +1,17 @@
+/**
+ * DRESS — dynamic real-time sparse subnets (Qu, Sarwar, Dong, Li, Sumbul, De Salvo, CVPR 2022
+ * ECV workshop), as the `dress` namespace. One backbone holds K nested row-sparse subnets: one
+ * per-row ranking gives every level's mask ({@link nestedMasks}, {@link view}), all subnets train
+ * jointly on `Σ_j α_j L_j` ({@link trainStep}, {@link objective}), the packed model stores only
+ * the densest subnet, rank-ordered, so subnet j is a prefix of every row ({@link toSparse}), and
+ * {@link select} picks the densest subnet that fits a run-time budget. See docs/dress.md.
+ * This module only re-exports.
+ * @packageDocumentation
+ */
+export { DEFAULT_LEVELS, defaultLayers, maskOf, nestedMasks } from './masks.js';
+export type { Criterion, DressLayer, DressState, LayerSelection, NestedMaskOptions } from './masks.js';
+export { rankRowsInto, rankRowsRef } from './rank.js';
+export { labels, refresh, trainable, view } from './view.js';
+export type { DressParams, TrainableOptions } from './view.js';
+export { initTrainState, objective, optimizer, trainStep } from './train.js';
+export type { DressTrainState, JointOptions, LossFn, OptimizerOptions, TrainStepOptions } from './train.js';

@@ -1,0 +1,52 @@
+/**
+ * Argument checks shared by the energy and memory models (each public function checks its input
+ * once, then works on plain numbers). @internal
+ */
+import { NumError, describe } from '../errors.js';
+
+/** A finite number ≥ 0 (a count of MACs or bits may be fractional, e.g. an average). @internal */
+export function nonNegative(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || !(v >= 0)) {
+    throw new NumError('INVALID_ARGUMENT', op, `${name} must be a finite number >= 0`, 'number >= 0', describe(v));
+  }
+  return v;
+}
+
+/** A finite number > 0 (a width in bits). @internal */
+export function positiveNumber(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || !(v > 0)) {
+    throw new NumError('INVALID_ARGUMENT', op, `${name} must be a finite number > 0`, 'number > 0', describe(v));
+  }
+  return v;
+}
+
+/** An integer ≥ `min`. @internal */
+export function integerAtLeast(op: string, name: string, v: unknown, min: number): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
+    throw new NumError('INVALID_ARGUMENT', op, `${name} must be an integer >= ${min}`, `integer >= ${min}`, describe(v));
+  }
+  return v;
+}
+
+/** A per-example shape: an array of integers ≥ 1. @internal */
+export function shapeArg(op: string, name: string, v: unknown): number[] {
+  if (!Array.isArray(v) || !v.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 1)) {
+    throw new NumError('SHAPE_MISMATCH', op, `${name} must be an array of integers >= 1`, 'number[]', describe(v));
+  }
+  return (v as number[]).slice();
+}
+
+/** Product of a shape's dimensions. @internal */
+export function numel(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Bytes of a tensor of `count` elements at `bits` each, byte aligned on its own. @internal */
+export function tensorBytes(count: number, bits: number): number {
+  const b = count * bits;
+  const r = Math.round(b);
+  // Integer widths give exact products; fractional averages may carry float noise.
+  return Math.ceil((Math.abs(b - r) <= 1e-9 * Math.max(1, b) ? r : b) / 8);
+}

@@ -1,0 +1,137 @@
+/**
+ * Argument checks shared by every public entry point: each returns the value it accepted or
+ * throws one `INVALID_ARGUMENT` (or `OUT_OF_RANGE`) {@link NumError} naming the op and argument.
+ * Kept in one place so the same kind of argument is rejected with the same words everywhere.
+ * Not re-exported from the package root.
+ *
+ * @module
+ * @internal
+ */
+import { NumError, describe } from './errors.js';
+
+/**
+ * A finite number, or INVALID_ARGUMENT. @internal
+ * @example
+ * ```ts
+ * const lr = finite('sgd', 'learningRate', opts.learningRate);
+ * ```
+ */
+export function finite(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    throw new NumError('INVALID_ARGUMENT', op, `${name} must be a finite number`, 'finite number', describe(v));
+  }
+  return v;
+}
+
+/**
+ * `v` when it is given (a finite number), else `dflt`. @internal
+ * @example
+ * ```ts
+ * const std = optionalFinite('normal', 'std', opts?.std, 1);
+ * ```
+ */
+export function optionalFinite(op: string, name: string, v: unknown, dflt: number): number {
+  return v === undefined ? dflt : finite(op, name, v);
+}
+
+/**
+ * A finite number in [lo, hi) (or [lo, hi] when `closed`), or INVALID_ARGUMENT. @internal
+ * @example
+ * ```ts
+ * const b1 = inRange('adam', 'b1', opts.b1, 0, 1);
+ * ```
+ */
+export function inRange(op: string, name: string, v: unknown, lo: number, hi: number, closed = false): number {
+  const x = finite(op, name, v);
+  if (!(x >= lo && (closed ? x <= hi : x < hi))) {
+    throw new NumError('INVALID_ARGUMENT', op, `${name} out of range`, `${lo} <= ${name} ${closed ? '<=' : '<'} ${hi}`, String(x));
+  }
+  return x;
+}
+
+/**
+ * A finite number ≥ 0 (or > 0 when `strict`), or INVALID_ARGUMENT. @internal
+ * @example
+ * ```ts
+ * const eps = nonNegative('adam', 'eps', opts.eps);
+ * ```
+ */
+export function nonNegative(op: string, name: string, v: unknown, strict = false): number {
+  const x = finite(op, name, v);
+  if (strict ? !(x > 0) : !(x >= 0)) {
+    throw new NumError('INVALID_ARGUMENT', op, `${name} must be ${strict ? 'positive' : 'non-negative'}`, `${name} ${strict ? '>' : '>='} 0`, String(x));
+  }
+  return x;
+}
+
+/**
+ * A finite number > 0, or INVALID_ARGUMENT. @internal
+ * @example
+ * ```ts
+ * const scale = positive('uniformQuantizer', 'scale', opts.scale);
+ * ```
+ */
+export function positive(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+    throw new NumError('INVALID_ARGUMENT', op, `${name} must be a finite number > 0`, '> 0', describe(v));
+  }
+  return v;
+}
+
+/**
+ * A safe integer ≥ `min` (default 0), or INVALID_ARGUMENT. @internal
+ * @example
+ * ```ts
+ * const rounds = count('alq.run', 'schedule.rounds', s.rounds);
+ * ```
+ */
+export function count(op: string, name: string, v: unknown, min = 0): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
+    throw new NumError('INVALID_ARGUMENT', op, `${name} must be an integer >= ${min}`, `integer >= ${min}`, describe(v));
+  }
+  return v;
+}
+
+/**
+ * A safe integer ≥ 1, or INVALID_ARGUMENT. @internal
+ * @example
+ * ```ts
+ * const units = positiveInt('dense', 'units', units);
+ * ```
+ */
+export function positiveInt(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) {
+    throw new NumError('INVALID_ARGUMENT', op, `${name} must be a positive integer`, 'integer >= 1', describe(v));
+  }
+  return v;
+}
+
+/**
+ * A safe integer ≥ 0, or INVALID_ARGUMENT. @internal
+ * @example
+ * ```ts
+ * nonNegativeInt('csrMatmulDenseInto', 'n', n);
+ * ```
+ */
+export function nonNegativeInt(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+    throw new NumError('INVALID_ARGUMENT', op, `${name} must be a non-negative integer`, 'integer >= 0', describe(v));
+  }
+  return v;
+}
+
+/**
+ * A count in `[min, max]`: INVALID_ARGUMENT for a non-integer, OUT_OF_RANGE for an integer
+ * outside the range (a size that cannot be met, rather than a malformed argument). @internal
+ * @example
+ * ```ts
+ * const n = checkCount('fewShot', 'shots', shots, 1, perClass);
+ * ```
+ */
+export function checkCount(op: string, name: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `integer >= ${min}` : `integer in [${min}, ${max}]`;
+    throw new NumError(typeof v === 'number' && Number.isSafeInteger(v) ? 'OUT_OF_RANGE' : 'INVALID_ARGUMENT', op, `${name} must be an ${range}`, range, describe(v));
+  }
+  return v;
+}
