@@ -1,5 +1,6 @@
 /**
- * Dynamic memory and compute of on-device few-shot adaptation (the p-Meta §5 model): what a
+ * Dynamic memory and compute of on-device few-shot adaptation (the p-Meta §5 model, on top of
+ * {@link trainingMemory}): what a
  * device must hold in RAM while it runs one inner gradient step on a support batch, when only
  * some layers (and, inside them, some channel blocks) are updated. Frozen weights are static
  * (flash) and not counted.
@@ -16,6 +17,8 @@
  * examples accumulate. The model assumes no aliasing between a saved tensor and a live buffer.
  */
 import { NumError, describe, fmtShape } from '../errors.js';
+import type { LayerSpec } from './layers.js';
+import { trainingMemory } from './memory.js';
 
 /**
  * One op of a network as {@link adaptationMemory} reads it: its kind, per-example input and
@@ -97,7 +100,6 @@ export function keptChannels(rho: number, c: number): number {
   return Math.min(c, Math.max(1, Math.ceil(rho * c - 1e-9)));
 }
 
-const numel = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 const spatial = (s: readonly number[]): number => (s.length === 3 ? s[1]! * s[2]! : 1);
 
 function checkOps(op: string, ops: readonly AdaptationOp[]): void {
@@ -105,6 +107,9 @@ function checkOps(op: string, ops: readonly AdaptationOp[]): void {
   ops.forEach((o, j) => {
     const ok = (s: unknown): boolean => Array.isArray(s) && s.length >= 1 && s.every((d) => Number.isInteger(d) && d > 0);
     if (!ok(o?.inShape) || !ok(o.outShape)) throw new NumError('SHAPE_MISMATCH', op, `op ${j} needs positive per-example shapes`, '[C] or [C, H, W]', `${describe(o?.inShape)} → ${describe(o?.outShape)}`);
+    if (o.kind === 'conv' && (o.inShape.length !== 3 || o.outShape.length !== 3)) {
+      throw new NumError('SHAPE_MISMATCH', op, `conv op ${j} needs [C, H, W] shapes`, '[C, H, W]', `${fmtShape(o.inShape)} → ${fmtShape(o.outShape)}`);
+    }
     for (const r of [o.rhoFw, o.rhoBw]) {
       if (r !== undefined && !(r > 0 && r <= 1)) throw new NumError('INVALID_ARGUMENT', op, `op ${j}: ρ must be in (0, 1]`, '0 < ρ <= 1', describe(r));
     }
@@ -118,16 +123,27 @@ function checkBatch(op: string, b: unknown): number {
 
 const isLayer = (o: AdaptationOp): boolean => o.kind === 'linear' || o.kind === 'conv';
 
-/** Bytes op j saves for backward over `batch` examples, given that it lies at or after j_min. */
-function savedFor(o: AdaptationOp, batch: number, sf: number): number {
-  switch (o.kind) {
-    case 'linear': case 'conv':
-      return o.updated === true ? sf * batch * keptChannels(o.rhoFw ?? 1, o.inShape[0]!) * spatial(o.inShape) : 0;
-    case 'bn': return o.batchStats === true ? sf * batch * numel(o.inShape) : 0;
-    case 'relu': return Math.ceil((batch * numel(o.inShape)) / 8);
-    case 'maxpool': return Math.ceil((2 * batch * numel(o.outShape)) / 8);
-    case 'flatten': return 0;
-  }
+/**
+ * The ops as `trainingMemory` layer specs: an updated layer is trainable and keeps only its
+ * ⌈ρ_fw C⌉ input channels (as a per-element bit rate of its input); BN is never adapted.
+ */
+function specsOf(ops: readonly AdaptationOp[], bits: number): LayerSpec[] {
+  return ops.map((o): LayerSpec => {
+    const base = { inShape: o.inShape, outShape: o.outShape };
+    switch (o.kind) {
+      case 'linear': case 'conv': {
+        const cin = o.inShape[0]!, cout = o.outShape[0]!, k = o.kernel ?? 1;
+        const kept = keptChannels(o.rhoFw ?? 1, cin);
+        return {
+          ...base, kind: o.kind === 'linear' ? 'linear' : 'conv2d', weightShape: o.kind === 'linear' ? [cout, cin] : [cout, cin, k, k], bias: true,
+          trainable: o.updated === true, ...(o.updated === true && kept < cin ? { savedBitsPerElement: (bits * kept) / cin } : {}),
+        };
+      }
+      case 'bn': return { ...base, kind: 'batchNorm', weightShape: [o.inShape[0]!], trainable: false, batchStats: o.batchStats === true };
+      case 'maxpool': return { ...base, kind: 'maxPool2d', kernel: [2, 2] };
+      default: return { ...base, kind: o.kind };
+    }
+  });
 }
 
 /** Weight-copy bytes of an updated layer: selected block and full copy. */
@@ -139,7 +155,9 @@ function weightCopy(o: AdaptationOp, sf: number): [number, number] {
 }
 
 /**
- * Peak dynamic memory of one inner adaptation step (see the module comment for the model).
+ * Peak dynamic memory of one inner adaptation step (see the module comment for the model). F, G
+ * and the saved tensors come from {@link trainingMemory} (the one memory model); this function
+ * adds the kept-channel rule and the writable weight copies M_w.
  *
  * @throws {NumError} `INVALID_ARGUMENT` for an empty op list, a bad batch or ρ ∉ (0, 1];
  *   `SHAPE_MISMATCH` for malformed shapes.
@@ -159,43 +177,18 @@ export function adaptationMemory(ops: readonly AdaptationOp[], opts: AdaptationM
   const batch = checkBatch(op, opts?.batch);
   const sf = opts.bytesPerElement ?? 4;
   if (!(sf > 0)) throw new NumError('INVALID_ARGUMENT', op, 'bytesPerElement must be positive', '> 0', describe(sf));
-  const micro = opts.microBatch === true;
-  const jMin = ops.findIndex((o) => isLayer(o) && o.updated === true);
-  const per = micro ? 1 : batch;
-  // Saved bytes over the whole batch; with a micro-batched forward each example saves its own share.
-  const saved = ops.map((o, j) => (jMin >= 0 && j >= jMin ? (micro ? batch * savedFor(o, 1, sf) : savedFor(o, batch, sf)) : 0));
-  const savedOne = ops.map((o, j) => (jMin >= 0 && j >= jMin ? savedFor(o, micro ? 1 : batch, sf) : 0));
-  const totalOne = savedOne.reduce((a, b) => a + b, 0);
-  const outLast = sf * numel(ops[ops.length - 1]!.outShape);
-  let forward = 0, before = 0;
-  ops.forEach((o, j) => {
-    const earlier = micro ? (batch - 1) * (totalOne + outLast) : 0;
-    forward = Math.max(forward, earlier + before + sf * per * (numel(o.inShape) + numel(o.outShape)));
-    before += savedOne[j]!;
-  });
-  let backward = 0;
-  if (jMin >= 0) {
-    let acc = 0;
-    for (let j = jMin; j < ops.length; j++) {
-      const o = ops[j]!;
-      acc += saved[j]!;
-      backward = Math.max(backward, acc + sf * batch * numel(o.outShape) + (j > jMin ? sf * batch * numel(o.inShape) : 0));
-    }
-  }
+  const m = trainingMemory(specsOf(ops, 8 * sf), { batch, activationBits: 8 * sf, errorBits: 8 * sf, microBatch: opts.microBatch === true });
   let weightBytes = 0, weightBytesFull = 0;
-  ops.forEach((o, j) => {
+  ops.forEach((o) => {
     if (!isLayer(o) || o.updated !== true) return;
-    if (o.kind === 'conv' && (o.inShape.length !== 3 || o.outShape.length !== 3)) {
-      throw new NumError('SHAPE_MISMATCH', op, `conv op ${j} needs [C, H, W] shapes`, '[C, H, W]', `${fmtShape(o.inShape)} → ${fmtShape(o.outShape)}`);
-    }
     const [b, f] = weightCopy(o, sf);
     weightBytes += b;
     weightBytesFull += f;
   });
-  const dyn = Math.max(forward, backward);
   return {
-    forwardPeakBytes: forward, backwardPeakBytes: backward, weightBytes, weightBytesFull,
-    peakBytes: weightBytes + dyn, peakBytesFullCopy: weightBytesFull + dyn, savedBytes: saved, firstUpdatedOp: jMin,
+    forwardPeakBytes: m.forwardPeak, backwardPeakBytes: m.backwardPeak, weightBytes, weightBytesFull,
+    peakBytes: weightBytes + m.activationPeak, peakBytesFullCopy: weightBytesFull + m.activationPeak,
+    savedBytes: m.layers.map((l) => l.saved), firstUpdatedOp: m.firstTrainable,
   };
 }
 

@@ -4,7 +4,7 @@
  * device form updates writable copies of the updated layers only.
  */
 import { noGrad } from '../../autograd/grad.js';
-import type { Params } from '../../autograd/grad.js';
+import type { Params } from '../../tree.js';
 import { NumError, describe } from '../../errors.js';
 import type { Dataset } from '../../data/dataset.js';
 import { adaptOnDevice } from './device.js';

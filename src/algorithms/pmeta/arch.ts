@@ -5,7 +5,7 @@
  * ops spelled out because it taps every layer's input X_{l−1} and output gradient g(Y_l), and
  * because the on-device engine and the §5 memory model walk the same list.
  */
-import type { Params } from '../../autograd/grad.js';
+import type { Params } from '../../tree.js';
 import type { AdaptationOp } from '../../cost/adaptation.js';
 import { NumError, describe, fmtShape } from '../../errors.js';
 import { batchNorm2d, conv2d, flatten, linear, maxPool2d, relu, sequential } from '../../nn/layers.js';

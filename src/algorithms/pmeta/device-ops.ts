@@ -14,7 +14,7 @@ import { contiguous, gather, permute, reshape, transpose } from '../../tensor/op
 import { sum } from '../../tensor/ops/reduce.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { bnBatch } from './inner.js';
-import type { Params } from '../../autograd/grad.js';
+import type { Params } from '../../tree.js';
 
 /** ReLU that also returns its 1-bit mask (bit i set when x_i > 0). */
 export function reluWithMask(x: Tensor): [Tensor, Uint8Array] {

@@ -10,7 +10,7 @@
  * inputs, so K_fw is known before anything is saved).
  */
 import { noGrad } from '../../autograd/grad.js';
-import type { Params } from '../../autograd/grad.js';
+import type { Params } from '../../tree.js';
 import type { Dataset } from '../../data/dataset.js';
 import { fromTyped } from '../../tensor/create.js';
 import { add, mul } from '../../tensor/ops/elementwise.js';

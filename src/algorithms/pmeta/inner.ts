@@ -9,7 +9,7 @@
  * W ← W − α·(γ_bw ⊗ γ_fw) ⊙ g(W), b ← b − α·γ_bw ⊙ g(b).
  */
 import { stopGradient, valueAndGrad } from '../../autograd/grad.js';
-import type { Params } from '../../autograd/grad.js';
+import type { Params } from '../../tree.js';
 import { NumError, describe, fmtShape } from '../../errors.js';
 import { crossEntropy, mseLoss } from '../../nn/functional.js';
 import { zeros } from '../../tensor/create.js';

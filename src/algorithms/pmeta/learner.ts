@@ -2,7 +2,7 @@
  * The meta-learner: configuration (p-Meta and its baselines as presets over one mechanism),
  * meta-state (θ, the rate table a, the attention parameters ω, the frozen set) and its checks.
  */
-import type { Params } from '../../autograd/grad.js';
+import type { Params } from '../../tree.js';
 import { adaptationMemory, keptChannels } from '../../cost/adaptation.js';
 import { NumError, describe, fmtShape } from '../../errors.js';
 import { adam } from '../../optim/alias.js';

@@ -3,7 +3,7 @@
  * Adam; plus `finalize` (clamp α below τ_α, record the frozen set) and the query evaluation.
  */
 import { noGrad, valueAndGrad } from '../../autograd/grad.js';
-import type { Params } from '../../autograd/grad.js';
+import type { Params } from '../../tree.js';
 import type { Task } from '../../data/fewshot.js';
 import { NumError, describe } from '../../errors.js';
 import { accuracy } from '../../nn/functional.js';
