@@ -7,7 +7,8 @@ import { NumError, describe } from '../errors.js';
 import { foldIn, key } from '../random.js';
 import { fromTyped } from '../tensor/create.js';
 import type { Dataset } from './dataset.js';
-import { checkCount, shuffle } from './dataset.js';
+import { shuffle } from './dataset.js';
+import { checkCount } from '../validate.js';
 
 /**
  * Mean pixel value (on the [0, 1] scale) of our 60,000 Fashion-MNIST training images (seed 0),

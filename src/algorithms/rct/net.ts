@@ -4,7 +4,7 @@
  * init, the same parameter paths (`"0.weight"`) and the FP32 / QAT baselines on the same layers.
  * Specs are data, not closures, because the integer executor (exec.ts) must see each layer.
  */
-import type { Params } from '../../autograd/grad.js';
+import type { Params } from '../../tree.js';
 import { NumError, describe, fmtShape } from '../../errors.js';
 import { conv2d, flatten, linear, maxPool2d, relu, sequential } from '../../nn/layers.js';
 import type { Layer } from '../../nn/layers.js';

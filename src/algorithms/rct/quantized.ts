@@ -4,7 +4,7 @@
  * copy is kept. Containers: Int8Array for b ≤ 8, Int16Array for b ≤ 16, Int32Array above;
  * memory is accounted at b bits per element (packed), not the container width.
  */
-import type { Params } from '../../autograd/grad.js';
+import type { Params } from '../../tree.js';
 import { NumError, describe, fmtShape } from '../../errors.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { entries } from '../../tree.js';

@@ -4,7 +4,7 @@
  * step would itself be a second copy. Between steps the state holds integer arrays and plain
  * numbers only (spec §9 No. 1).
  */
-import type { Params } from '../../autograd/grad.js';
+import type { Params } from '../../tree.js';
 import { NumError, describe, fmtShape } from '../../errors.js';
 import { foldIn } from '../../random.js';
 import type { Key } from '../../random.js';
