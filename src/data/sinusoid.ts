@@ -7,7 +7,7 @@ import { split, uniform } from '../random.js';
 import type { Key } from '../random.js';
 import { fromTyped } from '../tensor/create.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkCount } from './dataset.js';
+import { checkCount } from '../validate.js';
 
 /**
  * Options of {@link sampleSinusoidTask}; ranges default to MAML's.
