@@ -3,7 +3,8 @@
  * (parameters, batch-norm state and optimizer state), reloaded and checked for identical
  * predictions, summarised with the cost model, then compressed with ALQ below one bit per
  * weight and run through packed multi-bit inference; finally a deployed MLP is kept up to date
- * over rounds of new data with deep partial updating (DPU) next to full updating.
+ * over rounds of new data with deep partial updating (DPU) next to full updating; last, MAML and
+ * p-Meta adapt a sinusoid regressor on the device, side by side in error and peak memory.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,8 @@ import type { AlqStageResult } from './alq-stage.js';
 import { runDpuStage } from './dpu-stage.js';
 import type { DpuStageResult } from './dpu-stage.js';
 import { loadFile, saveFile } from './files.js';
+import { runPmetaStage } from './pmeta-stage.js';
+import type { PmetaStageResult } from './pmeta-stage.js';
 import { loadMnist } from './mnist.js';
 import { progressBar } from './progress.js';
 
@@ -32,7 +35,19 @@ export interface DemoOptions {
   alq?: DemoAlqOptions | false | undefined;
   /** The DPU stage (default {@link DEMO_DPU}); `false` skips it. */
   dpu?: DemoDpuOptions | false | undefined;
+  /** The p-Meta stage (default {@link DEMO_PMETA}); `false` skips it. */
+  pmeta?: DemoPmetaOptions | false | undefined;
 }
+
+/** Settings of the demo's p-Meta stage. */
+export interface DemoPmetaOptions {
+  iterations: number;
+  testTasks: number;
+  rho: number;
+}
+
+/** The demo's p-Meta stage: MAML vs p-Meta on sinusoid tasks, 60 meta-iterations each (under a minute). */
+export const DEMO_PMETA: Readonly<DemoPmetaOptions> = { iterations: 60, testTasks: 100, rho: 0.25 };
 
 /** Settings of the demo's DPU stage. */
 export interface DemoDpuOptions {
@@ -75,6 +90,8 @@ export interface DemoResult {
   alq?: AlqStageResult | undefined;
   /** The DPU stage's measurements, unless it was skipped. */
   dpu?: DpuStageResult | undefined;
+  /** The p-Meta stage's measurements, unless it was skipped. */
+  pmeta?: PmetaStageResult | undefined;
 }
 
 /**
@@ -150,6 +167,11 @@ export function runDemo(opts: DemoOptions = {}): DemoResult {
   if (dpuOpts !== false) {
     log('');
     result.dpu = runDpuStage({ train, test, ...dpuOpts, seed: seed + 1, log });
+  }
+  const pmetaOpts = opts.pmeta ?? DEMO_PMETA;
+  if (pmetaOpts !== false) {
+    log('');
+    result.pmeta = runPmetaStage({ ...pmetaOpts, seed: seed + 2, log });
   }
   return result;
 }
