@@ -71,4 +71,6 @@ export {
 export type { Csr, RowBalancedCsr, SparseMatrix, SparsePattern } from './sparse/index.js';
 export { dorefa, exportPacked, fixedPoint, steSign, steTern, stochasticRound, uniformQuantize } from './quant/index.js';
 export type { Quantizer } from './quant/index.js';
+export { backend } from './backend/index.js';
+export type { BackendName } from './backend/index.js';
 export * as pmeta from './algorithms/pmeta/index.js';

@@ -52,6 +52,9 @@
  *   L2); for each block the A rows are streamed past it two at a time (an A pair panel is
  *   `8·ceil(K/128)` words and stays in L1). K is not blocked: the counts are exact int32 sums.
  *
+ * On the `'wasm'` backend the counts come from the WebAssembly kernel (src/backend/wat/20-xnor.wat,
+ * i64 XOR + popcnt on a 2×2 tile) and the transform below is applied to them unchanged.
+ *
  * The fast kernel computes exactly the same integers as the reference, and both apply the output
  * transform with the same float64 expression before one rounding to float32, so their results are
  * bit-identical. The scratch array is module-level, created on first use and only grown.
@@ -59,6 +62,9 @@
  * @module
  */
 import { NumError } from '../errors.js';
+import { useWasm } from '../backend/index.js';
+import { xnorCountsWasm } from '../backend/bitpack.js';
+import { wasmKernels } from '../backend/runtime.js';
 import type { BitMatrix } from './bitmatrix.js';
 import { checkBitMatrix, popcount32 } from './bitmatrix.js';
 import type { OutputTransform, PreparedTransform } from './transform.js';
@@ -184,6 +190,15 @@ export function checkOut(op: string, out: Float32Array, n: number): void {
 export function runXnorGemm(out: Float32Array, a: BitMatrix, bT: BitMatrix, t: PreparedTransform): void {
   const M = a.rows, N = bT.rows, K = a.cols, W = a.wordsPerRow;
   if (M === 0 || N === 0) return;
+  if (useWasm()) {
+    // WebAssembly counts (i64 xor + popcnt), then the same float64 transform as below: same bits.
+    const { counts, nPad, base } = xnorCountsWasm(wasmKernels()!, a.words, M, bT.words, N, W);
+    for (let i = 0; i < M; i++) {
+      const c0 = base + i * nPad, o = i * N;
+      for (let j = 0; j < N; j++) out[o + j] = transformed(K - 2 * counts[c0 + j]!, j, t);
+    }
+    return;
+  }
   const wp = Math.ceil(W / STEP) * STEP; // panel words per row, zero-padded to whole steps
   const pairWords = 2 * wp;
   // Rows of Bᵀ per block: an even number, at least 2, the block at most B_BLOCK_WORDS words.

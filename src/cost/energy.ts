@@ -233,3 +233,71 @@ export function movementEnergy(bits: number, level: MemoryLevel): number {
   const n = nonNegative('cost.movementEnergy', 'bits', bits);
   return (n / 64) * accessEnergy(level);
 }
+
+// ---- parameter movement over a training run (RCT spec §6) --------------------------------------
+
+/**
+ * Bits moved per parameter per training step: integer-only training at `b` bits reads the
+ * parameter for forward and for backward and reads + writes it in the update (`4·b`); QAT reads
+ * its `b_q`-bit copy twice, reads + writes the FP32 master and writes the re-quantised copy
+ * (`3·b_q + 64`); FP32 training moves `4·32 = 128`.
+ *
+ * @example
+ * ```ts
+ * cost.parameterMovementBits('integer', 11); // 44
+ * cost.parameterMovementBits('qat', 8);      // 88
+ * cost.parameterMovementBits('fp32');        // 128
+ * ```
+ */
+export function parameterMovementBits(scheme: 'integer' | 'qat' | 'fp32', bits = 8): number {
+  const op = 'cost.parameterMovementBits';
+  const b = nonNegative(op, 'bits', bits);
+  if (scheme === 'integer') return 4 * b;
+  if (scheme === 'qat') return 3 * b + 64;
+  if (scheme === 'fp32') return 128;
+  throw new NumError('INVALID_ARGUMENT', op, 'unknown scheme', "'integer' | 'qat' | 'fp32'", describe(scheme));
+}
+
+/**
+ * Energy of moving the parameters over a run, pJ, for integer-only training at the widths in
+ * force, QAT and FP32: bits per {@link parameterMovementBits} times the energy per bit, which is
+ * DRAM's (31.25 pJ) while that scheme's parameter store exceeds `onChipBytes` (default 256 KiB)
+ * and 32 KB SRAM's (0.3125 pJ) otherwise.
+ *
+ * @throws {NumError} `INVALID_ARGUMENT` for negative counts or widths, or a segment whose width
+ *   list does not match `counts`.
+ * @example
+ * ```ts
+ * const e = cost.parameterMovement([431080], [{ steps: 1250, bits: [11] }]);
+ * e.integer.pJ / e.qat.pJ; // 0.5 (44 vs 88 bits, both off chip)
+ * ```
+ */
+export function parameterMovement(
+  counts: readonly number[], segments: readonly { steps: number; bits: readonly number[] }[],
+  opts?: { qatBits?: number | undefined; onChipBytes?: number | undefined },
+): { integer: { bits: number; pJ: number }; qat: { bits: number; pJ: number }; fp32: { bits: number; pJ: number } } {
+  const op = 'cost.parameterMovement';
+  if (!Array.isArray(counts) || !Array.isArray(segments)) throw new NumError('INVALID_ARGUMENT', op, 'counts and segments must be arrays', 'number[], BitSegment[]', describe(counts));
+  const qatBits = nonNegative(op, 'qatBits', opts?.qatBits ?? 8);
+  const onChip = nonNegative(op, 'onChipBytes', opts?.onChipBytes ?? 256 * 1024);
+  const perBit = (storeBits: number): number => accessEnergy(storeBits / 8 > onChip ? 'dram' : 'sram32KB') / 64;
+  const n = counts.reduce((a, c, i) => a + nonNegative(op, `counts[${i}]`, c), 0);
+  let steps = 0;
+  const integer = { bits: 0, pJ: 0 };
+  segments.forEach((s, j) => {
+    const k = nonNegative(op, `segments[${j}].steps`, s?.steps);
+    if (!Array.isArray(s.bits) || s.bits.length !== counts.length) throw new NumError('INVALID_ARGUMENT', op, `segments[${j}].bits needs one width per tensor`, `${counts.length} widths`, describe(s.bits));
+    let store = 0, moved = 0;
+    s.bits.forEach((b: number, p: number) => { store += counts[p]! * nonNegative(op, 'bits', b); moved += counts[p]! * parameterMovementBits('integer', b); });
+    integer.bits += k * moved;
+    integer.pJ += k * moved * perBit(store);
+    steps += k;
+  });
+  const qBits = steps * n * parameterMovementBits('qat', qatBits);
+  const fBits = steps * n * parameterMovementBits('fp32');
+  return {
+    integer,
+    qat: { bits: qBits, pJ: qBits * perBit(n * (32 + qatBits)) },
+    fp32: { bits: fBits, pJ: fBits * perBit(32 * n) },
+  };
+}

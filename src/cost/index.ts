@@ -12,13 +12,14 @@ export type { PrecisionGroup, Summary, SummaryRow, SummaryTotals } from './summa
 export { binaryEntropy, bitmaskPositionBits, entropyPositionBits, fullUpdateBits, golombBitsPerIndex, golombParameter, golombPositionBits, indexPositionBits, partialUpdateBits, payloadBits, type PartialUpdateBitsOptions } from './communication.js';
 export { combineCosts, costReport, pJ } from './report.js';
 export type { CostReport } from './report.js';
-export { ENERGY_45NM, accessEnergy, intAddEnergy, intMulEnergy, macEnergy, movementEnergy, opEnergy } from './energy.js';
+export { ENERGY_45NM, accessEnergy, intAddEnergy, intMulEnergy, macEnergy, movementEnergy, opEnergy, parameterMovement, parameterMovementBits } from './energy.js';
 export type { MemoryLevel, NumberFormat, Operand } from './energy.js';
 export { gemmEnergy, layerMacs, trainingMacs } from './macs.js';
 export type { GemmBits, GemmEnergy, PassMacs, TrainingMacs } from './macs.js';
 export { layerSpecs } from './layers.js';
 export type { LayerDesc, LayerDescCommon, LayerKind, LayerSpec } from './layers.js';
-export { OPTIMIZER_SLOTS, trainingMemory } from './memory.js';
-export type { LayerMemory, TrainingMemory, TrainingMemoryOptions } from './memory.js';
 export { adaptationMacs, adaptationMemory, keptChannels } from './adaptation.js';
 export type { AdaptationMemoryOptions, AdaptationMemoryReport, AdaptationOp } from './adaptation.js';
+export { OPTIMIZER_SLOTS, parameterMemory, trainingMemory } from './memory.js';
+export type { BitSegment, LayerMemory, ParameterMemory, TrainingMemory, TrainingMemoryOptions } from './memory.js';
+export { rowSparseBytes, rowSparseMacs } from './sparse.js';

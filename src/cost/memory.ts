@@ -249,3 +249,93 @@ export function trainingMemory(specs: readonly LayerSpec[], opts: TrainingMemory
     firstTrainable: first,
   };
 }
+
+// ---- parameter memory over a training run (RCT spec §6) ----------------------------------------
+
+/**
+ * A stretch of training at constant per-tensor bit widths: `steps` steps with tensor `p` stored
+ * at `bits[p]` bits per element.
+ *
+ * @example
+ * ```ts
+ * const s: cost.BitSegment = { steps: 100, bits: [8, 16] };
+ * ```
+ */
+export interface BitSegment {
+  steps: number;
+  bits: readonly number[];
+}
+
+/**
+ * Parameter memory of a run under three storage schemes, in bits (and packed bytes):
+ * integer-only (RCT: `Σ n_p·b_p` plus `formatBits` per tensor for its fractional length), FP32
+ * (`32·Σ n_p`) and QAT (`Σ n_p·(32 + b_q)`: float master plus quantised copy).
+ *
+ * @example
+ * ```ts
+ * const m: cost.ParameterMemory = cost.parameterMemory([1000], [{ steps: 1, bits: [12] }]);
+ * m.peakBytes; // 1501
+ * ```
+ */
+export interface ParameterMemory {
+  /** max over segments of the integer store, bits (incl. the per-tensor format bits). */
+  peakBits: number;
+  /** Step-weighted mean of the integer store, bits. */
+  averageBits: number;
+  /** Packed bytes at the peak: Σ ⌈n_p·b_p/8⌉ + ⌈formatBits/8⌉ per tensor. */
+  peakBytes: number;
+  /** Bits per parameter element (format bits excluded), at the peak and on average. */
+  meanBits: { peak: number; average: number };
+  fp32Bits: number;
+  qatBits: number;
+  /** 1 − integer/baseline, for the peak and the time average. */
+  savingVsFp32: { peak: number; average: number };
+  savingVsQat: { peak: number; average: number };
+}
+
+/**
+ * Parameter memory over training at the bit widths in force (see {@link ParameterMemory}).
+ * `counts[p]` is the element count of tensor p; every segment lists one width per tensor.
+ *
+ * @throws {NumError} `INVALID_ARGUMENT` for no segments, zero total steps, a negative count or
+ *   width, or a segment whose width list does not match `counts`.
+ * @example
+ * ```ts
+ * const m = cost.parameterMemory([1000], [{ steps: 10, bits: [11] }]);
+ * m.savingVsFp32.peak; // ≈ 0.656 (b̄ = 11)
+ * m.savingVsQat.peak;  // ≈ 0.725 (QAT-8)
+ * ```
+ */
+export function parameterMemory(counts: readonly number[], segments: readonly BitSegment[], opts?: { qatBits?: number | undefined; formatBits?: number | undefined }): ParameterMemory {
+  const op = 'cost.parameterMemory';
+  if (!Array.isArray(counts) || counts.length === 0) throw new NumError('INVALID_ARGUMENT', op, 'counts must be a non-empty array', 'number[]', describe(counts));
+  counts.forEach((n, i) => nonNegative(op, `counts[${i}]`, n));
+  if (!Array.isArray(segments) || segments.length === 0) throw new NumError('INVALID_ARGUMENT', op, 'segments must be a non-empty array', 'BitSegment[]', describe(segments));
+  const qat = nonNegative(op, 'qatBits', opts?.qatBits ?? 8);
+  const fmt = nonNegative(op, 'formatBits', opts?.formatBits ?? 8);
+  const n = counts.reduce((a, c) => a + c, 0);
+  let peakBits = 0, peakBytes = 0, peakElementBits = 0, weighted = 0, weightedElementBits = 0, steps = 0;
+  segments.forEach((s, j) => {
+    const k = nonNegative(op, `segments[${j}].steps`, s?.steps);
+    if (!Array.isArray(s.bits) || s.bits.length !== counts.length) throw new NumError('INVALID_ARGUMENT', op, `segments[${j}].bits needs one width per tensor`, `${counts.length} widths`, describe(s.bits));
+    let elementBits = 0, bytes = 0;
+    s.bits.forEach((b: number, p: number) => {
+      nonNegative(op, `segments[${j}].bits[${p}]`, b);
+      elementBits += counts[p]! * b;
+      bytes += tensorBytes(counts[p]!, b) + Math.ceil(fmt / 8);
+    });
+    const total = elementBits + fmt * counts.length;
+    if (total > peakBits) { peakBits = total; peakBytes = bytes; peakElementBits = elementBits; }
+    weighted += k * total; weightedElementBits += k * elementBits; steps += k;
+  });
+  if (!(steps > 0)) throw new NumError('INVALID_ARGUMENT', op, 'segments must cover at least one step', '> 0 steps', String(steps));
+  const averageBits = weighted / steps;
+  const fp32Bits = 32 * n, qatBits = (32 + qat) * n;
+  return {
+    peakBits, averageBits, peakBytes,
+    meanBits: { peak: n ? peakElementBits / n : 0, average: n ? weightedElementBits / steps / n : 0 },
+    fp32Bits, qatBits,
+    savingVsFp32: { peak: 1 - peakBits / fp32Bits, average: 1 - averageBits / fp32Bits },
+    savingVsQat: { peak: 1 - peakBits / qatBits, average: 1 - averageBits / qatBits },
+  };
+}

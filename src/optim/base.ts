@@ -15,6 +15,9 @@ import type { Tree } from '../tree.js';
 import { isPlainObject, map } from '../tree.js';
 import { finite } from '../validate.js';
 
+/** @deprecated Import from `validate.ts`; kept only for branches written before they moved. @internal */
+export { finite, inRange, nonNegative } from '../validate.js';
+
 /**
  * Per-step extras a training loop may pass to `update` (the current loss, the step number, …).
  * {@link chain} passes the same object to every child.

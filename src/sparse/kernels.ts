@@ -24,6 +24,18 @@
 import type { SparseRows } from './csr.js';
 
 /**
+ * What a kernel reads of a pattern: {@link SparseRows}, or a row-balanced pattern whose rows are
+ * the first `rowNnz` of rows stored `stride` apart (DRESS's packed subnets: subnet j is a prefix
+ * of every row), with column indices in any integer array and in any order within a row. The
+ * kernels never assume sorted columns.
+ */
+export type KernelRows = Omit<SparseRows, 'indices'> & {
+  readonly indices: Int32Array | Uint16Array | Uint32Array;
+  /** Row-balanced only: distance between row starts; default `rowNnz`. */
+  readonly stride?: number | undefined;
+};
+
+/**
  * Orientation of a sparse × dense product with sparse A (m×k) and dense B:
  * `AB` = A·B, `AtB` = Aᵀ·B, `BAt` = B·Aᵀ, `BA` = B·A.
  */
@@ -53,8 +65,9 @@ function panelFor(k: number): number[] {
  * spmmInto(out, rows, csr.data, b, n);
  * ```
  */
-export function spmmInto(out: FloatArray, a: SparseRows, v: FloatArray, b: FloatArray, n: number): void {
+export function spmmInto(out: FloatArray, a: KernelRows, v: FloatArray, b: FloatArray, n: number): void {
   const { m, k, indptr: ptr, rowNnz: r, indices: idx } = a;
+  const st = a.stride ?? r;
   const pb = panelFor(k);
   const n8 = n - (n % NB);
   for (let j = 0; j < n8; j += NB) {
@@ -64,7 +77,7 @@ export function spmmInto(out: FloatArray, a: SparseRows, v: FloatArray, b: Float
       pb[d + 4] = b[s + 4]!; pb[d + 5] = b[s + 5]!; pb[d + 6] = b[s + 6]!; pb[d + 7] = b[s + 7]!;
     }
     for (let i = 0; i < m; i++) {
-      const s = ptr === null ? i * r : ptr[i]!;
+      const s = ptr === null ? i * st : ptr[i]!;
       const e = ptr === null ? s + r : ptr[i + 1]!;
       let c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0, c5 = 0, c6 = 0, c7 = 0;
       for (let p = s; p < e; p++) {
@@ -80,7 +93,7 @@ export function spmmInto(out: FloatArray, a: SparseRows, v: FloatArray, b: Float
   }
   for (let j = n8; j < n; j++) {
     for (let i = 0; i < m; i++) {
-      const s = ptr === null ? i * r : ptr[i]!;
+      const s = ptr === null ? i * st : ptr[i]!;
       const e = ptr === null ? s + r : ptr[i + 1]!;
       let c = 0;
       for (let p = s; p < e; p++) c += v[p]! * b[idx[p]! * n + j]!;
@@ -98,8 +111,9 @@ export function spmmInto(out: FloatArray, a: SparseRows, v: FloatArray, b: Float
  * denseSpmmTInto(out, rows, w.data, x, batch);
  * ```
  */
-export function denseSpmmTInto(out: FloatArray, a: SparseRows, v: FloatArray, b: FloatArray, p: number): void {
+export function denseSpmmTInto(out: FloatArray, a: KernelRows, v: FloatArray, b: FloatArray, p: number): void {
   const { m, k, indptr: ptr, rowNnz: r, indices: idx } = a;
+  const st = a.stride ?? r;
   const pb = panelFor(k);
   const p8 = p - (p % NB);
   for (let t = 0; t < p8; t += NB) {
@@ -108,7 +122,7 @@ export function denseSpmmTInto(out: FloatArray, a: SparseRows, v: FloatArray, b:
       for (let c = 0; c < k; c++) pb[c * NB + u] = b[s + c]!;
     }
     for (let i = 0; i < m; i++) {
-      const s = ptr === null ? i * r : ptr[i]!;
+      const s = ptr === null ? i * st : ptr[i]!;
       const e = ptr === null ? s + r : ptr[i + 1]!;
       let c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0, c5 = 0, c6 = 0, c7 = 0;
       for (let q = s; q < e; q++) {
@@ -125,7 +139,7 @@ export function denseSpmmTInto(out: FloatArray, a: SparseRows, v: FloatArray, b:
   for (let t = p8; t < p; t++) {
     const bt = t * k, o = t * m;
     for (let i = 0; i < m; i++) {
-      const s = ptr === null ? i * r : ptr[i]!;
+      const s = ptr === null ? i * st : ptr[i]!;
       const e = ptr === null ? s + r : ptr[i + 1]!;
       let c = 0;
       for (let q = s; q < e; q++) c += v[q]! * b[bt + idx[q]!]!;
@@ -141,11 +155,12 @@ export function denseSpmmTInto(out: FloatArray, a: SparseRows, v: FloatArray, b:
  * spmmTransposedInto(dB, rows, values, dY, n); // gradient of A·B w.r.t. B
  * ```
  */
-export function spmmTransposedInto(out: FloatArray, a: SparseRows, v: FloatArray, b: FloatArray, n: number): void {
+export function spmmTransposedInto(out: FloatArray, a: KernelRows, v: FloatArray, b: FloatArray, n: number): void {
   const { m, k, indptr: ptr, rowNnz: r, indices: idx } = a;
+  const st = a.stride ?? r;
   out.fill(0, 0, k * n);
   for (let i = 0; i < m; i++) {
-    const s = ptr === null ? i * r : ptr[i]!;
+    const s = ptr === null ? i * st : ptr[i]!;
     const e = ptr === null ? s + r : ptr[i + 1]!;
     const bi = i * n;
     for (let q = s; q < e; q++) {
@@ -163,15 +178,16 @@ export function spmmTransposedInto(out: FloatArray, a: SparseRows, v: FloatArray
  * denseSpmmInto(dX, rows, w.data, dY, batch); // gradient of x·Wᵀ w.r.t. x
  * ```
  */
-export function denseSpmmInto(out: FloatArray, a: SparseRows, v: FloatArray, b: FloatArray, p: number): void {
+export function denseSpmmInto(out: FloatArray, a: KernelRows, v: FloatArray, b: FloatArray, p: number): void {
   const { m, k, indptr: ptr, rowNnz: r, indices: idx } = a;
+  const st = a.stride ?? r;
   out.fill(0, 0, p * k);
   for (let t = 0; t < p; t++) {
     const bt = t * m, o = t * k;
     for (let i = 0; i < m; i++) {
       const x = b[bt + i]!;
       if (x === 0) continue;
-      const s = ptr === null ? i * r : ptr[i]!;
+      const s = ptr === null ? i * st : ptr[i]!;
       const e = ptr === null ? s + r : ptr[i + 1]!;
       for (let q = s; q < e; q++) {
         const c = o + idx[q]!;
@@ -189,10 +205,11 @@ export function denseSpmmInto(out: FloatArray, a: SparseRows, v: FloatArray, b: 
  * sddmmInto(dValues, rows, dY, b, n); // gradient of A·B w.r.t. A's values
  * ```
  */
-export function sddmmInto(out: FloatArray, a: SparseRows, x: FloatArray, z: FloatArray, n: number): void {
+export function sddmmInto(out: FloatArray, a: KernelRows, x: FloatArray, z: FloatArray, n: number): void {
   const { m, indptr: ptr, rowNnz: r, indices: idx } = a;
+  const st = a.stride ?? r;
   for (let i = 0; i < m; i++) {
-    const s = ptr === null ? i * r : ptr[i]!;
+    const s = ptr === null ? i * st : ptr[i]!;
     const e = ptr === null ? s + r : ptr[i + 1]!;
     const xi = i * n;
     for (let q = s; q < e; q++) {
@@ -211,10 +228,11 @@ export function sddmmInto(out: FloatArray, a: SparseRows, x: FloatArray, z: Floa
  * spmvInto(y, rows, csr.data, x);
  * ```
  */
-export function spmvInto(out: FloatArray, a: SparseRows, v: FloatArray, x: FloatArray): void {
+export function spmvInto(out: FloatArray, a: KernelRows, v: FloatArray, x: FloatArray): void {
   const { m, indptr: ptr, rowNnz: r, indices: idx } = a;
+  const st = a.stride ?? r;
   for (let i = 0; i < m; i++) {
-    const s = ptr === null ? i * r : ptr[i]!;
+    const s = ptr === null ? i * st : ptr[i]!;
     const e = ptr === null ? s + r : ptr[i + 1]!;
     let c = 0;
     for (let q = s; q < e; q++) c += v[q]! * x[idx[q]!]!;
@@ -231,10 +249,11 @@ export function spmvInto(out: FloatArray, a: SparseRows, v: FloatArray, x: Float
  * spmmRef(ref, rows, v, b, n, false);
  * ```
  */
-export function spmmRef(out: FloatArray, a: SparseRows, v: FloatArray, b: FloatArray, n: number, transB: boolean): void {
+export function spmmRef(out: FloatArray, a: KernelRows, v: FloatArray, b: FloatArray, n: number, transB: boolean): void {
   const { m, k, indptr: ptr, rowNnz: r, indices: idx } = a;
+  const st = a.stride ?? r;
   for (let i = 0; i < m; i++) {
-    const s = ptr === null ? i * r : ptr[i]!;
+    const s = ptr === null ? i * st : ptr[i]!;
     const e = ptr === null ? s + r : ptr[i + 1]!;
     for (let j = 0; j < n; j++) {
       let c = 0;

@@ -47,7 +47,11 @@ describe('module layering', () => {
   });
 
   it('kernels import only kernels, errors and validators', () => {
-    expect(violations(g, KERNELS, /^(?!errors$|validate$|tensor\/kernels\/|sparse\/(kernels|csr)$)/)).toEqual([]);
+    expect(violations(g, KERNELS, /^(?!errors$|validate$|tensor\/kernels\/|sparse\/(kernels|csr)$|backend\/)/)).toEqual([]);
+  });
+
+  it('the WebAssembly backend (beside the kernels) imports only itself and errors', () => {
+    expect(violations(g, /^backend\//, /^(?!errors$|backend\/)/)).toEqual([]);
   });
 
   it('the tensor layer (and its tape) imports nothing above it', () => {

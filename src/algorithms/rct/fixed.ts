@@ -3,6 +3,7 @@
  * `q · 2^−f` with a signed integer q in `[−(2^(b−1) − 1), 2^(b−1) − 1]` (symmetric, saturating).
  * Plain typed-array helpers; the public checks live in quantized.ts.
  */
+import { NumError } from '../../errors.js';
 import type { IntArray } from '../../tensor/kernels/intgemm.js';
 
 export type { IntArray };
@@ -60,7 +61,8 @@ export function maxAbs(x: ArrayLike<number>, start = 0, end = x.length): number 
   let m = 0;
   for (let i = start; i < end; i++) {
     const v = Math.abs(x[i]!);
-    if (!(v <= m)) m = v; // NaN wins, so a caller's finiteness check sees it
+    if (v > m) m = v;
+    else if (v !== v) return NaN; // NaN wins, so a caller's finiteness check sees it
   }
   return m;
 }
@@ -103,9 +105,16 @@ export interface FixedTensor {
   max: number;
 }
 
+function scaleOf(x: ArrayLike<number>, b: number): number {
+  const m = maxAbs(x);
+  // Integer arrays store NaN as 0, so a non-finite input must stop here, before it hides.
+  if (!Number.isFinite(m)) throw new NumError('OUT_OF_RANGE', 'rct', 'an activation or error tensor is not finite (no finite fixed-point scale)', 'finite values', String(m));
+  return fracFor(m, b);
+}
+
 /** Dynamic fixed point of a float tensor: per-tensor f from max|x|, round to nearest. */
 export function dynamicNearest(x: ArrayLike<number>, b: number): FixedTensor {
-  const f = fracFor(maxAbs(x), b);
+  const f = scaleOf(x, b);
   const q = transientFor(b, x.length);
   quantizeNearestInto(x, f, b, q);
   return { q, f, b, max: qmax(b) };
@@ -113,7 +122,7 @@ export function dynamicNearest(x: ArrayLike<number>, b: number): FixedTensor {
 
 /** Dynamic fixed point with stochastic rounding (`u` uniform in [0, 1), one per element). */
 export function dynamicStochastic(x: ArrayLike<number>, b: number, u: ArrayLike<number>): FixedTensor {
-  const f = fracFor(maxAbs(x), b);
+  const f = scaleOf(x, b);
   const q = transientFor(b, x.length);
   quantizeStochasticInto(x, f, b, u, q);
   return { q, f, b, max: qmax(b) };

@@ -21,3 +21,7 @@ export type { ComputeOptions } from './exec.js';
 export { config, evaluate, init, trainStep } from './train.js';
 export type { ConfigOptions, RctConfig, RctState, TraceSegment } from './train.js';
 export { loadState, saveState, stateTree } from './checkpoint.js';
+export { energy, memory } from './cost.js';
+export type { EnergyOptions, RctEnergy, RunTrace } from './cost.js';
+export { floatBuffers } from './inspect.js';
+export type { FoundBuffer } from './inspect.js';

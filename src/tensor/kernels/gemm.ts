@@ -44,6 +44,10 @@
  * @module
  */
 
+import { useWasm } from '../../backend/index.js';
+import { gemmWasmInto } from '../../backend/gemm.js';
+import { wasmKernels } from '../../backend/runtime.js';
+
 /** A dense float array that the kernels can read and write. */
 export type FloatArray = Float32Array | Float64Array;
 
@@ -81,9 +85,13 @@ function getScratch(size: number): number[] {
  *
  * With `accumulate = false` C is overwritten (its previous content, even NaN, is ignored; if
  * `k = 0` the m×n block is set to zero); with `accumulate = true` the product is added to C.
- * Entries of `c` outside the m×n block (e.g. when `cRs > n`) are never touched. Products are
- * summed in float64; when K is larger than one cache block, each block's partial sums are added
- * into C in turn (so a Float32Array C is rounded once per 256 steps of K).
+ * Entries of `c` outside the m×n block (e.g. when `cRs > n`) are never touched.
+ *
+ * Dispatch: when A, B and C are all Float32Arrays and the backend is `'wasm'` (see
+ * `backend`), the WebAssembly SIMD kernel runs (src/backend/gemm.ts; float32 sums per 256-step
+ * K block). Otherwise {@link gemmJsInto} runs: products summed in float64; when K is larger than
+ * one cache block, each block's partial sums are added into C in turn (so a Float32Array C is
+ * rounded once per 256 steps of K). Both are deterministic from run to run.
  *
  * Preconditions (not checked, for speed): dimensions are non-negative integers and every index
  * reached through the offsets and strides is inside its array. C must not overlap A or B.
@@ -115,6 +123,30 @@ function getScratch(size: number): number[] {
  * ```
  */
 export function gemmInto(
+  m: number, n: number, k: number,
+  a: FloatArray, aOff: number, aRs: number, aCs: number,
+  b: FloatArray, bOff: number, bRs: number, bCs: number,
+  c: FloatArray, cOff: number, cRs: number, accumulate: boolean,
+): void {
+  if (m > 0 && n > 0 && k > 0 && a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array && useWasm()) {
+    gemmWasmInto(wasmKernels()!, m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, accumulate);
+    return;
+  }
+  gemmJsInto(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, accumulate);
+}
+
+/**
+ * The plain-JS kernel behind {@link gemmInto} (the WebAssembly kernel's reference twin), same
+ * contract; it is what `gemmInto` runs on the `'js'` backend and for float64 operands.
+ *
+ * @example
+ * ```ts
+ * const c = new Float64Array(4);
+ * gemmJsInto(2, 2, 2, new Float64Array([1, 2, 3, 4]), 0, 2, 1, new Float64Array([5, 6, 7, 8]), 0, 2, 1, c, 0, 2, false);
+ * // c = [19, 22, 43, 50]
+ * ```
+ */
+export function gemmJsInto(
   m: number, n: number, k: number,
   a: FloatArray, aOff: number, aRs: number, aCs: number,
   b: FloatArray, bOff: number, bRs: number, bCs: number,

@@ -26,6 +26,10 @@
  * @module
  */
 
+import { useWasm } from '../../backend/index.js';
+import { intGemmWasmInto } from '../../backend/intgemm.js';
+import { wasmKernels } from '../../backend/runtime.js';
+
 /** The signed integer containers the kernels read. */
 export type IntArray = Int8Array | Int16Array | Int32Array;
 
@@ -79,6 +83,31 @@ export function intGemmIsExact(maxA: number, maxB: number, k: number): boolean {
  * ```
  */
 export function intGemmInto(
+  m: number, n: number, k: number,
+  a: IntArray, aOff: number, aRs: number, aCs: number,
+  b: IntArray, bOff: number, bRs: number, bCs: number,
+  c: Float64Array, cOff: number, cRs: number, scale: number, accumulate: boolean,
+): void {
+  // WebAssembly: int32 partials from i32x4.dot_i16x8_s per 512-term block, flushed into C with
+  // the same float64 expression in the same order, so identical bits under the exactness bound.
+  // It declines (returns false) when an operand holds values outside int16.
+  if (m > 0 && n > 0 && k > 0 && useWasm()
+    && intGemmWasmInto(wasmKernels()!, m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, scale, accumulate)) return;
+  intGemmJsInto(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, scale, accumulate);
+}
+
+/**
+ * The plain-JS kernel behind {@link intGemmInto} (the WebAssembly kernel's reference twin), same
+ * signature and contract; it is what `intGemmInto` runs on the `'js'` backend.
+ *
+ * @example
+ * ```ts
+ * const c = new Float64Array(1);
+ * intGemmJsInto(1, 1, 2, new Int8Array([3, -4]), 0, 2, 1, new Int8Array([5, 6]), 0, 1, 1, c, 0, 1, 1, false);
+ * // c = [-9]
+ * ```
+ */
+export function intGemmJsInto(
   m: number, n: number, k: number,
   a: IntArray, aOff: number, aRs: number, aCs: number,
   b: IntArray, bOff: number, bRs: number, bCs: number,

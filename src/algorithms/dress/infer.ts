@@ -1,0 +1,155 @@
+/**
+ * Sparse inference of a packed model (spec §6): every packed linear layer runs the row-balanced
+ * `B · Aᵀ` kernel and every packed conv im2col plus the row-balanced SpMM, both over the first
+ * `n_j` of the `n_1` rank-ordered (unsorted) entries of each row (stride `n_1`). A runner builds
+ * its placeholders and one tiny row descriptor per (layer, level) once; switching subnets picks
+ * another descriptor and BN set, and never touches the weight or index buffers.
+ *
+ * @module
+ */
+import { noGrad } from '../../autograd/grad.js';
+import { NumError, describe, fmtShape } from '../../errors.js';
+import type { Ctx, Layer, WeightKernels } from '../../nn/layers.js';
+import type { KernelRows } from '../../sparse/kernels.js';
+import { denseSpmmTInto, spmmInto } from '../../sparse/kernels.js';
+import { fromTyped, zeros } from '../../tensor/create.js';
+import { astype } from '../../tensor/ops/elementwise.js';
+import { broadcastTo, contiguous, permute, reshape } from '../../tensor/ops/movement.js';
+import { im2col, makeWindow } from '../../tensor/ops/conv.js';
+import type { Conv2dOptions } from '../../tensor/ops/conv.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { isPlainObject } from '../../tree.js';
+import type { Params, Tree } from '../../tree.js';
+import type { PackedDress, PackedLayer } from './pack.js';
+import { relayout } from './pack.js';
+
+interface Slot {
+  layer: PackedLayer;
+  /** One descriptor per level: rows of `counts[j]` entries, `counts[0]` apart. */
+  rows: KernelRows[];
+  /** Output positions per row seen in the last call (batch, or batch·Ho·Wo). */
+  positions: number;
+  hits: number;
+}
+
+/**
+ * A packed model ready to run at any level.
+ * @example
+ * ```ts
+ * const r = dress.packedRunner(model, packed);
+ * const logits = r.apply(x, 3);      // the sparsest of four subnets
+ * ```
+ */
+export interface PackedRunner {
+  readonly packed: PackedDress;
+  /** Logits of subnet `level` (eval mode, BN set `level`). */
+  apply(x: Tensor, level: number): Tensor;
+  /** Per packed layer: output positions per row in the last `apply` (for MAC counts). */
+  positions(): { path: string; rows: number; positions: number }[];
+}
+
+function flat(t: Tensor): Float32Array {
+  const c = contiguous(t.dtype === 'float32' ? t : astype(t, 'float32'));
+  return (c.data as Float32Array).subarray(c.offset, c.offset + c.size);
+}
+
+function kernels(slots: Map<Tensor, Slot>, level: () => number): WeightKernels {
+  return {
+    linear(x, w) {
+      const s = slots.get(w);
+      if (s === undefined) return undefined;
+      const rows = s.rows[level()]!;
+      const lead = x.shape.slice(0, -1);
+      const p = lead.reduce((a, d) => a * d, 1);
+      if (x.shape[x.ndim - 1] !== rows.k) throw new NumError('SHAPE_MISMATCH', 'dress.packedRunner', `input of '${s.layer.path}' has the wrong features`, String(rows.k), fmtShape(x.shape));
+      const out = new Float32Array(p * rows.m);
+      denseSpmmTInto(out, rows, s.layer.values, flat(x), p);
+      s.positions = p;
+      s.hits++;
+      return fromTyped(out, [...lead, rows.m]);
+    },
+    conv2d(x, w, opts: Conv2dOptions) {
+      const s = slots.get(w);
+      if (s === undefined) return undefined;
+      if ((opts.groups ?? 1) !== 1) throw new NumError('INVALID_ARGUMENT', 'dress.packedRunner', `packed conv '${s.layer.path}' must have groups = 1`, '1', describe(opts.groups));
+      const rows = s.rows[level()]!;
+      const [n, , h, wd] = x.shape as [number, number, number, number];
+      const [, , kh, kw] = s.layer.shape as [number, number, number, number];
+      const win = makeWindow('dress.packedRunner', h, wd, [kh, kw], opts);
+      const cols = im2col(x.dtype === 'float32' ? x : astype(x, 'float32'), win, 0);
+      const pos = n * win.ho * win.wo;
+      const out = new Float32Array(rows.m * pos);
+      spmmInto(out, rows, s.layer.values, flat(cols), pos);
+      s.positions = pos;
+      s.hits++;
+      return contiguous(permute(reshape(fromTyped(out, [rows.m, pos]), [rows.m, n, win.ho, win.wo]), [1, 0, 2, 3]));
+    },
+  };
+}
+
+function join(path: string, k: string | number): string {
+  return path === '' ? String(k) : `${path}.${k}`;
+}
+
+/**
+ * Prepares a packed model for inference with `model` (the backbone's layer). Rank-major layers
+ * are re-laid out row-major once, here.
+ *
+ * @throws {NumError} `INVALID_ARGUMENT` from `apply` for a level out of range or when a packed
+ *   weight is not consumed by an `nn.linear` / `nn.conv2d` of the model.
+ * @example
+ * ```ts
+ * const runner = dress.packedRunner(nn.lenet5(), packed);
+ * for (let j = 0; j < packed.levels.length; j++) console.log(runner.apply(x, j).shape);
+ * ```
+ */
+export function packedRunner(model: Layer<Params>, packed: PackedDress): PackedRunner {
+  const op = 'dress.packedRunner';
+  const p = packed.layers.some((l) => l.layout !== 'row') ? relayout(packed, 'row') : packed;
+  const byPath = new Map(p.layers.map((l) => [l.path, l]));
+  const slots = new Map<Tensor, Slot>();
+  const zero = zeros([1]);
+  const place = (t: unknown, path: string): unknown => {
+    const l = byPath.get(path);
+    if (l !== undefined) {
+      const ph = broadcastTo(zero, l.shape);
+      const n1 = l.counts[0]!;
+      const rows = l.counts.map((n): KernelRows => ({ m: l.rows, k: l.cols, indptr: null, rowNnz: n, stride: n1, indices: l.columns, nnz: l.rows * n }));
+      slots.set(ph, { layer: l, rows, positions: 0, hits: 0 });
+      return ph;
+    }
+    if (t === null || t === undefined || t instanceof Tensor) return t;
+    if (Array.isArray(t)) return t.map((c, i) => place(c, join(path, i)));
+    if (isPlainObject(t)) return Object.fromEntries(Object.entries(t).map(([k, c]) => [k, place(c, join(path, k))]));
+    throw new NumError('INVALID_ARGUMENT', op, `leaf '${path}' is not a tensor`, 'Tensor', describe(t));
+  };
+  const base = place(p.net, '') as Tree<Tensor>;
+  const overlay = (set: Record<string, Tensor> | undefined, t: unknown, path: string): unknown => {
+    if (set === undefined) return t;
+    if (t instanceof Tensor) return set[path] ?? t;
+    if (Array.isArray(t)) return t.map((c, i) => overlay(set, c, join(path, i)));
+    if (isPlainObject(t)) return Object.fromEntries(Object.entries(t).map(([k, c]) => [k, overlay(set, c, join(path, k))]));
+    return t;
+  };
+  // One parameter tree per level, built once: a switch is a lookup, not a rebuild.
+  const perLevel = p.levels.map((_, j) => overlay(p.bn[j], base, '') as Params);
+  let active = 0;
+  const ks = kernels(slots, () => active);
+  return {
+    packed: p,
+    apply(x, level) {
+      if (!Number.isInteger(level) || level < 0 || level >= p.levels.length) {
+        throw new NumError('INVALID_ARGUMENT', op, 'level must index a packed level', `0..${p.levels.length - 1}`, describe(level));
+      }
+      active = level;
+      for (const s of slots.values()) s.hits = 0;
+      const ctx: Ctx = { training: false, state: p.modelState[level], kernels: ks };
+      const y = noGrad(() => model.apply(perLevel[level]!, x, ctx));
+      for (const s of slots.values()) {
+        if (s.hits === 0) throw new NumError('INVALID_ARGUMENT', op, `packed weight '${s.layer.path}' was not used by an nn.linear or nn.conv2d of the model`, 'weights consumed by nn.linear / nn.conv2d', s.layer.path);
+      }
+      return y;
+    },
+    positions: () => [...slots.values()].map((s) => ({ path: s.layer.path, rows: s.layer.rows, positions: s.positions })),
+  };
+}
