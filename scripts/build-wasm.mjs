@@ -24,7 +24,7 @@ export function moduleText() {
 /** Assembles the module and returns the generated TypeScript source. */
 export async function generate() {
   const wabt = await createRequire(import.meta.url)('wabt')();
-  const mod = wabt.parseWat('kernels.wat', moduleText(), { simd: true });
+  const mod = wabt.parseWat('kernels.wat', moduleText(), { simd: true, bulk_memory: true });
   try {
     mod.validate();
     const { buffer } = mod.toBinary({ log: false, write_debug_names: false });

@@ -25,6 +25,8 @@ export interface KernelExports {
   xnor_counts(m: number, n: number, w64: number, a: number, b: number, out: number, nb: number): void;
   gemm_i16(m: number, n: number, k: number, a: number, aRs: number, aCs: number, b: number, bRs: number, bCs: number,
     c: number, cRs: number, acc: number, work: number): void;
+  im2col_f32(x: number, cols: number, geometry: number, pad: number): void;
+  col2im_f32(cols: number, x: number, geometry: number): void;
 }
 
 /** The slice of the WebAssembly JS API used here (the ES lib this package compiles against has none). */

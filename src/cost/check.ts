@@ -1,32 +1,8 @@
 /**
- * Argument checks shared by the energy and memory models (each public function checks its input
- * once, then works on plain numbers). @internal
+ * Shape and byte helpers shared by the energy and memory models (number checks are in
+ * `src/validate.ts`). @internal
  */
 import { NumError, describe } from '../errors.js';
-
-/** A finite number ≥ 0 (a count of MACs or bits may be fractional, e.g. an average). @internal */
-export function nonNegative(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || !(v >= 0)) {
-    throw new NumError('INVALID_ARGUMENT', op, `${name} must be a finite number >= 0`, 'number >= 0', describe(v));
-  }
-  return v;
-}
-
-/** A finite number > 0 (a width in bits). @internal */
-export function positiveNumber(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || !(v > 0)) {
-    throw new NumError('INVALID_ARGUMENT', op, `${name} must be a finite number > 0`, 'number > 0', describe(v));
-  }
-  return v;
-}
-
-/** An integer ≥ `min`. @internal */
-export function integerAtLeast(op: string, name: string, v: unknown, min: number): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
-    throw new NumError('INVALID_ARGUMENT', op, `${name} must be an integer >= ${min}`, `integer >= ${min}`, describe(v));
-  }
-  return v;
-}
 
 /** A per-example shape: an array of integers ≥ 1. @internal */
 export function shapeArg(op: string, name: string, v: unknown): number[] {

@@ -27,7 +27,7 @@
  * - Moving `N` bits costs `N / 64` accesses (fractional accesses; no rounding to whole words).
  */
 import { NumError, describe } from '../errors.js';
-import { nonNegative } from './check.js';
+import { nonNegative } from '../validate.js';
 
 /**
  * The number formats of the table: integers by width, IEEE half and single precision floats.

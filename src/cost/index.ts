@@ -22,4 +22,5 @@ export { adaptationMacs, adaptationMemory, keptChannels } from './adaptation.js'
 export type { AdaptationMemoryOptions, AdaptationMemoryReport, AdaptationOp } from './adaptation.js';
 export { OPTIMIZER_SLOTS, parameterMemory, trainingMemory } from './memory.js';
 export type { BitSegment, LayerMemory, ParameterMemory, TrainingMemory, TrainingMemoryOptions } from './memory.js';
+export { modelLayerSpecs } from './model.js';
 export { rowSparseBytes, rowSparseMacs } from './sparse.js';

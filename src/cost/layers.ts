@@ -7,7 +7,8 @@
 import { NumError, describe } from '../errors.js';
 import { makeWindow } from '../tensor/ops/conv.js';
 import type { Padding, Pair } from '../tensor/ops/conv.js';
-import { integerAtLeast, nonNegative, positiveNumber, shapeArg } from './check.js';
+import { shapeArg } from './check.js';
+import { count, nonNegative, positive } from '../validate.js';
 
 /**
  * The layer kinds the models know. `identity` stands for any shape-preserving op that keeps
@@ -126,13 +127,13 @@ function resolve(op: string, i: number, d: LayerDesc, inShape: number[]): LayerS
   };
   switch (d.kind) {
     case 'linear': {
-      const out = integerAtLeast(where, 'out', d.out, 1);
+      const out = count(where, 'out', d.out, 1);
       const fanIn = inShape[inShape.length - 1]!;
       return { ...common, outShape: [...inShape.slice(0, -1), out], weightShape: [out, fanIn], bias: d.bias ?? true };
     }
     case 'conv2d': {
-      const out = integerAtLeast(where, 'out', d.out, 1);
-      const groups = integerAtLeast(where, 'groups', d.groups ?? 1, 1);
+      const out = count(where, 'out', d.out, 1);
+      const groups = count(where, 'groups', d.groups ?? 1, 1);
       const [c, h, w] = chw();
       if (c % groups !== 0 || out % groups !== 0) {
         throw new NumError('SHAPE_MISMATCH', where, 'groups must divide input and output channels', `groups dividing ${c} and ${out}`, String(groups));
@@ -193,10 +194,10 @@ export function checkLayerSpec(op: string, i: number, s: LayerSpec): LayerSpec {
   if (s.kind === 'maxPool2d' || s.kind === 'avgPool2d') {
     const k = s.kernel;
     if (!Array.isArray(k) || k.length !== 2) throw new NumError('INVALID_ARGUMENT', where, 'a pooling layer needs kernel [kh, kw]', '[kh, kw]', describe(k));
-    k.forEach((v) => integerAtLeast(where, 'kernel', v, 1));
+    k.forEach((v) => count(where, 'kernel', v, 1));
   }
   if (s.paramBits !== undefined) nonNegative(where, 'paramBits', s.paramBits);
-  if (s.activationBits !== undefined) positiveNumber(where, 'activationBits', s.activationBits);
+  if (s.activationBits !== undefined) positive(where, 'activationBits', s.activationBits);
   if (s.savedBitsPerElement !== undefined) nonNegative(where, 'savedBitsPerElement', s.savedBitsPerElement);
   return s;
 }

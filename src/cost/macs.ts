@@ -12,7 +12,8 @@
  * Bias adds, batch norm, pooling and activations are not GEMMs and are not counted.
  */
 import { NumError, describe } from '../errors.js';
-import { integerAtLeast, nonNegative, numel } from './check.js';
+import { numel } from './check.js';
+import { count, nonNegative } from '../validate.js';
 import { macEnergy } from './energy.js';
 import type { Operand } from './energy.js';
 import { checkLayerSpec, checkLayerSpecs, isTrainable } from './layers.js';
@@ -57,7 +58,7 @@ function forwardPerExample(s: LayerSpec): number {
  */
 export function layerMacs(spec: LayerSpec, batch: number): PassMacs {
   const op = 'cost.layerMacs';
-  const b = integerAtLeast(op, 'batch', batch, 1);
+  const b = count(op, 'batch', batch, 1);
   const m = b * forwardPerExample(checkLayerSpec(op, 0, spec));
   return { forward: m, backwardData: m, backwardWeight: m };
 }
@@ -97,7 +98,7 @@ export interface TrainingMacs {
  */
 export function trainingMacs(specs: readonly LayerSpec[], batch: number): TrainingMacs {
   const op = 'cost.trainingMacs';
-  const b = integerAtLeast(op, 'batch', batch, 1);
+  const b = count(op, 'batch', batch, 1);
   checkLayerSpecs(op, specs);
   const first = specs.findIndex(isTrainable);
   const layers = specs.map((s, j): PassMacs => {

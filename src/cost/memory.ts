@@ -28,7 +28,8 @@
  * the updated layers) generalised to any bit widths and optimizer.
  */
 import { NumError, describe } from '../errors.js';
-import { integerAtLeast, nonNegative, numel, positiveNumber, tensorBytes } from './check.js';
+import { numel, tensorBytes } from './check.js';
+import { count, nonNegative, positive } from '../validate.js';
 import { checkLayerSpecs, hasParams, isTrainable } from './layers.js';
 import type { LayerKind, LayerSpec } from './layers.js';
 
@@ -134,7 +135,7 @@ function slotsOf(op: string, v: unknown): number {
     }
     return OPTIMIZER_SLOTS[v as keyof typeof OPTIMIZER_SLOTS];
   }
-  return integerAtLeast(op, 'optimizer (slot count)', v, 0);
+  return count(op, 'optimizer (slot count)', v, 0);
 }
 
 /** Element counts of a layer's parameter tensors. */
@@ -182,12 +183,12 @@ function savedBytes(s: LayerSpec, batch: number, actBits: number): number {
 export function trainingMemory(specs: readonly LayerSpec[], opts: TrainingMemoryOptions): TrainingMemory {
   const op = 'cost.trainingMemory';
   if (opts === null || typeof opts !== 'object') throw new NumError('INVALID_ARGUMENT', op, 'options must be a record with a batch size', '{ batch, ... }', describe(opts));
-  const batch = integerAtLeast(op, 'batch', opts.batch, 1);
+  const batch = count(op, 'batch', opts.batch, 1);
   const paramBits = nonNegative(op, 'paramBits', opts.paramBits ?? 32);
-  const gradBits = positiveNumber(op, 'gradientBits', opts.gradientBits ?? 32);
-  const optBits = positiveNumber(op, 'optimizerBits', opts.optimizerBits ?? 32);
-  const actBits = positiveNumber(op, 'activationBits', opts.activationBits ?? 32);
-  const errBits = positiveNumber(op, 'errorBits', opts.errorBits ?? 32);
+  const gradBits = positive(op, 'gradientBits', opts.gradientBits ?? 32);
+  const optBits = positive(op, 'optimizerBits', opts.optimizerBits ?? 32);
+  const actBits = positive(op, 'activationBits', opts.activationBits ?? 32);
+  const errBits = positive(op, 'errorBits', opts.errorBits ?? 32);
   const slots = slotsOf(op, opts.optimizer);
   checkLayerSpecs(op, specs);
   const first = specs.findIndex(isTrainable);

@@ -4,6 +4,7 @@
  * function of `src/cost`.
  */
 import { NumError, describe } from '../errors.js';
+import { nonNegative } from '../validate.js';
 
 /**
  * Resource figures of a run, a phase or a step. All plain numbers ≥ 0.
@@ -42,10 +43,7 @@ const PICO = 1e-12;
  * ```
  */
 export function pJ(picojoules: number): number {
-  if (typeof picojoules !== 'number' || !(picojoules >= 0) || !Number.isFinite(picojoules)) {
-    throw new NumError('INVALID_ARGUMENT', 'cost.pJ', 'energy must be a finite number of picojoules >= 0', 'number >= 0', describe(picojoules));
-  }
-  return picojoules * PICO;
+  return nonNegative('cost.pJ', 'picojoules', picojoules) * PICO;
 }
 
 /**
@@ -71,10 +69,7 @@ export function costReport(c: CostReport): CostReport {
     }
     const v = (c as Record<string, unknown>)[k];
     if (v === undefined) continue;
-    if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) {
-      throw new NumError('INVALID_ARGUMENT', op, `${k} must be a finite number >= 0`, 'number >= 0', describe(v));
-    }
-    out[k as (typeof FIELDS)[number]] = v;
+    out[k as (typeof FIELDS)[number]] = nonNegative(op, k, v);
   }
   return out;
 }

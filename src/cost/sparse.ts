@@ -3,7 +3,7 @@
  * same number of entries, stored as a float value plus a column index (Uint16 when the columns
  * fit, else Uint32).
  */
-import { integerAtLeast } from './check.js';
+import { count } from '../validate.js';
 
 /**
  * Forward MACs of a row-sparse layer: `positions · rows · keptPerRow`, where `positions` is the
@@ -17,7 +17,7 @@ import { integerAtLeast } from './check.js';
  */
 export function rowSparseMacs(positions: number, rows: number, keptPerRow: number): number {
   const op = 'cost.rowSparseMacs';
-  return integerAtLeast(op, 'positions', positions, 0) * integerAtLeast(op, 'rows', rows, 0) * integerAtLeast(op, 'keptPerRow', keptPerRow, 0);
+  return count(op, 'positions', positions, 0) * count(op, 'rows', rows, 0) * count(op, 'keptPerRow', keptPerRow, 0);
 }
 
 /**
@@ -32,7 +32,7 @@ export function rowSparseMacs(positions: number, rows: number, keptPerRow: numbe
  */
 export function rowSparseBytes(rows: number, keptPerRow: number, cols: number, valueBits = 32): number {
   const op = 'cost.rowSparseBytes';
-  const r = integerAtLeast(op, 'rows', rows, 0), n = integerAtLeast(op, 'keptPerRow', keptPerRow, 0);
-  const c = integerAtLeast(op, 'cols', cols, 1), v = integerAtLeast(op, 'valueBits', valueBits, 1);
+  const r = count(op, 'rows', rows, 0), n = count(op, 'keptPerRow', keptPerRow, 0);
+  const c = count(op, 'cols', cols, 1), v = count(op, 'valueBits', valueBits, 1);
   return r * n * (v / 8 + (c <= 65536 ? 2 : 4));
 }

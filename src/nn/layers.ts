@@ -64,6 +64,22 @@ export interface Init<P extends Params = Params> {
 export interface Layer<P extends Params = Params> {
   init(key: Key, inputShape: readonly number[]): Init<P>;
   apply(params: P, x: Tensor, ctx?: Ctx): Tensor;
+  /** What the layer is (set by the `nn` constructors), for tools that read a model without running it. */
+  readonly info?: LayerInfo | undefined;
+}
+
+/**
+ * A layer's constructor name and hyperparameters, e.g. `{ kind: 'conv2d', options: { out: 20,
+ * kernel: 5, … } }`; `sequential` lists its children. Read by `cost.modelLayerSpecs`.
+ * @example
+ * ```ts
+ * nn.linear(10).info; // { kind: 'linear', options: { out: 10, bias: true } }
+ * ```
+ */
+export interface LayerInfo {
+  readonly kind: string;
+  readonly options?: Readonly<Record<string, unknown>> | undefined;
+  readonly layers?: readonly Layer<Params>[] | undefined;
 }
 
 /** `{weight, bias?}` parameters of linear and conv layers. */
@@ -100,6 +116,7 @@ export function linear(out: number, opts?: { bias?: boolean | undefined }): Laye
   positiveInt('nn.linear', 'out', out);
   const useBias = opts?.bias ?? true;
   return {
+    info: { kind: 'linear', options: { out, bias: useBias } },
     init(k, inputShape) {
       if (inputShape.length < 1) throw new NumError('SHAPE_MISMATCH', 'nn.linear', 'input needs a feature axis', '>= 1 dim', fmtShape(inputShape));
       const fanIn = inputShape[inputShape.length - 1]!;
@@ -130,6 +147,7 @@ export function conv2d(out: number, kernel: Pair, opts?: Conv2dOptions & { bias?
   const [kh, kw] = typeof kernel === 'number' ? [kernel, kernel] : kernel;
   const convOpts: Conv2dOptions = { stride: opts?.stride, padding: opts?.padding, dilation: opts?.dilation, groups };
   return {
+    info: { kind: 'conv2d', options: { out, kernel, ...convOpts, bias: useBias } },
     init(k, inputShape) {
       const [c, h, w] = shapeOf('nn.conv2d', inputShape, 3) as [number, number, number];
       if (c % groups !== 0 || out % groups !== 0) {
@@ -151,8 +169,9 @@ export function conv2d(out: number, kernel: Pair, opts?: Conv2dOptions & { bias?
 }
 
 /** A layer with no parameters. */
-function stateless(op: string, outShape: (s: readonly number[]) => number[], fn: (x: Tensor, ctx: Ctx | undefined) => Tensor): Layer<Params> {
+function stateless(op: string, outShape: (s: readonly number[]) => number[], fn: (x: Tensor, ctx: Ctx | undefined) => Tensor, info?: LayerInfo): Layer<Params> {
   return {
+    info: info ?? { kind: op.slice(3) },
     init(_k, inputShape) {
       if (!Array.isArray(inputShape)) throw new NumError('SHAPE_MISMATCH', op, 'input shape must be an array', 'number[]', describe(inputShape));
       return { params: NONE, state: NONE, outputShape: outShape(inputShape) };
@@ -199,11 +218,12 @@ export function flatten(): Layer<Params> {
 }
 
 function poolLayer(op: string, kernel: Pair, opts: PoolOptions | undefined, fn: typeof maxPoolOp): Layer<Params> {
+  const info: LayerInfo = { kind: op.slice(3), options: { kernel, stride: opts?.stride ?? kernel, padding: opts?.padding } };
   return stateless(op, (s) => {
     const [c, h, w] = shapeOf(op, s, 3) as [number, number, number];
     const win = makeWindow(op, h, w, kernel, { stride: opts?.stride ?? kernel, padding: opts?.padding });
     return [c, win.ho, win.wo];
-  }, (x) => fn(x, kernel, opts));
+  }, (x) => fn(x, kernel, opts), info);
 }
 
 /**
@@ -241,7 +261,7 @@ export function dropout(p: number): Layer<Params> {
     if (!ctx?.training || p === 0) return x;
     if (ctx.key === undefined) throw new NumError('INVALID_ARGUMENT', 'nn.dropout', 'training mode needs ctx.key', 'a Key', 'undefined');
     return dropoutOp(ctx.key, x, p);
-  });
+  }, { kind: 'dropout', options: { p } });
 }
 
 /** Batch-norm parameters and state. */
@@ -261,6 +281,7 @@ export interface BatchNormParams { [name: string]: Tensor; weight: Tensor; bias:
  */
 export function batchNorm2d(opts?: { momentum?: number | undefined; eps?: number | undefined }): Layer<BatchNormParams> {
   return {
+    info: { kind: 'batchNorm2d', options: { momentum: opts?.momentum, eps: opts?.eps } },
     init(_k, inputShape) {
       if (inputShape.length < 1) throw new NumError('SHAPE_MISMATCH', 'nn.batchNorm2d', 'input needs a channel axis', '>= 1 dim', fmtShape(inputShape));
       const c = inputShape[0]!;
@@ -305,6 +326,7 @@ export function sequential(...layers: Layer<Params>[]): Layer<Params[]> {
     }
   });
   return {
+    info: { kind: 'sequential', layers },
     init(k, inputShape) {
       const keys = split(k, Math.max(1, layers.length));
       let shape = inputShape.slice();

@@ -3,6 +3,9 @@
  * contiguous NCHW buffers. Columns are laid out `[C·kh·kw, N·Ho·Wo]`, batch folded into the
  * columns, so a whole convolution (forward, and both gradients) is a single GEMM per group.
  */
+import { useWasm } from '../../backend/index.js';
+import { col2imWasm, im2colWasm } from '../../backend/conv.js';
+import { wasmKernels } from '../../backend/runtime.js';
 import type { NumArray } from './elementwise.js';
 
 /** Geometry of a 2-D sliding window. */
@@ -36,6 +39,10 @@ function endColumn(off: number, sw: number, wo: number, w: number, lo: number): 
 export function im2colInto(
   x: NumArray, n: number, c: number, h: number, w: number, win: Window, padValue: number, cols: NumArray,
 ): void {
+  if (x instanceof Float32Array && cols instanceof Float32Array && n * c * h * w > 0 && useWasm()) {
+    im2colWasm(wasmKernels()!, x, n, c, h, w, win, padValue, cols); // same values (a copy)
+    return;
+  }
   const { kh, kw, sh, sw, pt, pl, dh, dw, ho, wo } = win;
   const l = ho * wo;
   const nl = n * l;
@@ -72,6 +79,10 @@ export function im2colInto(
 export function col2imInto(
   cols: NumArray, n: number, c: number, h: number, w: number, win: Window, x: NumArray,
 ): void {
+  if (x instanceof Float32Array && cols instanceof Float32Array && n * c * h * w > 0 && useWasm()) {
+    col2imWasm(wasmKernels()!, cols, n, c, h, w, win, x); // same additions in the same order
+    return;
+  }
   const { kh, kw, sh, sw, pt, pl, dh, dw, ho, wo } = win;
   const l = ho * wo;
   const nl = n * l;

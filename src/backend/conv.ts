@@ -1,0 +1,51 @@
+/**
+ * im2col / col2im on WebAssembly (src/backend/wat/40-im2col.wat) behind `im2colInto` /
+ * `col2imInto` for float32 buffers: same layout, same values (pure copies; col2im adds in the JS
+ * kernel's order), so the results are bit-identical to the JS kernels.
+ *
+ * @module
+ */
+import { align16, arenaViews, type KernelExports } from './runtime.js';
+
+/** Window geometry, as in src/tensor/kernels/conv.ts. */
+interface Win { kh: number; kw: number; sh: number; sw: number; pt: number; pl: number; dh: number; dw: number; ho: number; wo: number }
+
+function layout(kx: KernelExports, n: number, c: number, h: number, w: number, win: Win): { x: number; cols: number; v: ReturnType<typeof arenaViews> } {
+  const xLen = n * c * h * w, colsLen = c * win.kh * win.kw * n * win.ho * win.wo;
+  const x = 64, cols = align16(x + 4 * xLen);
+  const v = arenaViews(kx, cols + 4 * colsLen);
+  v.i32.set([n, c, h, w, win.kh, win.kw, win.sh, win.sw, win.pt, win.pl, win.dh, win.dw, win.ho, win.wo], 0);
+  return { x, cols, v };
+}
+
+/**
+ * Float32 im2col on the wasm kernel (arguments as `im2colInto`).
+ *
+ * @example
+ * ```ts
+ * im2colWasm(wasmKernels()!, x, 1, 1, 28, 28, win, 0, cols);
+ * ```
+ */
+export function im2colWasm(kx: KernelExports, x: Float32Array, n: number, c: number, h: number, w: number, win: Win, padValue: number, cols: Float32Array): void {
+  const L = layout(kx, n, c, h, w, win);
+  L.v.f32.set(x.subarray(0, n * c * h * w), L.x >> 2);
+  kx.im2col_f32(L.x, L.cols, 0, padValue);
+  const len = c * win.kh * win.kw * n * win.ho * win.wo;
+  cols.set(L.v.f32.subarray(L.cols >> 2, (L.cols >> 2) + len));
+}
+
+/**
+ * Float32 col2im on the wasm kernel (arguments as `col2imInto`; x is overwritten).
+ *
+ * @example
+ * ```ts
+ * col2imWasm(wasmKernels()!, cols, 1, 1, 28, 28, win, x);
+ * ```
+ */
+export function col2imWasm(kx: KernelExports, cols: Float32Array, n: number, c: number, h: number, w: number, win: Win, x: Float32Array): void {
+  const L = layout(kx, n, c, h, w, win);
+  const len = c * win.kh * win.kw * n * win.ho * win.wo;
+  L.v.f32.set(cols.subarray(0, len), L.cols >> 2);
+  kx.col2im_f32(L.cols, L.x, 0);
+  x.set(L.v.f32.subarray(L.x >> 2, (L.x >> 2) + n * c * h * w));
+}
