@@ -16,8 +16,8 @@ import { noGrad } from '../../autograd/grad.js';
 import { multiBitGemm, multiBitMatrix, packUnsignedActivations } from '../../bitpack/multibit.js';
 import type { MultiBitActivations, MultiBitMatrix } from '../../bitpack/multibit.js';
 import type { PrecisionFn } from '../../cost/storage.js';
+import type { Dataset } from '../../data/dataset.js';
 import { NumError, describe, fmtShape } from '../../errors.js';
-import type { Batch } from '../../nn/train.js';
 import type { Layer, WeightKernels } from '../../nn/layers.js';
 import { fromTyped, zeros } from '../../tensor/create.js';
 import { broadcastTo } from '../../tensor/ops/movement.js';
@@ -410,7 +410,7 @@ export function packedApply(model: Layer<Params>, packed: PackedAlqModel, x: Ten
  * const preds = alq.packedPredict(model, alq.pack(params, state), modelState, batches(test, 500));
  * ```
  */
-export function packedPredict(model: Layer<Params>, packed: PackedAlqModel, modelState: Params | undefined, data: Iterable<Batch>, opts: PackedApplyOptions = {}): Int32Array {
+export function packedPredict(model: Layer<Params>, packed: PackedAlqModel, modelState: Params | undefined, data: Iterable<Dataset>, opts: PackedApplyOptions = {}): Int32Array {
   const out: number[] = [];
   for (const b of data) {
     const logits = packedApply(model, packed, b.x, modelState, opts);
