@@ -23,3 +23,5 @@ export type { AdaptOptions, Adaptation } from './adapt.js';
 export type { RegistryReport, SavedEntry } from './registry.js';
 export { adaptationMemory } from './memory.js';
 export type { PmetaMemory } from './memory.js';
+export { meanCi, run } from './run.js';
+export type { MeanCi, RunOptions, RunResult, TaskSource } from './run.js';
