@@ -17,9 +17,10 @@ import type { AlqStageResult } from './alq-stage.js';
 import { runDpuStage } from './dpu-stage.js';
 import type { DpuStageResult } from './dpu-stage.js';
 import { loadFile, saveFile } from './files.js';
+import { datasetName, loadDataset } from './datasets.js';
+import type { DatasetName } from './datasets.js';
 import { runPmetaStage } from './pmeta-stage.js';
 import type { PmetaStageResult } from './pmeta-stage.js';
-import { loadMnist } from './mnist.js';
 import { epochProgress } from './progress.js';
 
 /** Options of {@link runDemo}. */
@@ -35,6 +36,8 @@ export interface DemoOptions {
   alq?: DemoAlqOptions | false | undefined;
   /** The DPU stage (default {@link DEMO_DPU}); `false` skips it. */
   dpu?: DemoDpuOptions | false | undefined;
+  /** `mnist` (default: the small 8,000 / 2,000 split) or `fashion` (60,000 / 10,000, much longer). */
+  dataset?: DatasetName | undefined;
   /** The p-Meta stage (default {@link DEMO_PMETA}); `false` skips it. */
   pmeta?: DemoPmetaOptions | false | undefined;
 }
@@ -111,8 +114,9 @@ export function runDemo(opts: DemoOptions = {}): DemoResult {
   const out = opts.out ?? join(tmpdir(), 'edgegrad-demo-lenet5.safetensors');
 
   const t0 = performance.now();
-  const { train, test } = loadMnist({ seed });
-  log(`MNIST: ${train.y.shape[0]} training / ${test.y.shape[0]} test digits (fixed split, seed ${seed}), loaded in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+  const split = loadDataset(datasetName(opts.dataset), { seed, log });
+  const { train, test } = split;
+  log(`${split.description}, loaded in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
 
   const model = nn.lenet5();
   const init = model.init(key(seed), [1, 28, 28]);
@@ -128,7 +132,7 @@ export function runDemo(opts: DemoOptions = {}): DemoResult {
   const trainSeconds = (performance.now() - tTrain) / 1000;
   log(`trained in ${trainSeconds.toFixed(1)}s; test accuracy ${(100 * testAccuracy).toFixed(2)}%`);
 
-  const checkpointBytes = saveFile(out, st as unknown as Tree<SavedLeaf>, { model: 'lenet5', dataset: 'mnist-8000/2000', epochs: String(epochs) });
+  const checkpointBytes = saveFile(out, st as unknown as Tree<SavedLeaf>, { model: 'lenet5', dataset: `${split.name}-${train.y.shape[0]}/${test.y.shape[0]}`, epochs: String(epochs) });
   const loaded = loadFile(out).tree as unknown as typeof st;
   const before = predict(model, st.params, st.modelState, test);
   const after = predict(model, loaded.params, loaded.modelState, test);
