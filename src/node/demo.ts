@@ -3,6 +3,9 @@
  * (parameters, batch-norm state and optimizer state), reloaded and checked for identical
  * predictions, summarised with the cost model, then compressed with ALQ below one bit per
  * weight and run through packed multi-bit inference; finally a deployed MLP is kept up to date
+ * over rounds of new data with deep partial updating (DPU) next to full updating; last, DRESS
+ * trains four nested row-sparse subnets of the LeNet5 jointly and switches between them under a
+ * changing latency budget.
  * over rounds of new data with deep partial updating (DPU) next to full updating; last, MAML and
  * p-Meta adapt a sinusoid regressor on the device, side by side in error and peak memory.
  */
@@ -10,11 +13,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // The core is imported through the package root only, so the built CLI shares the one copy of
 // the library (see tsup.config.ts).
-import { adam, alq, cost, evaluate, fit, initTrain, key, nn, predict } from '../index.js';
+import { adam, alq, cost, data, evaluate, fit, initTrain, key, nn, predict } from '../index.js';
 import type { SavedLeaf, Tree } from '../index.js';
 import { runAlqStage } from './alq-stage.js';
 import type { AlqStageResult } from './alq-stage.js';
 import { runDpuStage } from './dpu-stage.js';
+import { runDressStage } from './dress-stage.js';
+import type { DressStageResult } from './dress-stage.js';
 import type { DpuStageResult } from './dpu-stage.js';
 import { loadFile, saveFile } from './files.js';
 import { datasetName, loadDataset } from './datasets.js';
@@ -36,12 +41,24 @@ export interface DemoOptions {
   alq?: DemoAlqOptions | false | undefined;
   /** The DPU stage (default {@link DEMO_DPU}); `false` skips it. */
   dpu?: DemoDpuOptions | false | undefined;
+  /** The DRESS stage (default {@link DEMO_DRESS}); `false` skips it. */
+  dress?: DemoDressOptions | false | undefined;
   /** `mnist` (default: the small 8,000 / 2,000 split) or `fashion` (60,000 / 10,000, much longer). */
   dataset?: DatasetName | undefined;
   /** The p-Meta stage (default {@link DEMO_PMETA}); `false` skips it. */
   pmeta?: DemoPmetaOptions | false | undefined;
 }
 
+/** Settings of the demo's DRESS stage. */
+export interface DemoDressOptions {
+  epochs: number;
+  trainSize: number;
+  /** Evaluate on the first `testSize` test images (default all). */
+  testSize?: number | undefined;
+}
+
+/** The demo's DRESS stage: four nested subnets of the trained LeNet5, one joint epoch on 1,000 images. */
+export const DEMO_DRESS: Readonly<DemoDressOptions> = { epochs: 1, trainSize: 1000 };
 /** Settings of the demo's p-Meta stage. */
 export interface DemoPmetaOptions {
   iterations: number;
@@ -93,6 +110,8 @@ export interface DemoResult {
   alq?: AlqStageResult | undefined;
   /** The DPU stage's measurements, unless it was skipped. */
   dpu?: DpuStageResult | undefined;
+  /** The DRESS stage's measurements, unless it was skipped. */
+  dress?: DressStageResult | undefined;
   /** The p-Meta stage's measurements, unless it was skipped. */
   pmeta?: PmetaStageResult | undefined;
 }
@@ -156,10 +175,17 @@ export function runDemo(opts: DemoOptions = {}): DemoResult {
     log('');
     result.dpu = runDpuStage({ train, test, ...dpuOpts, seed: seed + 1, log });
   }
+  const dressOpts = opts.dress ?? DEMO_DRESS;
+  if (dressOpts !== false) {
+    log('');
+    const { testSize, ...rest } = dressOpts;
+    const dressTest = testSize === undefined ? test : data.take(test, Array.from({ length: Math.min(testSize, test.y.shape[0]!) }, (_, i) => i));
+    result.dress = runDressStage({ model, params: st.params, modelState: st.modelState, train, test: dressTest, key: key(seed + 2), ...rest, log });
+  }
   const pmetaOpts = opts.pmeta ?? DEMO_PMETA;
   if (pmetaOpts !== false) {
     log('');
-    result.pmeta = runPmetaStage({ ...pmetaOpts, seed: seed + 2, log });
+    result.pmeta = runPmetaStage({ ...pmetaOpts, seed: seed + 3, log });
   }
   return result;
 }

@@ -14,7 +14,7 @@ describe('npm run demo', () => {
     // A tiny ALQ stage: one round on 256 images, just enough to run every part of it.
     const alq = { targetBits: 2, trainSize: 256, schedule: { ...DEMO_ALQ.schedule, rounds: 1, coordinateEpochs: 0, steEpochs: 1, postCoordinateEpochs: 0 } };
     const dpu = { initialSize: 500, increment: 500, rounds: 2, epochs: 1, ratio: 0.01 };
-    const r = runDemo({ epochs: 1, out, log: (l) => lines.push(l), alq, dpu, pmeta: { iterations: 3, testTasks: 5, rho: 0.25 } });
+    const r = runDemo({ epochs: 1, out, log: (l) => lines.push(l), alq, dpu, dress: { epochs: 1, trainSize: 128, testSize: 300 }, pmeta: { iterations: 3, testTasks: 5, rho: 0.25 } });
     expect(r.testAccuracy).toBeGreaterThan(0.95);
     expect(r.reloadIdentical).toBe(true);
     expect(r.summary.totals.count).toBe(431080);
@@ -27,6 +27,10 @@ describe('npm run demo', () => {
     expect(a.packedBytes).toBe(a.summaryBytes);
     expect(a.testAccuracy).toBeGreaterThan(0.9);
     expect(lines.join('\n')).toMatch(/packed multi-bit inference gives identical predictions on all 2000 test images/);
+    const s = r.dress!;
+    expect(s.run.accuracy).toHaveLength(4);
+    expect(s.run.profiles.map((p) => p.bytes)).toEqual([...s.run.profiles.map((p) => p.bytes)].sort((a, b) => b - a));
+    expect(s.trace.some((t) => !t.fits)).toBe(true);
     const d = r.dpu!;
     expect(d.dpu.rounds).toHaveLength(2);
     expect(d.bitsRatio).toBeLessThan(0.03);
