@@ -15,7 +15,8 @@ describe('npm run demo', () => {
     const alq = { targetBits: 2, trainSize: 256, schedule: { ...DEMO_ALQ.schedule, rounds: 1, coordinateEpochs: 0, steEpochs: 1, postCoordinateEpochs: 0 } };
     const dpu = { initialSize: 500, increment: 500, rounds: 2, epochs: 1, ratio: 0.01 };
     const r = runDemo({ epochs: 1, out, log: (l) => lines.push(l), alq, dpu, dress: { epochs: 1, trainSize: 128, testSize: 300 }, pmeta: { iterations: 3, testTasks: 5, rho: 0.25 } });
-    expect(r.testAccuracy).toBeGreaterThan(0.95);
+    // One epoch of LeNet5: 95.0–95.1 % since the harness gave shuffling and dropout keys of their own (95.75 % before).
+    expect(r.testAccuracy).toBeGreaterThan(0.94);
     expect(r.reloadIdentical).toBe(true);
     expect(r.summary.totals.count).toBe(431080);
     expect(r.summary.totals.bytes).toBe(431080 * 4);
@@ -38,5 +39,5 @@ describe('npm run demo', () => {
     expect(r.pmeta!.peakRatio).toBeGreaterThan(2); // §5: ρ = 0.25 on the sinusoid MLP, 2.69×
     expect(Number.isFinite(r.pmeta!.pmeta.mse)).toBe(true);
     expect(d.dpu.rounds[1]!.changed).toBeLessThanOrEqual(Math.floor(0.01 * d.dpu.selectableCount));
-  }, 240_000);
+  }, 600_000);
 });
