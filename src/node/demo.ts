@@ -5,9 +5,8 @@
  * weight and run through packed multi-bit inference; finally a deployed MLP is kept up to date
  * over rounds of new data with deep partial updating (DPU) next to full updating; last, DRESS
  * trains four nested row-sparse subnets of the LeNet5 jointly and switches between them under a
- * changing latency budget.
- * over rounds of new data with deep partial updating (DPU) next to full updating; last, MAML and
- * p-Meta adapt a sinusoid regressor on the device, side by side in error and peak memory.
+ * changing latency budget; and an MLP is trained integer-only (RCT-style) next to FP32 and QAT-8;
+ * and MAML and p-Meta adapt a sinusoid regressor on the device, side by side in error and peak memory.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +20,8 @@ import { runDpuStage } from './dpu-stage.js';
 import { runDressStage } from './dress-stage.js';
 import type { DressStageResult } from './dress-stage.js';
 import type { DpuStageResult } from './dpu-stage.js';
+import { runRctStage } from './rct-stage.js';
+import type { RctStageResult } from './rct-stage.js';
 import { loadFile, saveFile } from './files.js';
 import { datasetName, loadDataset } from './datasets.js';
 import type { DatasetName } from './datasets.js';
@@ -45,6 +46,8 @@ export interface DemoOptions {
   dress?: DemoDressOptions | false | undefined;
   /** `mnist` (default: the small 8,000 / 2,000 split) or `fashion` (60,000 / 10,000, much longer). */
   dataset?: DatasetName | undefined;
+  /** The RCT stage (default {@link DEMO_RCT}); `false` skips it. */
+  rct?: DemoRctOptions | false | undefined;
   /** The p-Meta stage (default {@link DEMO_PMETA}); `false` skips it. */
   pmeta?: DemoPmetaOptions | false | undefined;
 }
@@ -68,6 +71,15 @@ export interface DemoPmetaOptions {
 
 /** The demo's p-Meta stage: MAML vs p-Meta on sinusoid tasks, 60 meta-iterations each (under a minute). */
 export const DEMO_PMETA: Readonly<DemoPmetaOptions> = { iterations: 60, testTasks: 100, rho: 0.25 };
+
+/** Settings of the demo's RCT stage. */
+export interface DemoRctOptions {
+  trainSize: number;
+  epochs: number;
+}
+
+/** The demo's RCT stage: an MLP on 4,000 digits for 2 epochs, FP32 / QAT-8 / RCT-style (under a minute). */
+export const DEMO_RCT: Readonly<DemoRctOptions> = { trainSize: 4000, epochs: 2 };
 
 /** Settings of the demo's DPU stage. */
 export interface DemoDpuOptions {
@@ -112,6 +124,8 @@ export interface DemoResult {
   dpu?: DpuStageResult | undefined;
   /** The DRESS stage's measurements, unless it was skipped. */
   dress?: DressStageResult | undefined;
+  /** The RCT stage's measurements, unless it was skipped. */
+  rct?: RctStageResult | undefined;
   /** The p-Meta stage's measurements, unless it was skipped. */
   pmeta?: PmetaStageResult | undefined;
 }
@@ -181,6 +195,11 @@ export function runDemo(opts: DemoOptions = {}): DemoResult {
     const { testSize, ...rest } = dressOpts;
     const dressTest = testSize === undefined ? test : data.take(test, Array.from({ length: Math.min(testSize, test.y.shape[0]!) }, (_, i) => i));
     result.dress = runDressStage({ model, params: st.params, modelState: st.modelState, train, test: dressTest, key: key(seed + 2), ...rest, log });
+  }
+  const rctOpts = opts.rct ?? DEMO_RCT;
+  if (rctOpts !== false) {
+    log('');
+    result.rct = runRctStage({ train, test, ...rctOpts, seed, log });
   }
   const pmetaOpts = opts.pmeta ?? DEMO_PMETA;
   if (pmetaOpts !== false) {
