@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs'; // the full package registers the gradients minimize needs
 import {
-  add, applyUpdates, crossEntropy, key, matmul, nn, normal, randint, relu, sgd, trainStep, transpose, valueAndGrad,
+  add, applyUpdates, crossEntropy, key, matmul, nn, normal, randint, relu, sgd, trainStep, initTrain, transpose, valueAndGrad,
 } from '../src/index.js';
 import type { Params, Tensor, TrainState } from '../src/index.js';
 import { assertClose, fmt, interleaved, machine, writeSection } from './util.js';
@@ -39,8 +39,8 @@ async function main(): Promise<void> {
   const model = nn.mlp([HIDDEN, CLASSES]);
   const init = model.init(key(0), [IN]);
   const opt = sgd(LR);
-  const step = trainStep(model as nn.Layer<Params>, opt);
-  const fresh = (): TrainState<ReturnType<typeof opt.init>> => ({ params: init.params, modelState: init.state, optState: opt.init(init.params), step: 0 });
+  const step = trainStep({ optimizer: opt, model: model as nn.Layer<Params>, key: key(6) });
+  const fresh = (): TrainState<ReturnType<typeof opt.init>> => initTrain(init.params, init.state, opt);
 
   // Hand-written: the same network without the layer wrappers, through valueAndGrad + sgd + applyUpdates.
   const lossFn = (p: MlpParams): Tensor => {

@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { backend, conv2d, key, nn, normal, randint, sgd, trainStep } from '../src/index.js';
+import { backend, conv2d, initTrain, key, nn, normal, randint, sgd, trainStep } from '../src/index.js';
 import type { BackendName, Params, Tensor } from '../src/index.js';
 import { gemmInto } from '../src/tensor/kernels/gemm.js';
 import { assertClose, fmt, interleaved, machine, writeSection, type Contender } from './util.js';
@@ -109,8 +109,8 @@ async function mlp(): Promise<void> {
   const model = nn.mlp([256, 10]);
   const init = model.init(key(0), [784]);
   const opt = sgd(0.1);
-  const step = trainStep(model as nn.Layer<Params>, opt);
-  const fresh = () => ({ params: init.params, modelState: init.state, optState: opt.init(init.params), step: 0 });
+  const step = trainStep({ optimizer: opt, model: model as nn.Layer<Params>, key: key(6) });
+  const fresh = () => initTrain(init.params, init.state, opt);
   let sw = fresh(), sj = fresh();
   const p0 = init.params as unknown as [{ weight: Tensor; bias: Tensor }, object, { weight: Tensor; bias: Tensor }];
   const v = (t: Tensor, tr: boolean): tf.Variable => tf.variable(tf.tidy(() => {
@@ -127,11 +127,11 @@ async function mlp(): Promise<void> {
   const first = step(sw, { x, y });
   const lt = tfStep();
   if (Math.abs(first.loss - lt) > 1e-4 * Math.max(1, Math.abs(lt))) throw new Error(`MLP losses disagree: ${first.loss} vs ${lt}`);
-  sw = first.state as typeof sw;
+  sw = first.state;
   await record('MLP 784-256-10 fwd+bwd+SGD, batch 128', 'ms', undefined, [
-    { name: 'wasm', fn: on('wasm', () => { sw = step(sw, { x, y }).state as typeof sw; }), iterations: 15 },
+    { name: 'wasm', fn: on('wasm', () => { sw = step(sw, { x, y }).state; }), iterations: 15 },
     { name: 'tfjs-wasm', fn: () => { tfStep(); }, iterations: 15 },
-    { name: 'js', fn: on('js', () => { sj = step(sj, { x, y }).state as typeof sj; }), iterations: 5 },
+    { name: 'js', fn: on('js', () => { sj = step(sj, { x, y }).state; }), iterations: 5 },
   ], 5);
   for (const t of [w1, b1, w2, b2, tx, ty]) t.dispose();
 }

@@ -17,11 +17,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import {
-  abs, adam, alq, batches, cost, foldIn, key, mean, mul, nn, predict, quant, trainStep, evaluate,
-  type Dataset, type Params, type Tensor, type TrainState,
+  abs, adam, alq, batches, cost, evaluate, fit, initTrain, key, mean, mul, nn, predict, quant,
+  type Dataset, type Params, type Tensor,
 } from '../src/index.js';
 import { loadMnist } from '../src/node/mnist.js';
-import { progressBar } from '../src/node/progress.js';
+import { epochProgress } from '../src/node/progress.js';
 import { runAlqStage } from '../src/node/alq-stage.js';
 
 const EPOCHS = 4;
@@ -46,22 +46,11 @@ function train(model: Model, data: Dataset, test: Dataset, label: string, view?:
   const net = view === undefined ? model : { init: model.init, apply: (p: Params, x: Tensor, ctx?: nn.Ctx) => model.apply(view(p) as Params[], x, ctx) };
   const init = model.init(key(0), [1, 28, 28]);
   const opt = adam(1e-3);
-  const step = trainStep(net as Model, opt);
-  let st: TrainState<ReturnType<typeof opt.init>> = { params: init.params, modelState: init.state, optState: opt.init(init.params), step: 0 };
-  let accuracy = 0;
-  for (let e = 1; e <= EPOCHS; e++) {
-    const bar = progressBar({ label: `${label} epoch ${e}/${EPOCHS}`, total: data.y.shape[0]!, unit: 'samples' });
-    let seen = 0, lossSum = 0;
-    for (const b of batches(data, 64, { key: foldIn(key(1), e) })) {
-      const r = step(st, b);
-      st = r.state;
-      seen += b.y.shape[0]!;
-      lossSum += r.loss * b.y.shape[0]!;
-      bar.tick(b.y.shape[0]!, { loss: lossSum / seen });
-    }
-    accuracy = evaluate(net as Model, st.params, st.modelState, batches(test, 500)).accuracy;
-    bar.done({ loss: lossSum / seen, 'test acc': pct(accuracy) });
-  }
+  const { state: st, epochs } = fit(initTrain(init.params, init.state, opt), {
+    optimizer: opt, model: net as Model, train: data, batchSize: 64, epochs: EPOCHS, key: key(1), onEvent: epochProgress(label, EPOCHS),
+    afterEpoch: (s) => ({ accuracy: evaluate(net as Model, s.params, s.modelState, test).accuracy }),
+  });
+  const accuracy = epochs.at(-1)!.metrics['accuracy']!;
   return { params: view === undefined ? st.params : view(st.params), modelState: st.modelState, accuracy };
 }
 

@@ -104,11 +104,15 @@ export function runDpuRepro(o: ReproOptions): ReproResult {
   const results: dpu.SimulationResult[] = [];
   for (const name of o.methods) {
     const res = dpu.simulate({
-      model, inputShape: [784], train, val, test, initialSize: o.initial, increment: o.increment, rounds: o.rounds,
+      model, inputShape: [784], train, validation: val, test, initialSize: o.initial, increment: o.increment, rounds: o.rounds,
       method: method(name, o), seed: o.seed, training: { epochs, batchSize: 128, learningRate: dpu.stepDecay(5e-3, 0.1) },
       initialFullDeployment: o.fullFirst,
-      onRound: (r) => o.log(`${r.method.padEnd(5)} round ${r.round}: |D| = ${r.samples}, ${r.updated ? `sent ${r.payloadBytes} B` : 'no update'}`
-        + `${r.restarted ? ' (re-init)' : ''}, val ${(100 * r.valAccuracy).toFixed(1)}%, test ${(100 * r.testAccuracy).toFixed(1)}% [${r.seconds.toFixed(0)} s]`),
+      onEvent: (e) => {
+        if (e.kind !== 'round') return;
+        const m = e.metrics;
+        o.log(`${name.padEnd(5)} round ${e.round}: |D| = ${m['samples']}, ${m['updated'] === 1 ? `sent ${m['payloadBytes']} B` : 'no update'}`
+          + `, val ${(100 * m['accuracy']!).toFixed(1)}%, test ${(100 * m['testAccuracy']!).toFixed(1)}% [${(e.elapsedMs / 1000).toFixed(0)} s]`);
+      },
     });
     const s = summarize(res, o.fullFirst ? 1 : 0);
     o.log(`${name}: mean test accuracy ${(100 * s.meanTest).toFixed(2)}%, bits sent ${s.bits} (${(100 * s.bits / s.fullBits).toFixed(2)}% of sending the full model every round)${o.fullFirst ? ' over rounds 1…' : ''}`);

@@ -52,8 +52,13 @@ export type { CostReport } from './cost/index.js';
 export { loadTree, saveTree } from './io/index.js';
 export type { LoadedTree, SavedLeaf } from './io/index.js';
 export * from './optim/index.js';
-export { evaluate, predict, trainStep } from './nn/train.js';
-export type { Batch, TrainState } from './nn/train.js';
+export {
+  EVAL_BATCH_SIZE, KEY_TAGS, classifierObjective, evaluate, fit, initTrain, phaseOptimizer, predict, purposeKey, recorder, trainStep,
+} from './train/index.js';
+export type {
+  EpochStats, EvalOptions, FitOptions, Objective, PhaseOptimizer, PhaseReport, Recorder, Report, RunEvent, RunEventKind, StepCtx, StepOptions, TrainState,
+} from './train/index.js';
+export * as train from './train/index.js';
 export * as quant from './quant/index.js';
 export * as bitpack from './bitpack/index.js';
 export * as alq from './algorithms/alq/index.js';

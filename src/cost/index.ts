@@ -22,3 +22,5 @@ export { OPTIMIZER_SLOTS, parameterMemory, trainingMemory } from './memory.js';
 export type { BitSegment, LayerMemory, ParameterMemory, TrainingMemory, TrainingMemoryOptions } from './memory.js';
 export { modelLayerSpecs } from './model.js';
 export { rowSparseBytes, rowSparseMacs } from './sparse.js';
+export { multiBitStorage } from './multibit.js';
+export type { MultiBitLayerCounts, MultiBitStorage } from './multibit.js';

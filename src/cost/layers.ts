@@ -158,18 +158,34 @@ function resolve(op: string, i: number, d: LayerDesc, inShape: number[]): LayerS
   }
 }
 
-/** Whether a resolved layer has parameters. @internal */
+/**
+ * Whether a resolved layer has parameters. @internal
+ * @example
+ * ```ts
+ * specs.filter(hasParams).length; // linear, conv2d and batchNorm layers
+ * ```
+ */
 export function hasParams(s: LayerSpec): boolean {
   return s.weightShape !== undefined && (s.kind === 'linear' || s.kind === 'conv2d' || s.kind === 'batchNorm');
 }
 
-/** Whether a resolved layer's parameters are updated. @internal */
+/**
+ * Whether a resolved layer's parameters are updated. @internal
+ * @example
+ * ```ts
+ * const jMin = specs.findIndex(isTrainable);
+ * ```
+ */
 export function isTrainable(s: LayerSpec): boolean {
   return hasParams(s) && s.trainable !== false;
 }
 
 /**
  * Validates one resolved spec (shapes, weight shape of the kind, bit widths). @internal
+ * @example
+ * ```ts
+ * checkLayerSpec('cost.layerMacs', 0, spec);
+ * ```
  */
 export function checkLayerSpec(op: string, i: number, s: LayerSpec): LayerSpec {
   const where = `${op} (layer ${i})`;
@@ -202,7 +218,13 @@ export function checkLayerSpec(op: string, i: number, s: LayerSpec): LayerSpec {
   return s;
 }
 
-/** Checks a spec list passed to a model function. @internal */
+/**
+ * Checks a spec list passed to a model function. @internal
+ * @example
+ * ```ts
+ * checkLayerSpecs('cost.trainingMemory', specs);
+ * ```
+ */
 export function checkLayerSpecs(op: string, specs: readonly LayerSpec[]): readonly LayerSpec[] {
   if (!Array.isArray(specs)) throw new NumError('INVALID_ARGUMENT', op, 'layers must be an array of layer specs (see cost.layerSpecs)', 'LayerSpec[]', describe(specs));
   specs.forEach((s, i) => checkLayerSpec(op, i, s));

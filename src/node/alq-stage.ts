@@ -4,8 +4,8 @@
  * bits / KB / accuracy per stage, then export the bit-planes with `alq.pack` and check that
  * packed inference predicts exactly what the float reconstruction predicts.
  */
-import { alq, batches, cost, data, evaluate, key, predict } from '../index.js';
-import type { Dataset, Params } from '../index.js';
+import { alq, batches, cost, data, EVAL_BATCH_SIZE, evaluate, key, predict } from '../index.js';
+import type { Dataset, Params, RunEvent } from '../index.js';
 
 /** Options of {@link runAlqStage}. */
 export interface AlqStageOptions {
@@ -58,7 +58,7 @@ export function runAlqStage(opts: AlqStageOptions): AlqStageResult {
   const { model, test, log } = opts;
   const train = opts.trainSize === undefined ? opts.train : data.take(opts.train, Array.from({ length: Math.min(opts.trainSize, opts.train.y.shape[0]!) }, (_, i) => i));
   const t0 = performance.now();
-  const evalTest = (p: Params, s: Params): number => evaluate(model, p, s, batches(test, 500)).accuracy;
+  const evalTest = (p: Params, s: Params): number => evaluate(model, p, s, test).accuracy;
   const rows: AlqStageRow[] = [{ stage: 'FP32', averageBits: 32, kilobytes: (4 * fpWeightsCount(opts.params)) / 1000, testAccuracy: evalTest(opts.params, opts.modelState) }];
   const s = opts.schedule;
   log(`ALQ: target ${opts.targetBits} bits/weight, Imax ${s.maxBits}, ${s.rounds} rounds of ${s.basisEpochs} basis + ${s.coordinateEpochs} coordinate + 1 pruning epoch, `
@@ -67,13 +67,16 @@ export function runAlqStage(opts: AlqStageOptions): AlqStageResult {
   const result = alq.run({
     model, params: opts.params, modelState: opts.modelState, train, validation: test, key: key(opts.seed ?? 0),
     schedule: s, grouping: alq.lenet5Grouping(), targetBits: opts.targetBits,
-    onProgress: (st) => {
+    onEvent: (e: RunEvent) => {
+      if (e.kind !== 'epoch' && e.kind !== 'step') return;
       const now = performance.now();
-      const where = st.stage === 'init' ? 'init' : `${st.stage}${st.round > 0 ? ` r${st.round}` : ''} e${st.epoch}`;
-      log(`  ${where.padEnd(18)} ${st.averageBits.toFixed(3)} bits  ${st.kilobytes.toFixed(1).padStart(6)} KB  acc ${pct(st.accuracy)}  (${((now - last) / 1000).toFixed(1)}s)`);
+      const bits = e.metrics['averageBits']!, kb = (e.cost.bytes ?? 0) / 1000, acc = e.metrics['accuracy']!;
+      const inRound = e.phase === 'basis' || e.phase === 'coordinate' || e.phase === 'prune';
+      const where = e.phase === 'init' ? 'init' : `${e.phase}${inRound ? ` r${e.round + 1}` : ''} e${e.epoch + 1}`;
+      log(`  ${where.padEnd(18)} ${bits.toFixed(3)} bits  ${kb.toFixed(1).padStart(6)} KB  acc ${pct(acc)}  (${((now - last) / 1000).toFixed(1)}s)`);
       last = now;
-      if (st.stage === 'init') rows.push({ stage: `init (sketch, ${s.maxBits} bits)`, averageBits: st.averageBits, kilobytes: st.kilobytes, testAccuracy: st.accuracy });
-      if (st.stage === 'prune') rows.push({ stage: `round ${st.round} (after pruning)`, averageBits: st.averageBits, kilobytes: st.kilobytes, testAccuracy: st.accuracy });
+      if (e.phase === 'init') rows.push({ stage: `init (sketch, ${s.maxBits} bits)`, averageBits: bits, kilobytes: kb, testAccuracy: acc });
+      if (e.phase === 'prune') rows.push({ stage: `round ${e.round + 1} (after pruning)`, averageBits: bits, kilobytes: kb, testAccuracy: acc });
     },
   });
   const finalBits = alq.averageBits(result.state).total;
@@ -83,8 +86,8 @@ export function runAlqStage(opts: AlqStageOptions): AlqStageResult {
   const packed = alq.pack(result.params, result.state);
   const packedBytes = alq.packedBytes(packed);
   const summaryBytes = cost.summary(result.params, alq.packedPrecision(packed)).totals.bytes;
-  const float = predict(model, result.params, result.modelState, batches(test, 500));
-  const bits = alq.packedPredict(model, packed, result.modelState, batches(test, 500));
+  const float = predict(model, result.params, result.modelState, test);
+  const bits = alq.packedPredict(model, packed, result.modelState, batches(test, EVAL_BATCH_SIZE));
   const packedIdentical = float.length === bits.length && float.every((v, i) => v === bits[i]);
   const seconds = (performance.now() - t0) / 1000;
 

@@ -9,15 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // The core is imported through the package root only, so the built CLI shares the one copy of
 // the library (see tsup.config.ts).
-import { adam, alq, batches, cost, evaluate, foldIn, key, nn, predict, trainStep } from '../index.js';
-import type { Dataset, Params, SavedLeaf, TrainState, Tree } from '../index.js';
+import { adam, alq, cost, evaluate, fit, initTrain, key, nn, predict } from '../index.js';
+import type { SavedLeaf, Tree } from '../index.js';
 import { runAlqStage } from './alq-stage.js';
 import type { AlqStageResult } from './alq-stage.js';
 import { runDpuStage } from './dpu-stage.js';
 import type { DpuStageResult } from './dpu-stage.js';
 import { loadFile, saveFile } from './files.js';
 import { loadMnist } from './mnist.js';
-import { progressBar } from './progress.js';
+import { epochProgress } from './progress.js';
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
@@ -100,37 +100,21 @@ export function runDemo(opts: DemoOptions = {}): DemoResult {
   const model = nn.lenet5();
   const init = model.init(key(seed), [1, 28, 28]);
   const opt = adam(lr);
-  const step = trainStep(model, opt);
-  let st: TrainState<ReturnType<typeof opt.init>> = {
-    params: init.params, modelState: init.state, optState: opt.init(init.params), step: 0,
-  };
   log(`LeNet5: ${cost.paramCount(init.params).toLocaleString('en-US')} parameters; Adam lr ${lr}, batch ${batchSize}, ${epochs} epochs`);
 
-  const evalBatches = (ds: Dataset) => batches(ds, 500);
   const tTrain = performance.now();
-  let testAccuracy = 0;
-  for (let e = 1; e <= epochs; e++) {
-    const bar = progressBar({ label: `epoch ${e}/${epochs}`, total: train.y.shape[0]!, unit: 'samples' });
-    let seen = 0, lossSum = 0;
-    for (const b of batches(train, batchSize, { key: foldIn(key(seed + 1), e) })) {
-      const r = step(st, b);
-      st = r.state;
-      const n = b.y.shape[0]!;
-      lossSum += r.loss * n;
-      seen += n;
-      bar.tick(n, { loss: lossSum / seen });
-    }
-    const ev = evaluate(model, st.params, st.modelState, evalBatches(test));
-    testAccuracy = ev.accuracy;
-    bar.done({ loss: lossSum / seen, 'test acc': `${(100 * ev.accuracy).toFixed(2)}%` });
-  }
+  const { state: st, epochs: history } = fit(initTrain(init.params, init.state, opt), {
+    optimizer: opt, model, train, batchSize, epochs, key: key(seed + 1), onEvent: epochProgress('', epochs),
+    afterEpoch: (s) => ({ accuracy: evaluate(model, s.params, s.modelState, test).accuracy }),
+  });
+  const testAccuracy = history.at(-1)?.metrics['accuracy'] ?? 0;
   const trainSeconds = (performance.now() - tTrain) / 1000;
   log(`trained in ${trainSeconds.toFixed(1)}s; test accuracy ${(100 * testAccuracy).toFixed(2)}%`);
 
   const checkpointBytes = saveFile(out, st as unknown as Tree<SavedLeaf>, { model: 'lenet5', dataset: 'mnist-8000/2000', epochs: String(epochs) });
-  const loaded = loadFile(out).tree as unknown as TrainState<ReturnType<typeof opt.init>>;
-  const before = predict(model, st.params, st.modelState, evalBatches(test));
-  const after = predict(model, loaded.params as Params, loaded.modelState as Params, evalBatches(test));
+  const loaded = loadFile(out).tree as unknown as typeof st;
+  const before = predict(model, st.params, st.modelState, test);
+  const after = predict(model, loaded.params, loaded.modelState, test);
   const reloadIdentical = before.length === after.length && before.every((v, i) => v === after[i]);
   log(`checkpoint (params + optimizer state): ${out}, ${(checkpointBytes / 1024).toFixed(1)} KiB; reloaded model gives ${reloadIdentical ? 'identical' : 'DIFFERENT'} predictions on all ${before.length} test images`);
 

@@ -6,7 +6,7 @@
  * decodes and applies. Prints accuracy and KB sent per round, side by side.
  */
 import { data, dpu, key, nn, reshape } from '../index.js';
-import type { Dataset } from '../index.js';
+import type { Dataset, RunEvent } from '../index.js';
 
 /** Options of {@link runDpuStage}. */
 export interface DpuStageOptions {
@@ -44,19 +44,25 @@ export function runDpuStage(opts: DpuStageOptions): DpuStageResult {
   const { log } = opts;
   const seed = opts.seed ?? 1;
   const flat = (d: Dataset): Dataset => ({ x: reshape(d.x, [d.x.shape[0]!, 784]), y: d.y });
-  const [val, test] = data.splitDataset(flat(opts.test), Math.floor(opts.test.y.size / 2), key(seed + 1000));
+  const [validation, test] = data.splitDataset(flat(opts.test), Math.floor(opts.test.y.size / 2), key(seed + 1000));
   const common = {
-    model: nn.mlp([300, 100, 10]), inputShape: [784], train: flat(opts.train), val, test,
+    model: nn.mlp([300, 100, 10]), inputShape: [784], train: flat(opts.train), validation, test,
     initialSize: opts.initialSize, increment: opts.increment, rounds: opts.rounds, seed,
     training: { epochs: opts.epochs, batchSize: 128 }, initialFullDeployment: true,
   };
   log(`DPU: MLP 784-300-100-10 deployed after training on ${opts.initialSize} digits; then ${opts.rounds - 1} update rounds, `
     + `+${opts.increment} digits each; k = ${opts.ratio}; ${opts.epochs} epochs per phase`);
-  const progress = (name: string) => (r: dpu.RoundReport): void => {
-    log(`  ${name.padEnd(3)} round ${r.round}: ${r.samples} digits, test ${(100 * r.testAccuracy).toFixed(2)}%, sent ${(r.payloadBytes / 1000).toFixed(1)} KB  (${r.seconds.toFixed(0)}s)`);
+  const progress = (name: string) => {
+    let last = 0;
+    return (e: RunEvent): void => {
+      if (e.kind !== 'round') return;
+      const m = e.metrics;
+      log(`  ${name.padEnd(3)} round ${e.round}: ${m['samples']} digits, test ${(100 * m['testAccuracy']!).toFixed(2)}%, sent ${(m['payloadBytes']! / 1000).toFixed(1)} KB  (${((e.elapsedMs - last) / 1000).toFixed(0)}s)`);
+      last = e.elapsedMs;
+    };
   };
-  const fu = dpu.simulate({ ...common, method: dpu.fullUpdating(), onRound: progress('FU') });
-  const dp = dpu.simulate({ ...common, method: dpu.deepPartialUpdating({ ratio: opts.ratio, reinit: false }), onRound: progress('DPU') });
+  const fu = dpu.simulate({ ...common, method: dpu.fullUpdating(), onEvent: progress('FU') });
+  const dp = dpu.simulate({ ...common, method: dpu.deepPartialUpdating({ ratio: opts.ratio, reinit: false }), onEvent: progress('DPU') });
 
   log('');
   log('round  digits   FU acc   FU KB sent   DPU acc   DPU KB sent');

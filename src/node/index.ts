@@ -3,7 +3,7 @@ export { loadFile, saveFile } from './files.js';
 export { loadMnist } from './mnist.js';
 export { loadFashionMnist } from './fashion.js';
 export type { FashionLoadOptions, FashionLoadResult } from './fashion.js';
-export { progressBar } from './progress.js';
+export { epochProgress, progressBar } from './progress.js';
 export type { ProgressBar, ProgressOptions } from './progress.js';
 export { runDemo } from './demo.js';
 export type { DemoOptions, DemoResult } from './demo.js';

@@ -2,6 +2,7 @@
  * A small progress bar for terminal output: redraws one line on a TTY, prints a line every
  * `every` fraction of the way otherwise (CI logs stay short and readable).
  */
+import type { RunEvent } from '../train/events.js';
 
 /** Options of {@link progressBar}. */
 export interface ProgressOptions {
@@ -72,5 +73,31 @@ export function progressBar(opts: ProgressOptions): ProgressBar {
     done(metrics) {
       stream.write(`${tty ? '\r' : ''}${line(metrics)}${tty ? '\x1b[K' : ''}\n`);
     },
+  };
+}
+
+/**
+ * A `RunEvent` sink that draws one progress bar per epoch of a `fit` run: `'step'` events move
+ * the bar, an `'epoch'` event closes it with the epoch's loss and any `accuracy` metric.
+ *
+ * @example
+ * ```ts
+ * fit(st, { ...opts, onEvent: epochProgress('LeNet5', 4) });
+ * ```
+ */
+export function epochProgress(label: string, epochs: number, stream?: ProgressOptions['stream']): (e: RunEvent) => void {
+  let bar: ProgressBar | undefined;
+  let seen = 0;
+  return (e) => {
+    if (e.kind === 'step') {
+      bar ??= progressBar({ label: `${label === '' ? '' : `${label} `}epoch ${e.epoch + 1}/${epochs}`, total: e.metrics['epochSamples']!, unit: 'samples', ...(stream === undefined ? {} : { stream }) });
+      bar.tick(e.metrics['samples']! - seen, { loss: e.metrics['trainLoss']! });
+      seen = e.metrics['samples']!;
+    } else if (e.kind === 'epoch') {
+      const acc = e.metrics['accuracy'];
+      bar?.done({ loss: e.metrics['trainLoss']!, ...(acc === undefined ? {} : { 'test acc': `${(100 * acc).toFixed(2)}%` }) });
+      bar = undefined;
+      seen = 0;
+    }
   };
 }

@@ -3,6 +3,7 @@
  * bitwidth accounting that drives it.
  */
 import type { Params } from '../../tree.js';
+import { multiBitStorage } from '../../cost/multibit.js';
 import { NumError, describe } from '../../errors.js';
 import type { GradientTransformation } from '../../optim/base.js';
 import { nonNegative, positiveInt } from '../../validate.js';
@@ -14,6 +15,7 @@ import { importance, modelStats } from './kernels.js';
 import type { AlqLayer, AlqState } from './state.js';
 import { checkState, dataOf, quantize } from './state.js';
 import type { CoordinateOptions } from './steps.js';
+import type { MomentArrays } from './kernels.js';
 import { coordinateMoments, momentTensors, runStep, stepConfig, weightMoments } from './steps.js';
 
 /**
@@ -105,68 +107,82 @@ export function prune(opts: PruneOptions): GradientTransformation<AlqState> {
   const fraction = rate / topK / (epochs * steps);
   const stochastic = opts.stochasticCount ?? false;
   const k = opts.key;
+  // One pruning step, as named steps: score the valid slots, pool each layer's top candidates,
+  // draw how many to prune, choose them (stopping at the target), remove them.
   return {
     init: (params) => quantize(params, opts),
     update: (updates: Params, state: AlqState, params?: Params) => runStep(op, cfg, updates, state, params, (ctx) => {
-      const stepped = ctx.layers.map((s) => {
+      const scored = ctx.layers.map((s) => {
         const wm = weightMoments(cfg, s);
         const { moments } = coordinateMoments(cfg, s);
         const [G, D] = modelStats(cfg, moments.m, moments.vMax, ctx.t, ctx.eta);
-        return { s, wm, moments, score: importance(dataOf(s.layer.alpha), G, D) };
-      });
-      const validSlots = stepped.map(({ s }) => {
-        const mask = dataOf(s.layer.mask);
-        const out: number[] = [];
-        for (let q = 0; q < mask.length; q++) if (mask[q]! !== 0) out.push(q);
-        return out;
+        return { s, wm, moments, score: importance(dataOf(s.layer.alpha), G, D), valid: validSlotsOf(s.layer) };
       });
       const [countKey, roundKey] = stepKeys(k, ctx.state.count);
-      const counts = candidateCounts(countKey, validSlots.map((v) => v.length), topK);
-      const pool: Candidate[] = [];
-      stepped.forEach(({ score }, l) => {
-        const cands = validSlots[l]!.map((slot) => ({ layer: l, slot, score: score[slot]! }));
-        cands.sort(byScore);
-        pool.push(...cands.slice(0, counts[l]!));
-      });
-      pool.sort(byScore);
+      const pool = candidatePool(scored, candidateCounts(countKey, scored.map((l) => l.valid.length), topK));
       const expected = pool.length * fraction;
       let P = Math.floor(expected);
       if (stochastic && uniform(roundKey, [1], { dtype: 'float64' }).item() < expected - P) P++;
-      P = Math.min(pool.length, P);
-      let bits = 0, total = 0;
-      stepped.forEach(({ s }, l) => { bits += s.layer.groupSize * validSlots[l]!.length; total += s.layer.groupSize * s.layer.groups; });
-      const chosen: number[][] = stepped.map(() => []);
-      for (let p = 0; p < P; p++) {
-        if (target !== undefined && bits <= target * total) break;
-        const c = pool[p]!;
-        chosen[c.layer]!.push(c.slot);
-        bits -= stepped[c.layer]!.s.layer.groupSize;
-      }
-      return stepped.map(({ s, wm, moments }, l) => {
-        const layer: AlqLayer = s.layer;
-        const { groups: G, maxBits: I, groupSize: n } = layer;
-        const slots = chosen[l]!;
-        let { basis, alpha, mask } = layer;
-        if (slots.length > 0) {
-          const B = (dataOf(basis) as Int8Array).slice();
-          const a = (dataOf(alpha) as Float32Array).slice();
-          const m = (dataOf(mask) as Uint8Array).slice();
-          for (const q of slots) {
-            m[q] = 0;
-            a[q] = 0;
-            B.fill(0, q * n, (q + 1) * n);
-            moments.m[q] = 0;
-            moments.v[q] = 0;
-            moments.vMax[q] = 0;
-          }
-          basis = fromTyped(B, [G, I, n]);
-          alpha = fromTyped(a, [G, I]);
-          mask = fromTyped(m, [G, I]);
-        }
-        return { ...layer, basis, alpha, mask, moments: momentTensors(wm, layer.shape), alphaMoments: momentTensors(moments, [G, I]) };
-      });
+      const chosen = chooseSlots(scored.map(({ s, valid }) => ({ groupSize: s.layer.groupSize, groups: s.layer.groups, valid: valid.length })), pool, Math.min(pool.length, P), target);
+      return scored.map(({ s, wm, moments }, l) => removeSlots(s.layer, chosen[l]!, wm, moments));
     }),
   };
+}
+
+/** The valid (unpruned) slots of a layer, in slot order. */
+function validSlotsOf(layer: AlqLayer): number[] {
+  const mask = dataOf(layer.mask);
+  const out: number[] = [];
+  for (let q = 0; q < mask.length; q++) if (mask[q]! !== 0) out.push(q);
+  return out;
+}
+
+/** Each layer's `counts[l]` best-scored valid slots, pooled and sorted by score. */
+function candidatePool(layers: readonly { score: ArrayLike<number>; valid: readonly number[] }[], counts: readonly number[]): Candidate[] {
+  const pool: Candidate[] = [];
+  layers.forEach(({ score, valid }, l) => {
+    const cands = valid.map((slot) => ({ layer: l, slot, score: score[slot]! }));
+    cands.sort(byScore);
+    pool.push(...cands.slice(0, counts[l]!));
+  });
+  return pool.sort(byScore);
+}
+
+/** The first `P` candidates of the pool per layer, stopping once the network reaches `target` bits. */
+function chooseSlots(layers: readonly { groupSize: number; groups: number; valid: number }[], pool: readonly Candidate[], P: number, target: number | undefined): number[][] {
+  let bits = 0, total = 0;
+  for (const l of layers) { bits += l.groupSize * l.valid; total += l.groupSize * l.groups; }
+  const chosen: number[][] = layers.map(() => []);
+  for (let p = 0; p < P; p++) {
+    if (target !== undefined && bits <= target * total) break;
+    const c = pool[p]!;
+    chosen[c.layer]!.push(c.slot);
+    bits -= layers[c.layer]!.groupSize;
+  }
+  return chosen;
+}
+
+/** The layer with `slots` removed: basis, α, mask and the slots' moments zeroed. */
+function removeSlots(layer: AlqLayer, slots: readonly number[], wm: MomentArrays, moments: MomentArrays): AlqLayer {
+  const { groups: G, maxBits: I, groupSize: n } = layer;
+  let { basis, alpha, mask } = layer;
+  if (slots.length > 0) {
+    const B = (dataOf(basis) as Int8Array).slice();
+    const a = (dataOf(alpha) as Float32Array).slice();
+    const m = (dataOf(mask) as Uint8Array).slice();
+    for (const q of slots) {
+      m[q] = 0;
+      a[q] = 0;
+      B.fill(0, q * n, (q + 1) * n);
+      moments.m[q] = 0;
+      moments.v[q] = 0;
+      moments.vMax[q] = 0;
+    }
+    basis = fromTyped(B, [G, I, n]);
+    alpha = fromTyped(a, [G, I]);
+    mask = fromTyped(m, [G, I]);
+  }
+  return { ...layer, basis, alpha, mask, moments: momentTensors(wm, layer.shape), alphaMoments: momentTensors(moments, [G, I]) };
 }
 
 /**
@@ -216,13 +232,6 @@ export function countValid(l: AlqLayer): number {
  */
 export function storage(state: AlqState): { binaryBits: number; coordinateBits: number; bytes: number; kilobytes: number; metadataBits: number } {
   checkState('alq.storage', state);
-  let binaryBits = 0, coords = 0, metadataBits = 0;
-  for (const l of state.layers) {
-    const valid = countValid(l);
-    binaryBits += valid * l.groupSize;
-    coords += valid;
-    metadataBits += l.groups * Math.ceil(Math.log2(l.maxBits + 1));
-  }
-  const bytes = (binaryBits + 32 * coords) / 8;
-  return { binaryBits, coordinateBits: 32 * coords, bytes, kilobytes: bytes / 1000, metadataBits };
+  const s = multiBitStorage(state.layers.map((l) => ({ groupSize: l.groupSize, groups: l.groups, validSlots: countValid(l), maxBits: l.maxBits })));
+  return { binaryBits: s.binaryBits, coordinateBits: s.coordinateBits, bytes: s.bytes, kilobytes: s.bytes / 1000, metadataBits: s.metadataBits };
 }

@@ -26,12 +26,12 @@ export { applyUpdate, createUpdate } from './update.js';
 export type { ApplyOptions, CreateUpdateOptions } from './update.js';
 export {
   deepPartialUpdating, fullRound, fullUpdating, globalContributionUpdating, pruningRound, pruningUpdating, randomPartialUpdating,
-  randomRound, round, stepDecay,
+  randomRound, round,
 } from './round.js';
-export type {
-  DeepPartialOptions, DpuRoundOptions, EpochReport, EpochSchedule, Method, RatioOptions, RoundInput, RoundResult, RoundStats,
-  TrainingOptions,
-} from './round.js';
+export type { DeepPartialOptions, DpuRoundOptions, Method, RatioOptions } from './round.js';
+export { stepDecay } from './training.js';
+export type { EpochSchedule, RoundInput, TrainingOptions } from './training.js';
+export type { RoundResult, RoundStats } from './plan.js';
 export { iterativePartialUpdating, iterativeRound, rewindingSchedule } from './iterative.js';
 export type { IterativePartialOptions, IterativeRoundOptions, IterativeRoundResult } from './iterative.js';
 export { dataSchedule, reinitRounds, shouldReinit, simulate } from './simulate.js';

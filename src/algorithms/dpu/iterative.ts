@@ -13,13 +13,13 @@ import { NumError, describe } from '../../errors.js';
 import { checkLambda, combineContributions, globalContribution, trackLocalContribution } from './contribution.js';
 import type { LocalContributionState } from './contribution.js';
 import type { ModelWeights } from './model.js';
-import { edgeModel } from './model.js';
-import type { EpochReport, Method, RoundInput, RoundResult, RoundStats } from './round.js';
-import { trainEpochs, trainer, valAccuracy, withLr } from './round.js';
-import type { InjState } from './round.js';
+import { deploy, offer } from './plan.js';
+import type { Checkpoint, RoundResult, RoundStats } from './plan.js';
+import type { Method } from './round.js';
 import type { Selection } from './selection.js';
 import { budget, checkRatio, partialUpdate, restrictScores, rewind, selectAll, selectWeights, selectedCount } from './selection.js';
-import { createUpdate } from './update.js';
+import { trainPhase, trainer, valAccuracy } from './training.js';
+import type { PhaseState, RoundInput } from './training.js';
 
 /**
  * Options of {@link iterativeRound}.
@@ -76,7 +76,7 @@ export function rewindingSchedule(size: number, ratio: number, shrink = 0.8): nu
   return out;
 }
 
-type Tracked = LocalContributionState<[InjState, EmptyState]>;
+type Tracked = LocalContributionState<[PhaseState, EmptyState]>;
 
 /**
  * One server round of deep partial updating with iterative rewinding (spec §7): train all
@@ -88,13 +88,14 @@ type Tracked = LocalContributionState<[InjState, EmptyState]>;
  * contributions keep accumulating; optimizer state carries over, the learning-rate schedule
  * restarts). Only the last phase, where exactly `⌊k·I⌋` weights may differ, is deployable: its
  * rewound model (if at least as good as the start on validation) and every epoch that beats
- * the best so far. If nothing beat the start, nothing is sent.
+ * the best so far. If nothing beat the start, nothing is sent. Masked phase p trains from the
+ * root `purposeKey(input.key, 'method', 2 + p)`.
  *
  * @throws {NumError} `INVALID_ARGUMENT` / `OUT_OF_RANGE` for bad inputs or options.
  * @example
  * ```ts
  * const r = dpu.iterativeRound({ model, round: 1, deployed, init: wInit, seed: 1, reinit: false,
- *   train, val, training: { epochs: 2 }, key: key(7) }, { ratio: 0.05 });
+ *   train, validation, training: { epochs: 2 }, key: key(7) }, { ratio: 0.05 });
  * r.stats.kept.at(-1); // ⌊0.05 · I⌋
  * ```
  */
@@ -107,67 +108,50 @@ export function iterativeRound(input: RoundInput, opts: IterativeRoundOptions): 
   const schedule = rewindingSchedule(budget(start.params, 1), ratio, opts.shrink ?? 0.8);
   const valStart = valAccuracy(tr, start);
 
-  const full = trackLocalContribution(tr.optimizer);
-  const first = trainEpochs(tr, 'full', full, full.init(start.params), (s, lr) => ({ ...s, inner: withLr(s.inner, lr) }), start, tr.epochs);
+  const fullPhase = tr.phase(tr.epochs);
+  const full = trackLocalContribution(fullPhase.transform);
+  const first = trainPhase(tr, 'full', 1, full, full.init(start.params), start, tr.epochs, fullPhase.rateOfEpoch);
   let w = first.weights;
-  let state: Tracked = { inner: [first.state.inner, {}], local: first.state.local };
+  let inner: unknown = first.state.inner.inner;
+  let local = first.state.local;
   let selection: Selection = selectAll(start.params);
-  let candidate: ModelWeights | null = null;
-  let best = valStart;
-  let bestEpoch: number | null = null;
+  const ckpt: Checkpoint = { candidate: null, best: valStart, bestEpoch: null };
   let valRewind: number | null = null;
   let usedLambda = lambda;
   let fallback = false;
 
-  schedule.forEach((count, phase) => {
-    const last = phase === schedule.length - 1;
-    const m = combineContributions(state.local, globalContribution(start.params, w.params), { lambda });
+  schedule.forEach((count, p) => {
+    const last = p === schedule.length - 1;
+    const m = combineContributions(local, globalContribution(start.params, w.params), { lambda });
     usedLambda = m.lambda;
     fallback ||= m.fallback;
     selection = selectWeights(restrictScores(m.metric, selection, -Infinity), count);
     w = { params: rewind(start.params, w.params, selection), modelState: w.modelState };
-    state = { inner: state.inner, local: restrictScores(state.local, selection, 0) };
     if (last) {
       valRewind = valAccuracy(tr, w);
-      if (valRewind >= valStart) {
-        candidate = w;
-        best = valRewind;
-        bestEpoch = -1;
-      }
+      offer(ckpt, w, valRewind, -1, true);
     }
-    const masked = trackLocalContribution(chain(tr.optimizer, partialUpdate(selection)));
-    const setLr = (s: Tracked, lr: number): Tracked => ({ ...s, inner: [withLr(s.inner[0], lr), s.inner[1]] });
-    const report = (e: number, weights: ModelWeights, loss: number): void => {
-      const acc = last ? valAccuracy(tr, weights) : NaN;
-      const ev: EpochReport = { round: input.round, phase: 'masked', epoch: e, epochs: tr.epochs, valAccuracy: acc, loss };
-      input.onEpoch?.(ev);
-      if (last && acc > best) {
-        best = acc;
-        candidate = weights;
-        bestEpoch = e;
-      }
-    };
-    const r = trainEpochs(tr, 'masked', masked, state, setLr, w, tr.epochs, report);
+    const phase = tr.phase(tr.epochs);
+    const masked = trackLocalContribution(chain(phase.transform, partialUpdate(selection)));
+    const state: Tracked = { inner: [phase.enter(inner), {}], local: restrictScores(local, selection, 0) };
+    const r = trainPhase(tr, 'masked', 2 + p, masked, state, w, tr.epochs, phase.rateOfEpoch, (e, weights) => {
+      if (!last) return;
+      const accuracy = valAccuracy(tr, weights);
+      offer(ckpt, weights, accuracy, e);
+      return { accuracy };
+    });
     w = r.weights;
-    state = r.state;
+    inner = r.state.inner[0].inner;
+    local = r.state.local;
   });
 
-  const stats = {
-    valStart, valRewind, valDeployed: best, bestEpoch,
+  const stats: RoundStats & { kept: number[] } = {
+    valStart, valRewind, valDeployed: ckpt.best, bestEpoch: ckpt.bestEpoch,
     selected: selectedCount(start.params, selection), lambda: usedLambda, fallback, epochs: tr.trained,
     kept: schedule,
   };
-  const chosen = candidate as ModelWeights | null;
-  if (chosen === null) {
-    if (input.reinit) stats.valDeployed = valAccuracy(tr, input.deployed);
-    return { deployed: input.deployed, update: null, selection, restarted: false, stats };
-  }
-  const base = input.reinit ? 'init' : 'deployed';
-  const update = createUpdate({
-    round: input.round, deployed: input.deployed, next: chosen, base, full: false,
-    ...(base === 'init' ? { init: input.init, seed: input.seed } : {}),
-  });
-  return { deployed: edgeModel(chosen, input.round), update, selection, restarted: input.reinit, stats };
+  const result = deploy(tr, ckpt, input.reinit ? 'init' : 'deployed', false, input.reinit, input.reinit, stats, selection);
+  return { ...result, stats };
 }
 
 /**

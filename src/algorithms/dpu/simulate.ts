@@ -4,17 +4,23 @@
  * runs both sides, so every reported accuracy is that of the model the edge actually holds.
  */
 import type { Params } from '../../tree.js';
+import { fullUpdateBits, payloadBits } from '../../cost/communication.js';
 import { NumError, describe } from '../../errors.js';
-import { evaluate } from '../../nn/train.js';
 import type { Layer } from '../../nn/layers.js';
-import { batches, shuffle, take } from '../../data/dataset.js';
+import { shuffle, take } from '../../data/dataset.js';
 import type { Dataset } from '../../data/dataset.js';
-import { foldIn, key } from '../../random.js';
+import { key } from '../../random.js';
+import { EVAL_BATCH_SIZE, evaluate } from '../../train/evaluate.js';
+import { recorder } from '../../train/events.js';
+import type { Report, RunEvent } from '../../train/events.js';
+import { purposeKey } from '../../train/keys.js';
 import { encodeUpdate } from './codec.js';
 import type { EdgeModel, ModelWeights } from './model.js';
 import { edgeModel, fingerprint, initialWeights, layoutOf } from './model.js';
-import type { EpochReport, Method, RoundStats, TrainingOptions } from './round.js';
+import type { RoundStats } from './plan.js';
+import type { Method } from './round.js';
 import { fullRound } from './round.js';
+import type { TrainingOptions } from './training.js';
 import { applyUpdate } from './update.js';
 
 function count(op: string, name: string, v: unknown, min: number): number {
@@ -109,11 +115,11 @@ export interface RoundReport {
   changed: number;
   /** Bytes of the encoded update (0 when nothing was sent). */
   payloadBytes: number;
-  /** `8 · payloadBytes`. */
+  /** `cost.payloadBits` of the encoded update (8 · payloadBytes). */
   bitsSent: number;
-  /** Of `bitsSent`, the dense part (biases, batch norm): `32 · D` when something was sent. */
+  /** Of `bitsSent`, the dense part (biases, batch norm): `cost.fullUpdateBits(D)` when something was sent. */
   denseBits: number;
-  /** `32 · (I + D)`: one dense float32 copy of the whole model, the unit for ratios. */
+  /** `cost.fullUpdateBits(I + D)`: one dense float32 copy of the whole model, the unit for ratios. */
   fullModelBits: number;
   seconds: number;
   stats: RoundStats;
@@ -125,7 +131,7 @@ export interface RoundReport {
  * @example
  * ```ts
  * const opts: dpu.SimulateOptions = {
- *   model: nn.mlp([300, 100, 10]), inputShape: [784], train, val, test,
+ *   model: nn.mlp([300, 100, 10]), inputShape: [784], train, validation, test,
  *   initialSize: 1000, increment: 1000, method: dpu.deepPartialUpdating({ ratio: 0.01 }),
  *   training: { epochs: 6 },
  * };
@@ -137,7 +143,7 @@ export interface SimulateOptions {
   inputShape: readonly number[];
   /** The full training pool; rounds see a growing random subset. */
   train: Dataset;
-  val: Dataset;
+  validation: Dataset;
   test: Dataset;
   /** N0 */
   initialSize: number;
@@ -149,7 +155,7 @@ export interface SimulateOptions {
   seed?: number | undefined;
   /** Run only the first `rounds` rounds of the schedule. */
   rounds?: number | undefined;
-  /** Batch size for test evaluation; default 1000. */
+  /** Batch size for test evaluation; default `EVAL_BATCH_SIZE`. */
   evalBatchSize?: number | undefined;
   /**
    * Ship a fully trained model first: round 0 is a full update (`fullRound`) for every method,
@@ -158,8 +164,12 @@ export interface SimulateOptions {
    * round 0 is the method's own round from `w_init`, as in the reference's multi-round scripts.
    */
   initialFullDeployment?: boolean | undefined;
-  onRound?: ((report: RoundReport) => void) | undefined;
-  onEpoch?: ((report: EpochReport & { method: string }) => void) | undefined;
+  /**
+   * Events: the rounds' `'epoch'` events (phases `'full'`, `'masked'`) and a `'round'` event of
+   * phase `'round'` per round with metrics `testAccuracy`, `accuracy` (validation), `samples`,
+   * `selected`, `changed`, `payloadBytes`, `updated` (0/1) and cost `bitsSent`.
+   */
+  onEvent?: ((e: RunEvent) => void) | undefined;
 }
 
 /**
@@ -185,6 +195,8 @@ export interface SimulationResult {
   denseCount: number;
   /** The edge's final state. */
   edge: EdgeModel;
+  /** Metrics `meanTestAccuracy`, `bitsRatio` (sent / full model); cost `bitsSent`. */
+  report: Report;
 }
 
 /**
@@ -192,11 +204,11 @@ export interface SimulationResult {
  * runs `method.round` on `D^r` (restarting from `w_init` by the doubling rule when the method
  * asks for it); the update is encoded, sent, decoded and applied by the edge with
  * {@link applyUpdate} (which checks that the rebuilt model is bit-identical to the server's);
- * the edge's model is evaluated on the test set. No output is printed; pass `onRound` /
- * `onEpoch` for progress.
+ * the edge's model is evaluated on the test set. No output is printed; pass `onEvent` for
+ * progress.
  *
- * Randomness: `w_init` from `key(seed)`, the order in which samples arrive from
- * `foldIn(key(seed), 1)`, round `r`'s batches and random choices from `foldIn(foldIn(key(seed), 2), r)`,
+ * Randomness: `w_init` from `key(seed)`; the order in which samples arrive from
+ * `purposeKey(key(seed), 'shuffle', 0)`; round `r`'s root key `purposeKey(key(seed), 'method', r)`,
  * the same for every method, so methods are compared on identical data.
  *
  * @throws {NumError} for bad options (see the round functions), or `STATE_MISMATCH` if the edge
@@ -205,10 +217,10 @@ export interface SimulationResult {
  * ```ts
  * // small and fast (a few seconds): 3 rounds of 500 new samples, 1 epoch per phase
  * const res = dpu.simulate({
- *   model: nn.mlp([100, 10]), inputShape: [784], train, val, test,
+ *   model: nn.mlp([100, 10]), inputShape: [784], train, validation, test,
  *   initialSize: 500, increment: 500, rounds: 3, training: { epochs: 1 },
  *   method: dpu.deepPartialUpdating({ ratio: 0.01 }),
- *   onRound: (r) => log(`round ${r.round}: ${(100 * r.testAccuracy).toFixed(1)}%, ${r.payloadBytes} bytes`),
+ *   onEvent: (e) => { if (e.kind === 'round') log(`round ${e.round}: ${e.metrics['testAccuracy']}`); },
  * });
  * ```
  */
@@ -223,14 +235,14 @@ export function simulate(opts: SimulateOptions): SimulationResult {
   const n = count(op, 'train size', opts.train?.y?.size, 1);
   let sizes = dataSchedule(n, opts.initialSize, opts.increment);
   if (opts.rounds !== undefined) sizes = sizes.slice(0, count(op, 'rounds', opts.rounds, 1));
-  const evalBatch = count(op, 'evalBatchSize', opts.evalBatchSize ?? 1000, 1);
+  const evalBatch = count(op, 'evalBatchSize', opts.evalBatchSize ?? EVAL_BATCH_SIZE, 1);
+  const rec = recorder('dpu', opts.onEvent);
 
   const regenerate = (s: number): ModelWeights => initialWeights(opts.model, opts.inputShape, s);
   const init = regenerate(seed);
   const layout = layoutOf(op, init, 'initial model');
-  const order = shuffle(foldIn(key(seed), 1), n);
-  const roundKeys = foldIn(key(seed), 2);
-  const fullModelBits = 32 * (layout.size + layout.denseSize);
+  const order = shuffle(purposeKey(key(seed), 'shuffle', 0), n);
+  const fullModelBits = fullUpdateBits(layout.size + layout.denseSize);
 
   let server: EdgeModel = edgeModel(init);
   let edge: EdgeModel = edgeModel(regenerate(seed));
@@ -241,39 +253,46 @@ export function simulate(opts: SimulateOptions): SimulationResult {
     const samples = sizes[r]!;
     const reinit = r > 0 && method.reinit && shouldReinit(samples, nRef);
     const initialDeployment = r === 0 && opts.initialFullDeployment === true;
-    const result = (initialDeployment ? fullRound : method.round)({
-      model: opts.model, round: r, deployed: server, init, seed, reinit,
-      train: take(opts.train, order.subarray(0, samples)), val: opts.val, training: opts.training,
-      key: foldIn(roundKeys, r),
-      onEpoch: opts.onEpoch === undefined ? undefined : (e) => opts.onEpoch?.({ ...e, method: method.name }),
-    });
-    let payloadBytes = 0;
-    if (result.update !== null) {
-      const bytes = encodeUpdate(result.update);
-      payloadBytes = bytes.length;
-      edge = applyUpdate(edge, bytes, { init: regenerate });
-      if (result.restarted) nRef = samples;
-    }
-    server = result.deployed;
-    if (fingerprint(edge, edge.round) !== fingerprint(server, server.round)) {
-      throw new NumError('STATE_MISMATCH', op, 'edge model differs from the server model', fingerprint(server, server.round), fingerprint(edge, edge.round));
-    }
-    const report: RoundReport = {
-      method: method.name, round: r, samples, restarted: result.update !== null && result.restarted, initialDeployment, updated: result.update !== null,
-      valAccuracy: result.stats.valDeployed,
-      testAccuracy: evaluate(opts.model, edge.params, edge.modelState, batches(opts.test, evalBatch)).accuracy,
-      selected: result.stats.selected, changed: result.update?.indices.length ?? 0,
-      payloadBytes, bitsSent: 8 * payloadBytes, denseBits: 32 * (result.update?.dense.length ?? 0), fullModelBits,
-      seconds: (Date.now() - t0) / 1000, stats: result.stats,
-    };
+    const report = rec.phase('round', (emit) => {
+      const result = (initialDeployment ? fullRound : method.round)({
+        model: opts.model, round: r, deployed: server, init, seed, reinit,
+        train: take(opts.train, order.subarray(0, samples)), validation: opts.validation, training: opts.training,
+        key: purposeKey(key(seed), 'method', r),
+        onEvent: (e) => rec.emit(e.phase, e.kind, e, e.metrics, e.cost),
+      });
+      let bytes: Uint8Array | null = null;
+      if (result.update !== null) {
+        bytes = encodeUpdate(result.update);
+        edge = applyUpdate(edge, bytes, { init: regenerate });
+        if (result.restarted) nRef = samples;
+      }
+      server = result.deployed;
+      if (fingerprint(edge, edge.round) !== fingerprint(server, server.round)) {
+        throw new NumError('STATE_MISMATCH', op, 'edge model differs from the server model', fingerprint(server, server.round), fingerprint(edge, edge.round));
+      }
+      const rr: RoundReport = {
+        method: method.name, round: r, samples, restarted: result.update !== null && result.restarted, initialDeployment, updated: result.update !== null,
+        valAccuracy: result.stats.valDeployed,
+        testAccuracy: evaluate(opts.model, edge.params, edge.modelState, opts.test, { batchSize: evalBatch }).accuracy,
+        selected: result.stats.selected, changed: result.update?.indices.length ?? 0,
+        payloadBytes: bytes?.length ?? 0, bitsSent: bytes === null ? 0 : payloadBits(bytes),
+        denseBits: result.update === null ? 0 : fullUpdateBits(result.update.dense.length), fullModelBits,
+        seconds: (Date.now() - t0) / 1000, stats: result.stats,
+      };
+      emit('round', { round: r }, {
+        testAccuracy: rr.testAccuracy, accuracy: rr.valAccuracy, samples, selected: rr.selected, changed: rr.changed,
+        payloadBytes: rr.payloadBytes, updated: rr.updated ? 1 : 0,
+      }, { bitsSent: rr.bitsSent });
+      return rr;
+    }, { round: r });
     reports.push(report);
-    opts.onRound?.(report);
   }
   const sum = (f: (r: RoundReport) => number): number => reports.reduce((s, r) => s + f(r), 0);
+  const meanTestAccuracy = sum((r) => r.testAccuracy) / reports.length;
+  const totalBitsSent = sum((r) => r.bitsSent), totalFullModelBits = sum((r) => r.fullModelBits);
   return {
-    method: method.name, rounds: reports,
-    meanTestAccuracy: sum((r) => r.testAccuracy) / reports.length,
-    totalBitsSent: sum((r) => r.bitsSent), totalFullModelBits: sum((r) => r.fullModelBits),
+    method: method.name, rounds: reports, meanTestAccuracy, totalBitsSent, totalFullModelBits,
     selectableCount: layout.size, denseCount: layout.denseSize, edge,
+    report: rec.report({ meanTestAccuracy, bitsRatio: totalBitsSent / totalFullModelBits }, { bitsSent: totalBitsSent }),
   };
 }

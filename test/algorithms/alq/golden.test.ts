@@ -3,7 +3,7 @@
 // below 1 bit, deployed as bit-planes and checked against the float reconstruction.
 import { describe, expect, it } from 'vitest';
 import {
-  adam, alq, batches, cost, evaluate, key, nn, normal, predict, tensor, trainStep, tree, type Dataset, type Params, type Tensor,
+  adam, alq, batches, cost, evaluate, fit, initTrain, key, nn, normal, predict, tensor, tree, type Dataset, type Params, type RunEvent, type Tensor,
 } from '../../../src/index.js';
 
 /** Four Gaussian blobs in 16-D (class means ~N(0, 1), unit noise). */
@@ -31,51 +31,50 @@ const target = 0.75;
 function pretrained(): Params {
   const init = model.init(key(3), [16]);
   const opt = adam(1e-2);
-  const step = trainStep(model, opt);
-  let st = { params: init.params, modelState: init.state, optState: opt.init(init.params), step: 0 };
-  for (let e = 0; e < 10; e++) for (const b of batches(train, 50, { key: key(100 + e) })) st = step(st, b).state;
-  return st.params;
+  return fit(initTrain(init.params, init.state, opt), { optimizer: opt, model, train, batchSize: 50, epochs: 10, key: key(100) }).state.params;
 }
 
 describe('ALQ golden run (tiny MLP, fixed keys)', () => {
   const float = pretrained();
-  const floatAcc = evaluate(model, float, [], batches(validation, 400)).accuracy;
-  const seen: alq.AlqEpochStats[] = [];
-  const result = alq.run({ model, params: float, train, validation, key: key(7), schedule, grouping, targetBits: target, onProgress: (s) => seen.push(s) });
+  const floatAcc = evaluate(model, float, [], validation).accuracy;
+  const seen: RunEvent[] = [];
+  const result = alq.run({ model, params: float, train, validation, key: key(7), schedule, grouping, targetBits: target, onEvent: (e) => seen.push(e) });
   const { history, state, params } = result;
+  const bitsOf = (e: RunEvent): number => e.metrics['averageBits']!;
 
   it('reaches the target average bitwidth below 1 bit and keeps the accuracy', () => {
     expect(floatAcc).toBeGreaterThan(0.95);
-    expect(history[0]!.stage).toBe('init');
-    expect(history[0]!.averageBits).toBe(4);
+    expect(history[0]!.phase).toBe('init');
+    expect(bitsOf(history[0]!)).toBe(4);
     const final = history.at(-1)!;
-    expect(final.averageBits).toBeLessThanOrEqual(target);
-    expect(final.averageBits).toBeGreaterThan(target - 16 / 640);
-    expect(alq.averageBits(state).total).toBe(final.averageBits);
-    expect(final.accuracy).toBeGreaterThanOrEqual(0.95);
-    // golden values of this fixed-key run (float: 98.75 %); update deliberately if the numerics change
-    expect([final.averageBits, final.accuracy]).toEqual([0.7375, 0.98]);
-    expect(final.kilobytes).toBe(alq.storage(state).kilobytes);
-    expect(seen).toEqual(history);
+    expect(bitsOf(final)).toBeLessThanOrEqual(target);
+    expect(bitsOf(final)).toBeGreaterThan(target - 16 / 640);
+    expect(alq.averageBits(state).total).toBe(bitsOf(final));
+    expect(final.metrics['accuracy']).toBeGreaterThanOrEqual(0.95);
+    // golden values of this fixed-key run (float: 98.75 %); update deliberately if the numerics change.
+    // Changed from [0.7375, 0.98] when the harness gave shuffle, dropout and pruning keys of their own.
+    expect([bitsOf(final), final.metrics['accuracy']]).toEqual([0.75, 0.9825]);
+    expect(final.cost.bytes).toBe(alq.storage(state).bytes);
+    expect(seen.filter((e) => e.kind === 'epoch' || e.kind === 'step')).toEqual(history);
   });
 
   it('follows the code stage order and changes bitwidth only in pruning epochs', () => {
-    const order = history.map((s) => s.stage);
+    const order = history.map((s) => s.phase);
     const roundOf = ['basis', 'basis', 'coordinate', 'prune'];
-    const rounds = history.filter((s) => s.stage === 'prune').length;
+    const rounds = history.filter((s) => s.phase === 'prune').length;
     expect(rounds).toBeGreaterThanOrEqual(1);
     expect(order).toEqual(['init', ...Array.from({ length: rounds }, () => roundOf).flat(), 'ste', 'ste', 'postCoordinate']);
     for (let i = 1; i < history.length; i++) {
       const [a, b] = [history[i - 1]!, history[i]!];
-      if (b.stage === 'prune') expect(b.averageBits).toBeLessThanOrEqual(a.averageBits);
-      else expect(b.averageBits).toBe(a.averageBits);
+      if (b.phase === 'prune') expect(bitsOf(b)).toBeLessThanOrEqual(bitsOf(a));
+      else expect(bitsOf(b)).toBe(bitsOf(a));
     }
     // η: ×0.8 before each basis/coordinate epoch of a round, reset to η0 each round; STE ×0.95
-    const r1 = history.filter((s) => s.round === 1).map((s) => s.learningRate);
+    const r1 = history.filter((s) => s.round === 0 && s.phase !== 'init' && s.phase !== 'ste' && s.phase !== 'postCoordinate').map((s) => s.metrics['learningRate']!);
     expect(r1[0]).toBeCloseTo(8e-3, 12);
     expect(r1[2]).toBeCloseTo(1e-2 * 0.8 ** 3, 12);
     expect(r1[3]).toBe(r1[2]);
-    expect(history.find((s) => s.stage === 'ste')!.learningRate).toBeCloseTo(9.5e-3, 12);
+    expect(history.find((s) => s.phase === 'ste')!.metrics['learningRate']).toBeCloseTo(9.5e-3, 12);
   });
 
   it('network weights are the reconstruction; packed inference predicts exactly as the float model', () => {
@@ -93,6 +92,7 @@ describe('ALQ golden run (tiny MLP, fixed keys)', () => {
 
   it('is deterministic for a fixed key', () => {
     const again = alq.run({ model, params: float, train, validation, key: key(7), schedule, grouping, targetBits: target });
-    expect(again.history).toEqual(history);
+    const strip = (h: RunEvent[]) => h.map((e) => ({ ...e, elapsedMs: 0 }));
+    expect(strip(again.history)).toEqual(strip(history));
   });
 });

@@ -43,7 +43,7 @@ export function toyInput(over: Partial<dpu.RoundInput> = {}): dpu.RoundInput {
   const init = dpu.initialWeights(model, [10], 1);
   return {
     model, round: 0, deployed: dpu.edgeModel(init), init, seed: 1, reinit: false,
-    train: toyData(96, 2), val: toyData(64, 3),
+    train: toyData(96, 2), validation: toyData(64, 3),
     training: { epochs: 3, batchSize: 32, learningRate: 0.05 },
     key: key(4),
     ...over,

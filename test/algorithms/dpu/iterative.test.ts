@@ -35,7 +35,7 @@ describe('dpu.iterativeRound', () => {
   const ratio = 0.1;
   const S = Math.floor(ratio * I);
   const seen: number[] = [];
-  const r = dpu.iterativeRound({ ...input, onEpoch: (e) => { if (e.phase === 'masked') seen.push(e.valAccuracy); } }, { ratio, shrink: 0.5 });
+  const r = dpu.iterativeRound({ ...input, onEvent: (e) => { if (e.phase === 'masked') seen.push(e.metrics['accuracy'] ?? NaN); } }, { ratio, shrink: 0.5 });
 
   it('runs one masked phase per budget and ends with exactly S selected weights', () => {
     expect(r.stats.kept).toEqual(dpu.rewindingSchedule(I, ratio, 0.5));

@@ -5,7 +5,7 @@
 // masked SGD (Nesterov + weight decay) through dpu.partialUpdate, the schedules, and the driver.
 import { describe, expect, it } from 'vitest';
 import {
-  addDecayedWeights, adam, applyUpdates, chain, dpu, key, nn, normal, scaleByLearningRate, sgd, trace, tree, type Params, type Tensor,
+  addDecayedWeights, adam, applyUpdates, chain, dpu, key, nn, normal, scaleByLearningRate, sgd, trace, tree, type Params, type RunEvent, type Tensor,
 } from '../../../src/index.js';
 import { errorCode } from '../../helpers.js';
 import { selectableBits, selectionFlags, toyData, toyInput, toyModel, treeBits } from './helpers.js';
@@ -166,14 +166,18 @@ describe('schedules and the driver', () => {
   });
 
   it('simulate runs server and edge side by side and reports each round', () => {
-    const seen: dpu.RoundReport[] = [];
+    const events: RunEvent[] = [];
     const common = {
-      model: toyModel(), inputShape: [10], train: toyData(96, 2), val: toyData(64, 3), test: toyData(64, 4),
+      model: toyModel(), inputShape: [10], train: toyData(96, 2), validation: toyData(64, 3), test: toyData(64, 4),
       initialSize: 32, increment: 32, training: { epochs: 2, batchSize: 32, learningRate: 0.05 },
     };
-    const res = dpu.simulate({ ...common, method: dpu.deepPartialUpdating({ ratio: 0.1 }), onRound: (r) => seen.push(r) });
-    expect(seen.map((r) => r.samples)).toEqual([32, 64, 96]);
-    expect(res.rounds).toEqual(seen);
+    const res = dpu.simulate({ ...common, method: dpu.deepPartialUpdating({ ratio: 0.1 }), onEvent: (e) => events.push(e) });
+    const seen = res.rounds;
+    const roundEvents = events.filter((e) => e.kind === 'round');
+    expect(roundEvents.map((e) => e.metrics['samples'])).toEqual([32, 64, 96]);
+    expect(roundEvents.map((e) => e.metrics['testAccuracy'])).toEqual(seen.map((r) => r.testAccuracy));
+    expect(roundEvents.map((e) => e.cost.bitsSent)).toEqual(seen.map((r) => r.bitsSent));
+    expect(res.report.cost.bitsSent).toBe(res.totalBitsSent);
     expect(seen[2]!.restarted).toBe(seen[2]!.updated); // 96 > 2·32: a restart round
     for (const r of seen) {
       expect(r.bitsSent).toBe(8 * r.payloadBytes);

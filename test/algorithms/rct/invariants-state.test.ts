@@ -2,7 +2,7 @@
 // (QAT fails the same walk), integer-only checkpoints, every q on its grid, b within its limits
 // and changing only at interval boundaries by at most one bit.
 import { describe, expect, it } from 'vitest';
-import { data as dataNs, foldIn, key, loadTree, nn, quant, rct, sgd, Tensor, trainStep, type Params } from '../../../src/index.js';
+import { data as dataNs, foldIn, initTrain, key, loadTree, nn, quant, rct, sgd, Tensor, trainStep, type Params } from '../../../src/index.js';
 import { blobs, smallRun } from './helpers.js';
 
 const data = blobs(96, key(1));
@@ -25,9 +25,11 @@ describe('§9 No. 1: no float parameter copy', () => {
     const params = model.init(key(0), [2]).params;
     const view = quant.quantizedView(quant.fixedPoint({ intBits: 2, fracBits: 6 }));
     const opt = sgd(0.1);
-    const qatStep = trainStep(
-      { ...model, apply: (p: Params, x: Tensor, ctx) => model.apply(view.apply(p, {}) as Params[], x, ctx) }, opt);
-    const q = qatStep({ params, modelState: [], optState: opt.init(params), step: 0 }, batch(0));
+    const qatStep = trainStep({
+      optimizer: opt, key: key(6),
+      model: { ...model, apply: (p: Params, x: Tensor, ctx?: nn.Ctx) => model.apply(view.apply(p, {}) as Params[], x, ctx) },
+    });
+    const q = qatStep(initTrain(params, [], opt), batch(0));
     expect(rct.floatBuffers(q.state, 3).length).toBeGreaterThan(0);
   });
 
