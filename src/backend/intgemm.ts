@@ -19,6 +19,10 @@ type IntArray = Int8Array | Int16Array | Int32Array;
 /** Gathers a rows×cols strided view as row-major int16 at element `d`; false if a value does not fit. */
 function gather(i16: Int16Array, d: number, src: IntArray, off: number, rows: number, cols: number, rs: number, cs: number): boolean {
   const wide = src instanceof Int32Array;
+  if (!wide && cs === 1 && (rs === cols || rows === 1)) {
+    i16.set(src.subarray(off, off + rows * cols), d); // one native copy (int8 widens element-wise)
+    return true;
+  }
   for (let i = 0; i < rows; i++) {
     let s = off + i * rs;
     for (let j = 0; j < cols; j++, s += cs) {
