@@ -10,7 +10,7 @@
 import { align16, arenaViews, type KernelExports } from './runtime.js';
 
 /** Workspace bytes: packed B (512·1024 int16) + packed A (512·128 int16) + one 4×8 int32 tile. */
-const WORK_BYTES = (512 * 1024 + 512 * 128) * 2 + 128;
+const WORK_BYTES = 1179776; // (512 * 1024 + 512 * 128) * 2 + 128, as a literal: bundlers keep top-level products
 /** Terms per int32 partial (the JS kernel's INT_FLUSH). */
 const KB = 512;
 
