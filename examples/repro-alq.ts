@@ -11,6 +11,8 @@
  *
  *   npx tsx examples/repro-alq.ts            # print only
  *   npx tsx examples/repro-alq.ts --write    # also rewrite the Results section of docs/alq.md
+ *   npx tsx examples/repro-alq.ts --dataset fashion --write   # the same on Fashion-MNIST (60,000 / 10,000),
+ *                                            # into its own block of docs/alq.md (appended if absent)
  *
  * About 20 minutes on two cores.
  */
@@ -20,7 +22,7 @@ import {
   abs, adam, alq, batches, cost, evaluate, fit, initTrain, key, mean, mul, nn, predict, quant,
   type Dataset, type Params, type Tensor,
 } from '../src/index.js';
-import { loadMnist } from '../src/node/mnist.js';
+import { datasetName, loadDataset } from '../src/node/datasets.js';
 import { epochProgress } from '../src/node/progress.js';
 import { runAlqStage } from '../src/node/alq-stage.js';
 
@@ -31,8 +33,10 @@ const SCHEDULE: alq.AlqSchedule = {
   ...alq.lenet5Schedule, rounds: 3, basisEpochs: 2, coordinateEpochs: 1, steEpochs: 3, postCoordinateEpochs: 1,
 };
 const DOC = new URL('../docs/alq.md', import.meta.url);
-const BEGIN = '<!-- alq-results:begin (written by `npm run repro:alq -- --write`) -->';
-const END = '<!-- alq-results:end -->';
+const DATASET = datasetName(process.argv.includes('--dataset') ? process.argv[process.argv.indexOf('--dataset') + 1] : undefined);
+const TAG = DATASET === 'mnist' ? 'alq-results' : `alq-results-${DATASET}`;
+const BEGIN = `<!-- ${TAG}:begin (written by \`npm run repro:alq -- --write${DATASET === 'mnist' ? '' : ` --dataset ${DATASET}`}\`) -->`;
+const END = `<!-- ${TAG}:end -->`;
 
 const log = (l: string): void => console.log(l);
 const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
@@ -83,7 +87,8 @@ function timeMs(fn: () => void, reps: number): number {
 function main(): void {
   const write = process.argv.includes('--write');
   const t0 = performance.now();
-  const { train: trainSet, test } = loadMnist({ seed: 0 });
+  const split = loadDataset(DATASET, { seed: 0, log });
+  const { train: trainSet, test } = split;
   const model = nn.lenet5();
 
   log(`FP32 LeNet5: Adam 1e-3, batch 64, ${EPOCHS} epochs`);
@@ -109,7 +114,7 @@ function main(): void {
   const lines = [
     BEGIN,
     `Measured with \`npm run repro:alq\` (${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}; ${minutes.toFixed(0)} min).`,
-    `Data: the fixed 8,000 / 2,000 split of the \`mnist\` package's 10,000 digits (not the paper's 50k / 10k / 10k).`,
+    DATASET === 'mnist' ? `Data: the fixed 8,000 / 2,000 split of the \`mnist\` package's 10,000 digits (not the paper's 50k / 10k / 10k).` : `Data: ${split.description}.`,
     `LeNet5 as in the reference code (${nWeights.toLocaleString('en-US')} quantized weights). ALQ schedule: η0 ${s.learningRate}, ${s.rounds} rounds of`,
     `${s.basisEpochs} basis + ${s.coordinateEpochs} coordinate + 1 pruning epoch, then ${s.steEpochs} STE + ${s.postCoordinateEpochs} coordinate epochs (the reference runs`,
     `4 × (20 + 10 + 1) + 50 + 20 epochs), Imax ${s.maxBits}, batch ${s.batchSize}, target ${TARGET_BITS} bits.`,
@@ -119,7 +124,7 @@ function main(): void {
     `| FP32 LeNet5 (${EPOCHS} epochs) | 32 | ${(4 * nWeights / 1000).toFixed(1)} KB | ${pct(fp.accuracy)} |`,
     `| BWN, 1-bit weights + per-channel α (${EPOCHS} epochs) | 1 | ${bwnKB.toFixed(1)} KB | ${pct(bwn.accuracy)} |`,
     ...stage.rows.slice(1).map((r) => `| ALQ ${r.stage} | ${r.averageBits.toFixed(3)} | ${r.kilobytes.toFixed(1)} KB | ${pct(r.testAccuracy)} |`),
-    `| paper (README): ALQ, full MNIST | 0.40 | 22.7 KB | 99.1 % |`,
+    ...(DATASET === 'mnist' ? [`| paper (README): ALQ, full MNIST | 0.40 | 22.7 KB | 99.1 % |`] : []),
     '',
     `ALQ ends at **${stage.finalBits.toFixed(3)} bits** with **${pct(stage.testAccuracy)}** test accuracy, ${gap(fp.accuracy, stage.testAccuracy)}`,
     `our FP32 model (BWN: ${gap(fp.accuracy, bwn.accuracy)} at 1 bit; it had the FP32 model's 4 epochs, while ALQ adds`,
@@ -135,7 +140,8 @@ function main(): void {
   if (write) {
     const doc = readFileSync(DOC, 'utf8');
     const a = doc.indexOf(BEGIN), b = doc.indexOf(END);
-    const next = a >= 0 && b > a ? doc.slice(0, a) + lines.join('\n') + doc.slice(b + END.length) : doc.replace(/> \*\*Placeholder\.\*\*[\s\S]*?`npm run repro:alq`\.\n?/, `${lines.join('\n')}\n`);
+    const next = a >= 0 && b > a ? doc.slice(0, a) + lines.join('\n') + doc.slice(b + END.length)
+      : DATASET !== 'mnist' ? `${doc.trimEnd()}\n\n### Results on ${split.title}\n\n${lines.join('\n')}\n` : doc.replace(/> \*\*Placeholder\.\*\*[\s\S]*?`npm run repro:alq`\.\n?/, `${lines.join('\n')}\n`);
     writeFileSync(DOC, next);
     log('wrote docs/alq.md');
   }

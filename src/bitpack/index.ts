@@ -8,10 +8,9 @@ export { bitMatrix, packBits, popcount32, unpackBits } from './bitmatrix.js';
 export type { BitMatrix } from './bitmatrix.js';
 export type { OutputTransform } from './transform.js';
 export { xnorGemm, xnorGemmInto, xnorGemmRef } from './xnor.js';
-export {
-  multiBitGemm, multiBitGemmInto, multiBitGemmRef, multiBitMatrix, multiBitPlane, multiBitToFloat,
-  packMultiBit, packUnsignedActivations,
-} from './multibit.js';
-export type { MultiBitActivations, MultiBitMatrix, UnsignedActivationOptions } from './multibit.js';
+export { multiBitMatrix, multiBitPlane, multiBitToFloat, packMultiBit, packUnsignedActivations } from './multibit.js';
+export type { MultiBitMatrix, UnsignedActivationOptions } from './multibit.js';
+export { multiBitGemm, multiBitGemmInto, multiBitGemmRef } from './multibit-gemm.js';
+export type { MultiBitActivations } from './multibit-gemm.js';
 export { binaryConv2d, binaryConv2dShape } from './conv.js';
 export type { BinaryConv2dOptions, BinaryPair } from './conv.js';

@@ -3,20 +3,27 @@
  * (parameters, batch-norm state and optimizer state), reloaded and checked for identical
  * predictions, summarised with the cost model, then compressed with ALQ below one bit per
  * weight and run through packed multi-bit inference; finally a deployed MLP is kept up to date
- * over rounds of new data with deep partial updating (DPU) next to full updating.
+ * over rounds of new data with deep partial updating (DPU) next to full updating; last, DRESS
+ * trains four nested row-sparse subnets of the LeNet5 jointly and switches between them under a
+ * changing latency budget; and an MLP is trained integer-only (RCT-style) next to FP32 and QAT-8.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // The core is imported through the package root only, so the built CLI shares the one copy of
 // the library (see tsup.config.ts).
-import { adam, alq, cost, evaluate, fit, initTrain, key, nn, predict } from '../index.js';
+import { adam, alq, cost, data, evaluate, fit, initTrain, key, nn, predict } from '../index.js';
 import type { SavedLeaf, Tree } from '../index.js';
 import { runAlqStage } from './alq-stage.js';
 import type { AlqStageResult } from './alq-stage.js';
 import { runDpuStage } from './dpu-stage.js';
+import { runDressStage } from './dress-stage.js';
+import type { DressStageResult } from './dress-stage.js';
 import type { DpuStageResult } from './dpu-stage.js';
+import { runRctStage } from './rct-stage.js';
+import type { RctStageResult } from './rct-stage.js';
 import { loadFile, saveFile } from './files.js';
-import { loadMnist } from './mnist.js';
+import { datasetName, loadDataset } from './datasets.js';
+import type { DatasetName } from './datasets.js';
 import { epochProgress } from './progress.js';
 
 /** Options of {@link runDemo}. */
@@ -32,7 +39,33 @@ export interface DemoOptions {
   alq?: DemoAlqOptions | false | undefined;
   /** The DPU stage (default {@link DEMO_DPU}); `false` skips it. */
   dpu?: DemoDpuOptions | false | undefined;
+  /** The DRESS stage (default {@link DEMO_DRESS}); `false` skips it. */
+  dress?: DemoDressOptions | false | undefined;
+  /** `mnist` (default: the small 8,000 / 2,000 split) or `fashion` (60,000 / 10,000, much longer). */
+  dataset?: DatasetName | undefined;
+  /** The RCT stage (default {@link DEMO_RCT}); `false` skips it. */
+  rct?: DemoRctOptions | false | undefined;
 }
+
+/** Settings of the demo's DRESS stage. */
+export interface DemoDressOptions {
+  epochs: number;
+  trainSize: number;
+  /** Evaluate on the first `testSize` test images (default all). */
+  testSize?: number | undefined;
+}
+
+/** The demo's DRESS stage: four nested subnets of the trained LeNet5, one joint epoch on 1,000 images. */
+export const DEMO_DRESS: Readonly<DemoDressOptions> = { epochs: 1, trainSize: 1000 };
+
+/** Settings of the demo's RCT stage. */
+export interface DemoRctOptions {
+  trainSize: number;
+  epochs: number;
+}
+
+/** The demo's RCT stage: an MLP on 4,000 digits for 2 epochs, FP32 / QAT-8 / RCT-style (under a minute). */
+export const DEMO_RCT: Readonly<DemoRctOptions> = { trainSize: 4000, epochs: 2 };
 
 /** Settings of the demo's DPU stage. */
 export interface DemoDpuOptions {
@@ -75,6 +108,10 @@ export interface DemoResult {
   alq?: AlqStageResult | undefined;
   /** The DPU stage's measurements, unless it was skipped. */
   dpu?: DpuStageResult | undefined;
+  /** The DRESS stage's measurements, unless it was skipped. */
+  dress?: DressStageResult | undefined;
+  /** The RCT stage's measurements, unless it was skipped. */
+  rct?: RctStageResult | undefined;
 }
 
 /**
@@ -94,8 +131,9 @@ export function runDemo(opts: DemoOptions = {}): DemoResult {
   const out = opts.out ?? join(tmpdir(), 'edgegrad-demo-lenet5.safetensors');
 
   const t0 = performance.now();
-  const { train, test } = loadMnist({ seed });
-  log(`MNIST: ${train.y.shape[0]} training / ${test.y.shape[0]} test digits (fixed split, seed ${seed}), loaded in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+  const split = loadDataset(datasetName(opts.dataset), { seed, log });
+  const { train, test } = split;
+  log(`${split.description}, loaded in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
 
   const model = nn.lenet5();
   const init = model.init(key(seed), [1, 28, 28]);
@@ -111,7 +149,7 @@ export function runDemo(opts: DemoOptions = {}): DemoResult {
   const trainSeconds = (performance.now() - tTrain) / 1000;
   log(`trained in ${trainSeconds.toFixed(1)}s; test accuracy ${(100 * testAccuracy).toFixed(2)}%`);
 
-  const checkpointBytes = saveFile(out, st as unknown as Tree<SavedLeaf>, { model: 'lenet5', dataset: 'mnist-8000/2000', epochs: String(epochs) });
+  const checkpointBytes = saveFile(out, st as unknown as Tree<SavedLeaf>, { model: 'lenet5', dataset: `${split.name}-${train.y.shape[0]}/${test.y.shape[0]}`, epochs: String(epochs) });
   const loaded = loadFile(out).tree as unknown as typeof st;
   const before = predict(model, st.params, st.modelState, test);
   const after = predict(model, loaded.params, loaded.modelState, test);
@@ -134,6 +172,18 @@ export function runDemo(opts: DemoOptions = {}): DemoResult {
   if (dpuOpts !== false) {
     log('');
     result.dpu = runDpuStage({ train, test, ...dpuOpts, seed: seed + 1, log });
+  }
+  const dressOpts = opts.dress ?? DEMO_DRESS;
+  if (dressOpts !== false) {
+    log('');
+    const { testSize, ...rest } = dressOpts;
+    const dressTest = testSize === undefined ? test : data.take(test, Array.from({ length: Math.min(testSize, test.y.shape[0]!) }, (_, i) => i));
+    result.dress = runDressStage({ model, params: st.params, modelState: st.modelState, train, test: dressTest, key: key(seed + 2), ...rest, log });
+  }
+  const rctOpts = opts.rct ?? DEMO_RCT;
+  if (rctOpts !== false) {
+    log('');
+    result.rct = runRctStage({ train, test, ...rctOpts, seed, log });
   }
   return result;
 }

@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { moduleUrl } from './here.js';
 import { dirname, join } from 'node:path';
 import { NumError, data, isNumError } from '../index.js';
 import { decodeFashionCache, encodeFashionCache, fnv1a } from './fashion-cache.js';
@@ -36,7 +37,7 @@ export interface FashionLoadResult extends data.FashionSplit {
 }
 
 function resolvePackage(): string {
-  const from = [join(process.cwd(), 'package.json'), import.meta.url];
+  const from = [join(process.cwd(), 'package.json'), moduleUrl()];
   for (const base of from) {
     try {
       return dirname(createRequire(base).resolve('fashion-mnist/package.json'));

@@ -3,6 +3,7 @@
  * edgegrad, not a runtime dependency) and builds datasets with {@link mnistFromDigits}.
  */
 import { createRequire } from 'node:module';
+import { moduleUrl } from './here.js';
 import { NumError, mnistFromDigits } from '../index.js';
 import type { data } from '../index.js';
 
@@ -16,7 +17,7 @@ interface MnistDigit {
 
 function requireMnist(): unknown {
   try {
-    return createRequire(import.meta.url)('mnist');
+    return createRequire(moduleUrl())('mnist');
   } catch (e) {
     const code = (e as { code?: unknown } | null)?.code;
     if (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') {

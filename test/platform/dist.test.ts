@@ -71,6 +71,17 @@ describe('built dist', () => {
     expect(out.trim()).toBe('true [[1,2]] 3');
   });
 
+  it('edgegrad/node also loads from CommonJS and shares the Tensor class with require(\'edgegrad\')', () => {
+    const out = execFileSync(process.execPath, ['-e', `
+      const eg = require('edgegrad'); const { saveFile, loadFile } = require('edgegrad/node');
+      const { mkdtempSync } = require('node:fs'); const { join } = require('node:path'); const { tmpdir } = require('node:os');
+      const p = join(mkdtempSync(join(tmpdir(), 'eg-')), 'a.safetensors');
+      saveFile(p, { w: eg.tensor([[1, 2]]), step: 3 });
+      const t = loadFile(p).tree;
+      console.log(t.w instanceof eg.Tensor, JSON.stringify(t.w.toArray()), t.step);`], { cwd: root, encoding: 'utf8' });
+    expect(out.trim()).toBe('true [[1,2]] 3');
+  });
+
   it('runs inside QuickJS and computes the same gradient and the same random bits', async () => {
     const QuickJS = await getQuickJS();
     const vm = QuickJS.newContext();

@@ -1,9 +1,7 @@
 /**
- * Which weights a round may change. A {@link Selection} is an optim `Mask` tree shaped like the
- * params: a `bool` tensor at every selectable leaf (a weight tensor with ndim ≥ 2: linear and
- * conv kernels) and `true` at every other leaf (biases, batch-norm parameters), which DPU always
- * updates in full. Flat indices number the selectable entries of all leaves in leaf order
- * (row-major inside a leaf), so "global" means one ranking over all layers.
+ * Choosing which weights a round may change (global top-S by score, random, all) and applying a
+ * selection: the masked-optimizer verb, complements, rewinding and pruning. Types and leaf rules
+ * are in `selectable.ts`.
  */
 import type { Params } from '../../tree.js';
 import { NumError, describe, fmtShape } from '../../errors.js';
@@ -14,120 +12,13 @@ import type { Key } from '../../random.js';
 import { fromTyped, full } from '../../tensor/create.js';
 import { logicalNot, where } from '../../tensor/ops/elementwise.js';
 import { Tensor } from '../../tensor/tensor.js';
-import type { Tree } from '../../tree.js';
 import { isPlainObject, leaves, map } from '../../tree.js';
-
-/**
- * The weights a round may change: a `bool` tensor per selectable leaf, `true` at the leaves that
- * are always updated (biases, batch norm). It is an optim `Mask`, so it plugs into `masked` and
- * `freeze`.
- *
- * @example
- * ```ts
- * const sel: dpu.Selection = [{ weight: tensor([[true, false]], { dtype: 'bool' }), bias: true }];
- * ```
- */
-export type Selection = Tree<MaskLeaf>;
-
-/**
- * Per-weight scores shaped like the params: a float tensor at each selectable leaf and `null`
- * at the leaves that are not ranked (biases, batch norm).
- *
- * @example
- * ```ts
- * const scores: dpu.Scores = [{ weight: tensor([[0.3, 0.1]]), bias: null }];
- * ```
- */
-export type Scores = Tree<Tensor | null>;
-
-/**
- * True for a selectable weight: a tensor with at least 2 dimensions (linear and conv kernels).
- * Biases and batch-norm parameters (1-D) are not selectable; DPU updates them in full.
- *
- * @example
- * ```ts
- * dpu.isSelectable(zeros([10, 784])); // true
- * dpu.isSelectable(zeros([10]));      // false
- * ```
- */
-export function isSelectable(t: Tensor): boolean {
-  return t.ndim >= 2;
-}
-
-/** The params as a tree, or INVALID_ARGUMENT. @internal */
-export function checkParams(op: string, params: unknown, name = 'params'): Params {
-  for (const l of leaves(params as Params)) {
-    if (!(l instanceof Tensor)) throw new NumError('INVALID_ARGUMENT', op, `${name} must be a tree of tensors`, 'Tensor leaves', describe(l));
-  }
-  return params as Params;
-}
-
-/**
- * `I`: the number of selectable weights (entries of all leaves with ndim ≥ 2).
- *
- * @throws {NumError} `INVALID_ARGUMENT` when `params` is not a tree of tensors.
- * @example
- * ```ts
- * dpu.selectableCount(nn.mlp([300, 100, 10]).init(key(0), [784]).params); // 266200
- * ```
- */
-export function selectableCount(params: Params): number {
-  let n = 0;
-  for (const t of leaves(checkParams('dpu.selectableCount', params))) if (isSelectable(t)) n += t.size;
-  return n;
-}
-
-/**
- * `S = ⌊k · I⌋`, the number of selectable weights a round with updating ratio `k` may change
- * (the reference code's `int(k · I)`, including its floating-point rounding).
- *
- * @throws {NumError} `OUT_OF_RANGE` unless 0 ≤ ratio ≤ 1.
- * @example
- * ```ts
- * dpu.budget(params, 0.01); // 2662 for the 784-300-100-10 MLP
- * ```
- */
-export function budget(params: Params, ratio: number): number {
-  return Math.floor(checkRatio('dpu.budget', ratio) * selectableCount(params));
-}
-
-/** A ratio in [0, 1], or OUT_OF_RANGE. @internal */
-export function checkRatio(op: string, ratio: unknown): number {
-  if (typeof ratio !== 'number' || !(ratio >= 0 && ratio <= 1)) {
-    throw new NumError('OUT_OF_RANGE', op, 'ratio must be an updating ratio in [0, 1]', '0 <= ratio <= 1', describe(ratio));
-  }
-  return ratio;
-}
-
-/** The scores of every ranked leaf, in leaf order. */
-function scoreLeaves(op: string, scores: Scores): Tensor[] {
-  const out: Tensor[] = [];
-  const go = (x: unknown): void => {
-    if (x === null || x === undefined) return;
-    if (Array.isArray(x)) { x.forEach(go); return; }
-    if (isPlainObject(x)) { Object.values(x).forEach(go); return; }
-    if (!(x instanceof Tensor)) throw new NumError('INVALID_ARGUMENT', op, 'scores must be a tree of tensors and nulls', 'Tensor | null', describe(x));
-    out.push(x);
-  };
-  go(scores);
-  return out;
-}
-
-/** Maps a scores-shaped tree: `fn(t)` at tensors, `ifNull` at nulls (kept as leaves). */
-function mapScores<R>(scores: Scores, fn: (t: Tensor, i: number) => R, ifNull: R): Tree<R> {
-  let i = 0;
-  const go = (x: unknown): unknown => {
-    if (x === null || x === undefined) return ifNull;
-    if (Array.isArray(x)) return x.map(go);
-    if (isPlainObject(x)) {
-      const o: Record<string, unknown> = {};
-      for (const k of Object.keys(x)) o[k] = go(x[k]);
-      return o;
-    }
-    return fn(x as Tensor, i++);
-  };
-  return go(scores) as Tree<R>;
-}
+import type { Scores, Selection } from './selectable.js';
+import { checkParams, checkRatio, isSelectable, mapScores, scoreLeaves, zipSelection } from './selectable.js';
+import { topIndices } from './topk.js';
+export { budget, checkParams, checkRatio, isSelectable, selectableCount } from './selectable.js';
+export type { Scores, Selection } from './selectable.js';
+export { topIndices } from './topk.js';
 
 /**
  * `scores` with every entry outside `selection` replaced by `fill`: −∞ keeps deselected weights
@@ -153,55 +44,6 @@ export function restrictScores(scores: Scores, selection: Selection, fill: numbe
     return fromTyped(d, t.shape, { dtype: t.dtype });
   };
   return go(scores, selection) as Scores;
-}
-
-/**
- * The `k`-th smallest (0-based) entry of `a`, which it reorders; `a` holds no NaN. Quickselect
- * with median-of-three pivots and a three-way partition (score vectors have long runs of equal
- * values, e.g. the −∞ of dropped weights), in O(n) on average instead of a full sort's
- * O(n log n); after 2·log2(n) partitions that did not finish, the remaining range is sorted, so
- * an adversarial input costs at most a sort.
- */
-function kthSmallestInPlace(a: Float64Array, k: number): number {
-  let lo = 0;
-  let hi = a.length; // [lo, hi) still holds position k
-  let partitions = 2 * Math.ceil(Math.log2(a.length + 1)) + 8;
-  while (hi - lo > 16 && partitions-- > 0) {
-    const x = a[lo]!, y = a[(lo + hi) >>> 1]!, z = a[hi - 1]!;
-    const p = x < y ? (y < z ? y : x < z ? z : x) : (x < z ? x : y < z ? z : y);
-    let lt = lo, i = lo, gt = hi - 1; // [lo, lt) < p, [lt, i) = p, (gt, hi) > p
-    while (i <= gt) {
-      const e = a[i]!;
-      if (e < p) { a[i] = a[lt]!; a[lt++] = e; i++; } else if (e > p) { a[i] = a[gt]!; a[gt--] = e; } else i++;
-    }
-    if (k < lt) hi = lt;
-    else if (k > gt) lo = gt + 1;
-    else return p;
-  }
-  a.subarray(lo, hi).sort();
-  return a[k]!;
-}
-
-/** The first `count` flat positions of `values` by (value descending, index ascending); NaN ranks last. @internal */
-export function topIndices(values: Float64Array, count: number): Int32Array {
-  const n = values.length;
-  const out = new Int32Array(count);
-  if (count === 0) return out;
-  const v = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const x = values[i]!;
-    v[i] = x !== x ? -Infinity : x === 0 ? 0 : x; // NaN last; −0 and +0 are one value
-  }
-  const threshold = kthSmallestInPlace(Float64Array.from(v), n - count);
-  let above = 0;
-  for (let i = 0; i < n; i++) if (v[i]! > threshold) above++;
-  let ties = count - above;
-  let o = 0;
-  for (let i = 0; i < n; i++) {
-    const x = v[i]!;
-    if (x > threshold || (x === threshold && ties-- > 0)) out[o++] = i;
-  }
-  return out;
 }
 
 /**
@@ -289,38 +131,6 @@ export function selectRandom(k: Key, params: Params, ratio: number): Selection {
  */
 export function selectAll(params: Params): Selection {
   return map((_t: Tensor) => true, checkParams('dpu.selectAll', params)) as Selection;
-}
-
-/** Walks a selection against the params; `fn(param, maskLeaf)`. */
-function zipSelection<R>(op: string, params: Params, selection: Selection, fn: (p: Tensor, m: MaskLeaf) => R): Tree<R> {
-  const go = (p: unknown, m: unknown, path: string): unknown => {
-    if (p === null || p === undefined) return p;
-    if (Array.isArray(p)) {
-      if (!Array.isArray(m) || m.length !== p.length) throw mismatch(op, path, m);
-      return p.map((c, i) => go(c, (m as unknown[])[i], path === '' ? String(i) : `${path}.${i}`));
-    }
-    if (isPlainObject(p)) {
-      if (!isPlainObject(m) || Object.keys(m).length !== Object.keys(p).length) throw mismatch(op, path, m);
-      const o: Record<string, unknown> = {};
-      for (const k of Object.keys(p)) {
-        if (!(k in m)) throw mismatch(op, path, m);
-        o[k] = go(p[k], m[k], path === '' ? k : `${path}.${k}`);
-      }
-      return o;
-    }
-    const t = p as Tensor;
-    if (typeof m === 'boolean') return fn(t, m);
-    if (!(m instanceof Tensor)) throw mismatch(op, path, m);
-    if (m.dtype !== 'bool' || m.ndim !== t.ndim || m.shape.some((d, i) => d !== t.shape[i])) {
-      throw new NumError('SHAPE_MISMATCH', op, `selection at '${path}' must be a bool tensor of the leaf's shape`, `bool ${fmtShape(t.shape)}`, `${m.dtype} ${fmtShape(m.shape)}`);
-    }
-    return fn(t, m);
-  };
-  return go(params, selection, '') as Tree<R>;
-}
-
-function mismatch(op: string, path: string, got: unknown): NumError {
-  return new NumError('STRUCTURE_MISMATCH', op, `selection does not match the params ${path === '' ? 'at the root' : `at '${path}'`}`, 'the structure of the params', describe(got));
 }
 
 /**

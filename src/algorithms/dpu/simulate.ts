@@ -22,11 +22,7 @@ import type { Method } from './round.js';
 import { fullRound } from './round.js';
 import type { TrainingOptions } from './training.js';
 import { applyUpdate } from './update.js';
-
-function count(op: string, name: string, v: unknown, min: number): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw new NumError('INVALID_ARGUMENT', op, `${name} must be an integer >= ${min}`, `integer >= ${min}`, describe(v));
-  return v;
-}
+import { count } from '../../validate.js';
 
 /**
  * The cumulative dataset sizes `|D^r|` of the data schedule: `N0` samples before round 0, then

@@ -22,3 +22,7 @@ export { packedRunner } from './infer.js';
 export type { PackedRunner } from './infer.js';
 export { profile, select } from './select.js';
 export type { Budget, ProfileOptions, Selection, SubnetProfile } from './select.js';
+export { packedAccuracy, run } from './run.js';
+export type { RunOptions, RunResult } from './run.js';
+export { independentModels, prefixModels } from './baselines.js';
+export type { BaselineOptions, PrunedModel } from './baselines.js';

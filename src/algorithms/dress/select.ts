@@ -10,6 +10,7 @@ import { rowSparseBytes, rowSparseMacs } from '../../cost/sparse.js';
 import { NumError, describe } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { PackedRunner } from './infer.js';
+import { count } from '../../validate.js';
 
 /**
  * What one subnet costs on this device.
@@ -51,11 +52,6 @@ export interface ProfileOptions {
 function defaultClock(): () => number {
   const perf = (globalThis as { performance?: { now(): number } }).performance;
   return perf !== undefined ? () => perf.now() : () => Date.now();
-}
-
-function count(op: string, name: string, v: unknown, min: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new NumError('INVALID_ARGUMENT', op, `${name} must be an integer >= ${min}`, `>= ${min}`, describe(v));
-  return v;
 }
 
 /**

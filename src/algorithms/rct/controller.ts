@@ -11,6 +11,7 @@ import { roundHalfEven } from './fixed.js';
 import type { RctOptState } from './optimizer.js';
 import { limitsFor, narrow, resolveBits, widen } from './quantized.js';
 import type { BitsOptions, QuantizedParams, RctBits } from './quantized.js';
+import { positive } from '../../validate.js';
 
 /** Options of {@link bitwidthController}. */
 export interface ControllerOptions {
@@ -64,11 +65,6 @@ export interface BitwidthController {
   afterStep(qp: QuantizedParams, opt: RctOptState, state: ControllerState): BitChange[] | undefined;
   /** The boundary decision itself (also usable on its own). */
   boundary(qp: QuantizedParams, opt: RctOptState, state: ControllerState): BitChange[];
-}
-
-function positive(op: string, name: string, v: number): number {
-  if (!(typeof v === 'number' && Number.isFinite(v) && v > 0)) throw new NumError('INVALID_ARGUMENT', op, `${name} must be a finite number > 0`, '> 0', describe(v));
-  return v;
 }
 
 /**

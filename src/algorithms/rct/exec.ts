@@ -7,12 +7,12 @@
  * fixed point). Biases, ReLU, pooling, softmax and the loss are float32/float64 work.
  * Quantising X and E is the identity in backward; there is no latent float weight, so no STE.
  */
-import { foldIn, uniform } from '../../random.js';
+import { foldIn } from '../../random.js';
 import type { Key } from '../../random.js';
 import { col2imInto, im2colInto } from '../../tensor/kernels/conv.js';
 import { intGemmInto, intGemmIsExact, intGemmRef } from '../../tensor/kernels/intgemm.js';
 import type { IntArray } from '../../tensor/kernels/intgemm.js';
-import { dynamicNearest, transientFor, dynamicStochastic, qmax } from './fixed.js';
+import { dynamicNearest, roundingUniforms, transientFor, dynamicStochastic, qmax } from './fixed.js';
 import type { FixedTensor } from './fixed.js';
 import type { GemmLayer, RctNet } from './net.js';
 import type { QTensor, QuantizedParams } from './quantized.js';
@@ -177,7 +177,7 @@ export function backward(net: RctNet, qp: QuantizedParams, caches: Cache[], dLog
       }
       const layerKey = foldIn(key, i);
       const fe = opt.errRounding === 'stochastic'
-        ? dynamicStochastic(e, opt.errBits, uniform(layerKey, [e.length]).toTyped())
+        ? dynamicStochastic(e, opt.errBits, roundingUniforms(layerKey, e.length))
         : dynamicNearest(e, opt.errBits);
       let dx: Float32Array | undefined;
       if (i > first) {

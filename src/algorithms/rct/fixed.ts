@@ -127,3 +127,21 @@ export function dynamicStochastic(x: ArrayLike<number>, b: number, u: ArrayLike<
   quantizeStochasticInto(x, f, b, u, q);
   return { q, f, b, max: qmax(b) };
 }
+
+/**
+ * n uniforms in [0, 1) for stochastic rounding, derived from a key: mulberry32 seeded with the
+ * key's two words. Keys stay the only source of randomness; this stream is ~10× cheaper than
+ * Threefry per element, which matters for E of the first conv layer (N·C·H·W draws per step).
+ */
+export function roundingUniforms(k: { toTyped(): ArrayLike<number> }, n: number): Float64Array {
+  const w = k.toTyped();
+  let s = (w[0]! ^ Math.imul(w[1]! | 0, 0x9e3779b9)) | 0;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  return out;
+}

@@ -25,3 +25,6 @@ export { energy, memory } from './cost.js';
 export type { EnergyOptions, RctEnergy, RunTrace } from './cost.js';
 export { floatBuffers } from './inspect.js';
 export type { FoundBuffer } from './inspect.js';
+export { fakeQuantize, qatView } from './baselines.js';
+export { run, trainInteger } from './run.js';
+export type { IntegerResult, RunMethod, RunOptions, RunResult } from './run.js';

@@ -9,10 +9,10 @@
  */
 import { NumError, describe } from '../../errors.js';
 import type { ScalarOrSchedule } from '../../optim/base.js';
-import { foldIn, uniform } from '../../random.js';
+import { foldIn } from '../../random.js';
 import type { Key } from '../../random.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { qmax, roundHalfEven } from './fixed.js';
+import { qmax, roundHalfEven, roundingUniforms } from './fixed.js';
 import { checkQuantized } from './quantized.js';
 import type { QTensor, QuantizedParams } from './quantized.js';
 
@@ -169,7 +169,7 @@ export function optimizer(opts: RctOptimizerOptions): RctOptimizer {
   };
 }
 
-function uniformFor(op: string, key: Key | undefined, n: number): Float32Array {
-  if (key === undefined) throw new NumError('INVALID_ARGUMENT', op, "stochastic rounding needs a key", 'a Key', 'undefined');
-  return uniform(key, [n]).toTyped() as Float32Array;
+function uniformFor(op: string, key: Key | undefined, n: number): Float64Array {
+  if (key === undefined) throw new NumError('INVALID_ARGUMENT', op, 'stochastic rounding needs a key', 'a Key', 'undefined');
+  return roundingUniforms(key, n);
 }

@@ -140,3 +140,14 @@ describe('sparse inference and switching', () => {
     for (const b of [NaN, -1, { latencyMs: NaN }, { bytes: -3 }, {}]) expect(errorCode(() => dress.select(profiles, b))).toBe('INVALID_ARGUMENT');
   });
 });
+
+describe('cost of row-sparse layers', () => {
+  it('bytes = rows · kept · (4 + index bytes) and MACs = positions · rows · kept', async () => {
+    const { cost } = await import('../../../src/index.js');
+    expect(cost.rowSparseBytes(500, 50, 800)).toBe(150_000);
+    expect(cost.rowSparseBytes(2, 3, 70_000)).toBe(48);
+    expect(cost.rowSparseMacs(64, 500, 50)).toBe(1_600_000);
+    expect(errorCode(() => cost.rowSparseBytes(-1, 2, 3))).toBe('INVALID_ARGUMENT');
+    expect(dress.subnetBytes(packed, 2)).toBe(packed.layers.reduce((a, l) => a + cost.rowSparseBytes(l.rows, l.counts[2]!, l.cols), 0));
+  });
+});

@@ -2,7 +2,7 @@
 // (QAT fails the same walk), integer-only checkpoints, every q on its grid, b within its limits
 // and changing only at interval boundaries by at most one bit.
 import { describe, expect, it } from 'vitest';
-import { data as dataNs, foldIn, initTrain, key, loadTree, nn, quant, rct, sgd, Tensor, trainStep, type Params } from '../../../src/index.js';
+import { applyUpdates, crossEntropy, data as dataNs, foldIn, key, loadTree, rct, sgd, Tensor, valueAndGrad, type Params } from '../../../src/index.js';
 import { blobs, smallRun } from './helpers.js';
 
 const data = blobs(96, key(1));
@@ -20,17 +20,16 @@ describe('§9 No. 1: no float parameter copy', () => {
         expect(Number.isInteger(t.b) && Number.isInteger(t.f)).toBe(true);
       }
     }
-    // The QAT baseline: float master weights with an STE-quantised copy in the forward pass.
-    const model = nn.mlp([16, 3]);
-    const params = model.init(key(0), [2]).params;
-    const view = quant.quantizedView(quant.fixedPoint({ intBits: 2, fracBits: 6 }));
+    // The QAT baseline (spec §7): float master weights, an STE-quantised 8-bit copy in the forward pass.
+    const { net } = smallRun();
+    const params = net.float.init(key(0), [2]).params;
     const opt = sgd(0.1);
-    const qatStep = trainStep({
-      optimizer: opt, key: key(6),
-      model: { ...model, apply: (p: Params, x: Tensor, ctx?: nn.Ctx) => model.apply(view.apply(p, {}) as Params[], x, ctx) },
-    });
-    const q = qatStep(initTrain(params, [], opt), batch(0));
-    expect(rct.floatBuffers(q.state, 3).length).toBeGreaterThan(0);
+    const b = batch(0);
+    const [, g] = valueAndGrad((p: Params) => crossEntropy(net.float.apply(rct.qatView(p, 8), b.x), b.y))(params);
+    const [u, optState] = opt.update(g, opt.init(params), params);
+    const qat = { params: applyUpdates(params, u), optState };
+    const found = rct.floatBuffers(qat, minTensor(st));
+    expect(found.map((f) => f.length).sort((x, y) => x - y)).toEqual([3, 16, 32, 48]); // every tensor has a float master
   });
 
   it('a checkpoint holds only integer dtypes and reloads to the same integers', () => {
