@@ -68,7 +68,7 @@ const VALID: (() => unknown)[] = [
   () => ({}), () => ({ axis: 0 }), () => ({ axis: -1, keepdims: true }), () => ({ dtype: 'float64' }),
   () => ({ w: lib.tensor([1, 2]), b: lib.tensor(0) }), () => [lib.tensor([1, 2]), lib.tensor([3, 4])],
   () => (x: unknown) => x, () => (x: unknown) => (x instanceof lib.Tensor ? lib.sum(x as lib.Tensor) : x),
-  () => lib.sgd(0.1), () => lib.nn.linear(2, 2), () => lib.key(3),
+  () => lib.sgd(0.1), () => lib.nn.linear(2), () => lib.key(3),
 ];
 
 const INVALID: (() => unknown)[] = [

@@ -64,4 +64,11 @@ export const OPEN: ReadonlySet<string> = new Set([
   'sparse.nnz',
   'trace',
   'uniformQuantize',
+  'dress.packedAccuracy',
+  'dress.run',
+  'dress.independentModels',
+  'dress.prefixModels',
+  'rct.qatView',
+  'rct.trainInteger',
+  'schedules.step',
 ]);
