@@ -19,7 +19,7 @@ export function machine(): string {
 export const fmt = (x: number, digits = 2): string => (Number.isFinite(x) ? x.toFixed(digits) : '—');
 
 /** A contender of {@link interleaved}: `iterations` timed calls per round. */
-export interface Contender { name: string; fn: () => void; iterations: number }
+export interface Contender { name: string; fn: () => void | Promise<void>; iterations: number }
 
 /**
  * Times contenders in alternating rounds (A, B, A, B, …; one tinybench run of each per round,

@@ -22,8 +22,10 @@ import { assertClose, fmt, interleaved, machine, writeSection, type Contender } 
 import { loadBaselines, type Baselines } from './baselines.js';
 import { intCases } from './wasm-int.js';
 
-const BEGIN = '<!-- wasm-table:begin (written by `npx tsx bench/wasm.bench.ts --write`) -->';
-const END = '<!-- wasm-table:end -->';
+const marker = (suffix: string): [string, string] => [
+  `<!-- wasm-table${suffix}:begin (written by \`npx tsx bench/wasm.bench.ts --write${suffix ? ' --without=ort' : ''}\`) -->`,
+  `<!-- wasm-table${suffix}:end -->`,
+];
 
 /** Runs `fn` on the given backend (restoring nothing: every contender sets its own). */
 const on = (name: BackendName, fn: () => void) => (): void => { backend.set(name); fn(); };
@@ -65,7 +67,7 @@ async function matmuls(bl: Baselines): Promise<void> {
       { name: 'wasm', fn: on('wasm', ours), iterations: big ? 3 : 10 },
       { name: 'tfjs-wasm', fn: () => { tf.tidy(() => { tf.matMul(ta, tb).dataSync(); }); }, iterations: big ? 3 : 10 },
       { name: 'js', fn: on('js', ours), iterations: big ? 1 : 3 },
-      ...bl.matmul(n, a, b, ref),
+      ...await bl.matmul(n, a, b, ref),
     ];
     await record(`matmul n = ${n}`, 'GFLOP/s', 2 * n ** 3, cs, big ? 4 : 6);
     ta.dispose(); tb.dispose();
@@ -94,13 +96,13 @@ async function convs(bl: Baselines): Promise<void> {
       { name: 'wasm', fn: on('wasm', ours), iterations: 5 },
       { name: 'tfjs-wasm', fn: () => { tf.tidy(() => { tf.conv2d(tx, tw, 1, pad).dataSync(); }); }, iterations: 5 },
       { name: 'js', fn: on('js', ours), iterations: 2 },
-      ...bl.conv(cs, xd, wd, ref),
+      ...await bl.conv(cs, xd, wd, ref),
     ], 4);
     tx.dispose(); tw.dispose();
   }
 }
 
-async function mlp(bl: Baselines): Promise<void> {
+async function mlp(): Promise<void> {
   const B = 128;
   const x = normal(key(4), [B, 784]);
   const y = randint(key(5), [B], 0, 10);
@@ -130,7 +132,6 @@ async function mlp(bl: Baselines): Promise<void> {
     { name: 'wasm', fn: on('wasm', () => { sw = step(sw, { x, y }).state; }), iterations: 15 },
     { name: 'tfjs-wasm', fn: () => { tfStep(); }, iterations: 15 },
     { name: 'js', fn: on('js', () => { sj = step(sj, { x, y }).state; }), iterations: 5 },
-    ...bl.mlp(init.params, x, y),
   ], 5);
   for (const t of [w1, b1, w2, b2, tx, ty]) t.dispose();
 }
@@ -165,7 +166,7 @@ async function lenet(bl: Baselines): Promise<void> {
     { name: 'wasm', fn: on('wasm', () => { ours(); }), iterations: 5 },
     { name: 'tfjs-wasm', fn: () => { tf.tidy(() => { tfFwd().dataSync(); }); }, iterations: 5 },
     { name: 'js', fn: on('js', () => { ours(); }), iterations: 1 },
-    ...bl.lenet(params, x, ref),
+    ...await bl.lenet(params, x, ref),
   ], 4);
   for (const u of [tw1, tb1, tw2, tb2, tf1, tg1, tf2, tg2, tx]) u.dispose();
 }
@@ -177,7 +178,7 @@ function table(): string {
     '| case | unit | edgegrad wasm | edgegrad js | tfjs-wasm | onnxruntime-web | jax-js | wasm vs tfjs-wasm | wasm vs ort | wasm vs jax-js | wasm, median |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
-  for (const r of rows) {
+  for (const r of rows.filter((x) => x.unit !== 'GMAC/s')) {
     const g = (k: string): number => r.values.get(k)?.min ?? NaN;
     // Ratio as "how many times faster": for ms lower is better.
     const ratio = (k: string): string => {
@@ -185,6 +186,15 @@ function table(): string {
       return Number.isFinite(x) ? `${fmt(x, 2)}×` : '—';
     };
     lines.push(`| ${r.name} | ${r.unit} | ${CONTENDERS.map((k) => fmt(g(k), r.unit === 'ms' ? 1 : 1)).join(' | ')} | ${ratio('tfjs-wasm')} | ${ratio('ort-web')} | ${ratio('jax-js')} | ${fmt(r.values.get('wasm')?.p50 ?? NaN, 1)} |`);
+  }
+  const ints = rows.filter((x) => x.unit === 'GMAC/s');
+  if (ints.length > 0) {
+    lines.push('', '| integer / binary kernel | unit | edgegrad wasm | edgegrad js | wasm / js | our f32 wasm GEMM, same shape | int16 / f32 |', '|---|---|---:|---:|---:|---:|---:|');
+    for (const r of ints) {
+      const g = (k: string): number => r.values.get(k)?.min ?? NaN;
+      const f = g('f32-wasm');
+      lines.push(`| ${r.name} | ${r.unit} | ${fmt(g('wasm'), 1)} | ${fmt(g('js'), 1)} | ${fmt(g('wasm') / g('js'), 1)}× | ${fmt(f, 1)} | ${Number.isFinite(f) ? `${fmt(g('wasm') / f, 2)}×` : '—'} |`);
+    }
   }
   return lines.join('\n');
 }
@@ -194,13 +204,15 @@ async function main(): Promise<void> {
   await tf.setBackend('wasm');
   await tf.ready();
   const m = machine();
-  const bl = await loadBaselines();
+  const without = (process.argv.find((a) => a.startsWith('--without='))?.slice(10) ?? '').split(',');
+  const bl = await loadBaselines({ ort: !without.includes('ort'), jax: !without.includes('jax') });
+  const suffix = without.includes('ort') ? '-jaxjs' : '';
   console.log(`Node ${m}; tfjs ${tf.version.tfjs} backend ${tf.getBackend()} (SIMD ${String(tf.env().getBool('WASM_HAS_SIMD_SUPPORT'))}); ${bl.describe}`);
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
   const want = (s: string): boolean => only === undefined || only.split(',').includes(s);
   if (want('matmul')) await matmuls(bl);
   if (want('conv')) await convs(bl);
-  if (want('mlp')) await mlp(bl);
+  if (want('mlp')) await mlp();
   if (want('lenet')) await lenet(bl);
   if (want('int')) rows.push(...await intCases());
   const md = table();
@@ -214,7 +226,8 @@ single-threaded: TensorFlow.js 4.22 \`tfjs-backend-wasm\` (XNNPACK, SIMD, \`setT
 onnxruntime-web 1.30 (wasm, \`numThreads = 1\`, graphs encoded in code) and jax-js 0.1.25 (wasm),
 where they load. Fastest call per contender; ratios are "times faster than" (higher is better
 for us). See docs/wasm.md for the kernels.`;
-    writeSection(BEGIN, END, intro, `Measured on ${new Date().toISOString().slice(0, 10)} with Node ${m}; ${bl.describe}.\n\n${md}`);
+    const [begin, end] = marker(suffix);
+    writeSection(begin, end, suffix ? '### jax-js, separate run (`--without=ort`)' : intro, `Measured on ${new Date().toISOString().slice(0, 10)} with Node ${m}; ${bl.describe}.\n\n${md}`);
   }
 }
 

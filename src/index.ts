@@ -78,3 +78,4 @@ export { dorefa, exportPacked, fixedPoint, steSign, steTern, stochasticRound, un
 export type { Quantizer } from './quant/index.js';
 export { backend } from './backend/index.js';
 export type { BackendName } from './backend/index.js';
+export * as pmeta from './algorithms/pmeta/index.js';

@@ -9,7 +9,7 @@
 import { align16, arenaViews, type KernelExports } from './runtime.js';
 
 /** Bytes of Bᵀ kept in one cache block (a quarter of a 1 MiB L2). */
-const B_BLOCK_BYTES = 1 << 18;
+const B_BLOCK_BYTES = 262144; // 1 << 18 (a literal: bundlers keep a top-level shift)
 
 /**
  * Copies rows of a packed matrix into interleaved pair panels at byte `dst`: for each pair of

@@ -10,7 +10,7 @@
 import { align16, arenaViews, type KernelExports } from './runtime.js';
 
 /** Bytes of kernel workspace: packed B (KC·NC floats) + packed A (KC·MC) + one edge tile. */
-const WORK_BYTES = (256 * 1024 + 256 * 128 + 32) * 4;
+const WORK_BYTES = 1179776; // (256 * 1024 + 256 * 128 + 32) * 4, as a literal: bundlers keep top-level products
 
 /**
  * Where a strided rows×cols view goes in the arena: its covering span copied as-is (keeping the

@@ -10,7 +10,7 @@
 import { align16, arenaViews, type KernelExports } from './runtime.js';
 
 /** Workspace bytes: packed B (512·1024 int16) + packed A (512·128 int16) + one 4×8 int32 tile. */
-const WORK_BYTES = (512 * 1024 + 512 * 128) * 2 + 128;
+const WORK_BYTES = 1179776; // (512 * 1024 + 512 * 128) * 2 + 128, as a literal: bundlers keep top-level products
 /** Terms per int32 partial (the JS kernel's INT_FLUSH). */
 const KB = 512;
 
@@ -19,6 +19,10 @@ type IntArray = Int8Array | Int16Array | Int32Array;
 /** Gathers a rows×cols strided view as row-major int16 at element `d`; false if a value does not fit. */
 function gather(i16: Int16Array, d: number, src: IntArray, off: number, rows: number, cols: number, rs: number, cs: number): boolean {
   const wide = src instanceof Int32Array;
+  if (!wide && cs === 1 && (rs === cols || rows === 1)) {
+    i16.set(src.subarray(off, off + rows * cols), d); // one native copy (int8 widens element-wise)
+    return true;
+  }
   for (let i = 0; i < rows; i++) {
     let s = off + i * rs;
     for (let j = 0; j < cols; j++, s += cs) {

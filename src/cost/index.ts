@@ -18,6 +18,8 @@ export { gemmEnergy, layerMacs, trainingMacs } from './macs.js';
 export type { GemmBits, GemmEnergy, PassMacs, TrainingMacs } from './macs.js';
 export { layerSpecs } from './layers.js';
 export type { LayerDesc, LayerDescCommon, LayerKind, LayerSpec } from './layers.js';
+export { adaptationMacs, adaptationMemory, keptChannels } from './adaptation.js';
+export type { AdaptationMemoryOptions, AdaptationMemoryReport, AdaptationOp } from './adaptation.js';
 export { OPTIMIZER_SLOTS, parameterMemory, trainingMemory } from './memory.js';
 export type { BitSegment, LayerMemory, ParameterMemory, TrainingMemory, TrainingMemoryOptions } from './memory.js';
 export { modelLayerSpecs } from './model.js';

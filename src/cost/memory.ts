@@ -66,6 +66,12 @@ export interface TrainingMemoryOptions {
   activationBits?: number | undefined;
   /** Bits per element of the backward gradient buffers `dL/dy`, `dL/dx` (default 32). */
   errorBits?: number | undefined;
+  /**
+   * Forward one example at a time (possible without batch statistics, e.g. frozen-statistics BN):
+   * the forward buffers are per example, each example keeps its own saved tensors (`B · S_j(1)`)
+   * and the outputs of the earlier examples stay live until the batched backward. Default false.
+   */
+  microBatch?: boolean | undefined;
 }
 
 /**
@@ -187,6 +193,7 @@ export function trainingMemory(specs: readonly LayerSpec[], opts: TrainingMemory
   checkLayerSpecs(op, specs);
   const first = specs.findIndex(isTrainable);
 
+  const micro = opts.microBatch === true;
   const layers = specs.map((s, j): LayerMemory => {
     const tensors = paramTensors(s);
     const trainable = isTrainable(s);
@@ -198,17 +205,31 @@ export function trainingMemory(specs: readonly LayerSpec[], opts: TrainingMemory
       params: sum(pb),
       gradients: trainable ? sum(gradBits) : 0,
       optimizer: trainable ? slots * sum(optBits) : 0,
-      saved: first >= 0 && j >= first ? savedBytes(s, batch, a) : 0,
+      saved: first >= 0 && j >= first ? (micro ? batch * savedBytes(s, 1, a) : savedBytes(s, batch, a)) : 0,
       input: tensorBytes(batch * numel(s.inShape), a),
       output: tensorBytes(batch * numel(s.outShape), a),
     };
   });
 
   let forwardPeak = 0, backwardPeak = 0, kept = 0;
-  layers.forEach((l) => {
-    forwardPeak = Math.max(forwardPeak, kept + l.input + l.output);
-    kept += l.saved;
-  });
+  if (micro) {
+    // The last example is the worst: the B − 1 before it left their saved tensors and outputs.
+    const one = specs.map((s, j) => ({
+      saved: first >= 0 && j >= first ? savedBytes(s, 1, s.activationBits ?? actBits) : 0,
+      input: tensorBytes(numel(s.inShape), s.activationBits ?? actBits),
+      output: tensorBytes(numel(s.outShape), s.activationBits ?? actBits),
+    }));
+    const earlier = (batch - 1) * (one.reduce((t, l) => t + l.saved, 0) + one[one.length - 1]!.output);
+    one.forEach((l) => {
+      forwardPeak = Math.max(forwardPeak, earlier + kept + l.input + l.output);
+      kept += l.saved;
+    });
+  } else {
+    layers.forEach((l) => {
+      forwardPeak = Math.max(forwardPeak, kept + l.input + l.output);
+      kept += l.saved;
+    });
+  }
   if (first >= 0) {
     let acc = 0;
     for (let j = first; j < specs.length; j++) {

@@ -11,3 +11,5 @@ export { FASHION_CLASSES, FASHION_MEAN, FASHION_STD, fashionFromBytes } from './
 export type { FashionOptions, FashionSplit } from './fashion.js';
 export { classIndex, sampleTask } from './fewshot.js';
 export type { ClassIndex, Task, TaskOptions } from './fewshot.js';
+export { sampleSinusoidTask } from './sinusoid.js';
+export type { RegressionSet, SinusoidOptions, SinusoidTask } from './sinusoid.js';

@@ -5,7 +5,8 @@
  * weight and run through packed multi-bit inference; finally a deployed MLP is kept up to date
  * over rounds of new data with deep partial updating (DPU) next to full updating; last, DRESS
  * trains four nested row-sparse subnets of the LeNet5 jointly and switches between them under a
- * changing latency budget; and an MLP is trained integer-only (RCT-style) next to FP32 and QAT-8.
+ * changing latency budget; and an MLP is trained integer-only (RCT-style) next to FP32 and QAT-8;
+ * and MAML and p-Meta adapt a sinusoid regressor on the device, side by side in error and peak memory.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,8 @@ import type { RctStageResult } from './rct-stage.js';
 import { loadFile, saveFile } from './files.js';
 import { datasetName, loadDataset } from './datasets.js';
 import type { DatasetName } from './datasets.js';
+import { runPmetaStage } from './pmeta-stage.js';
+import type { PmetaStageResult } from './pmeta-stage.js';
 import { epochProgress } from './progress.js';
 
 /** Options of {@link runDemo}. */
@@ -45,6 +48,8 @@ export interface DemoOptions {
   dataset?: DatasetName | undefined;
   /** The RCT stage (default {@link DEMO_RCT}); `false` skips it. */
   rct?: DemoRctOptions | false | undefined;
+  /** The p-Meta stage (default {@link DEMO_PMETA}); `false` skips it. */
+  pmeta?: DemoPmetaOptions | false | undefined;
 }
 
 /** Settings of the demo's DRESS stage. */
@@ -57,6 +62,15 @@ export interface DemoDressOptions {
 
 /** The demo's DRESS stage: four nested subnets of the trained LeNet5, one joint epoch on 1,000 images. */
 export const DEMO_DRESS: Readonly<DemoDressOptions> = { epochs: 1, trainSize: 1000 };
+/** Settings of the demo's p-Meta stage. */
+export interface DemoPmetaOptions {
+  iterations: number;
+  testTasks: number;
+  rho: number;
+}
+
+/** The demo's p-Meta stage: MAML vs p-Meta on sinusoid tasks, 200 meta-iterations each (about 40 s). */
+export const DEMO_PMETA: Readonly<DemoPmetaOptions> = { iterations: 200, testTasks: 100, rho: 0.25 };
 
 /** Settings of the demo's RCT stage. */
 export interface DemoRctOptions {
@@ -112,6 +126,8 @@ export interface DemoResult {
   dress?: DressStageResult | undefined;
   /** The RCT stage's measurements, unless it was skipped. */
   rct?: RctStageResult | undefined;
+  /** The p-Meta stage's measurements, unless it was skipped. */
+  pmeta?: PmetaStageResult | undefined;
 }
 
 /**
@@ -184,6 +200,11 @@ export function runDemo(opts: DemoOptions = {}): DemoResult {
   if (rctOpts !== false) {
     log('');
     result.rct = runRctStage({ train, test, ...rctOpts, seed, log });
+  }
+  const pmetaOpts = opts.pmeta ?? DEMO_PMETA;
+  if (pmetaOpts !== false) {
+    log('');
+    result.pmeta = runPmetaStage({ ...pmetaOpts, seed: seed + 3, log });
   }
   return result;
 }

@@ -4,9 +4,13 @@
  */
 import { TWO_32, TWO_M32 } from './threefry.js';
 
-/** 2/(2k+1): Taylor coefficients of atanh, correctly rounded by IEEE division. */
-const L1 = 2 / 3, L2 = 2 / 5, L3 = 2 / 7, L4 = 2 / 9, L5 = 2 / 11, L6 = 2 / 13;
-const L7 = 2 / 15, L8 = 2 / 17, L9 = 2 / 19, L10 = 2 / 21, L11 = 2 / 23;
+/**
+ * 2/(2k+1): Taylor coefficients of atanh, correctly rounded by IEEE division (written as the
+ * shortest literals that round-trip to exactly 2 / 3, 2 / 5, …; a top-level division is a
+ * statement bundlers keep).
+ */
+const L1 = 0.6666666666666666, L2 = 0.4, L3 = 0.2857142857142857, L4 = 0.2222222222222222, L5 = 0.18181818181818182, L6 = 0.15384615384615385;
+const L7 = 0.13333333333333333, L8 = 0.11764705882352941, L9 = 0.10526315789473684, L10 = 0.09523809523809523, L11 = 0.08695652173913043;
 /** ln 2 split as in fdlibm: LN2_HI has 32 significant bits, so e·LN2_HI is exact for |e| < 2^21. */
 const LN2_HI = 6.93147180369123816490e-1; // 0x3FE62E42FEE00000
 const LN2_LO = 1.90821492927058770002e-10; // 0x3DEA39EF35793C76

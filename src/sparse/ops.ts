@@ -18,7 +18,7 @@ import { nonNegativeInt } from '../validate.js';
 import type { SparseMatrix, SparsePattern, SparseRows } from './csr.js';
 import { sparseRows } from './csr.js';
 import { denseSpmmTInto, spmmInto, spmvInto } from './kernels.js';
-import { matrixArg, spmm, tensorArg } from './primitives.js';
+import { matrixArg, spmm, spmvColumn, tensorArg } from './primitives.js';
 
 function valuesArg(op: string, rows: SparseRows, values: unknown): Tensor {
   const v = tensorArg(op, 'values', values);
@@ -51,9 +51,17 @@ export function csrMatvec(csr: SparseMatrix, x: Float32Array | Tensor): Float32A
   const op = 'csrMatvec';
   const rows = sparseRows(op, csr, true);
   if (x instanceof Float32Array) return csrMatvecInto(new Float32Array(rows.m), csr, x);
-  const t = tensorArg(op, 'x', x);
-  if (t.ndim !== 1 || t.shape[0] !== rows.k) throw dimMismatch(op, 'x must be a vector with one entry per column', rows.k, t);
-  return reshape(spmm('AB', rows, fromTyped(csr.data, [rows.nnz]), reshape(t, [rows.k, 1])), [rows.m]);
+  // The Tensor path runs on the argument's own methods and class, never on an imported Tensor or
+  // op module, so that a Float32Array-only caller's bundle stays at the kernel's size.
+  if (!isTensorLike(x)) throw new NumError('INVALID_ARGUMENT', op, "argument 'x' must be a Float32Array or a Tensor", 'Float32Array | Tensor', describe(x));
+  if (x.ndim !== 1 || x.shape[0] !== rows.k) throw dimMismatch(op, 'x must be a vector with one entry per column', rows.k, x);
+  return spmvColumn(rows, csr.data, x.reshape([rows.k, 1])).reshape([rows.m]);
+}
+
+/** A Tensor by shape (the same test as `packBits`), without importing the class. */
+function isTensorLike(v: unknown): v is Tensor {
+  return typeof v === 'object' && v !== null && Array.isArray((v as Tensor).shape) && typeof (v as Tensor).reshape === 'function'
+    && ArrayBuffer.isView((v as Tensor).data);
 }
 
 /**

@@ -11,13 +11,12 @@
 import { NumError, describe, fmtShape } from '../errors.js';
 import { allocate, floatType, promoteTypes } from '../tensor/dtype.js';
 import type { DType } from '../tensor/dtype.js';
-import { astype } from '../tensor/ops/elementwise.js';
 import { contiguous, permute } from '../tensor/ops/movement.js';
 import { record } from '../tensor/tape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { SparseRows } from './csr.js';
 import type { FloatArray, SpmmMode } from './kernels.js';
-import { denseSpmmInto, denseSpmmTInto, sddmmInto, spmmInto, spmmTransposedInto } from './kernels.js';
+import { denseSpmmInto, denseSpmmTInto, sddmmInto, spmmInto, spmmTransposedInto, spmvInto } from './kernels.js';
 
 /** `x` if it is a Tensor, else INVALID_ARGUMENT. @internal */
 export function tensorArg(op: string, arg: string, x: unknown): Tensor {
@@ -38,13 +37,38 @@ export function elements(t: Tensor): Tensor['data'] {
   return c.data.subarray(c.offset, c.offset + c.size);
 }
 
+/** Elements of a tensor that `prepared` made contiguous. */
 function dense(t: Tensor): FloatArray {
-  return elements(t) as FloatArray;
+  return t.data.subarray(t.offset, t.offset + t.size) as FloatArray;
 }
 
-/** Values as a contiguous float tensor of `dtype`. */
+/**
+ * Values as a contiguous float tensor of `dtype`. Through the tensor's own methods (the same taped
+ * ops), so that `spmm` holds no static reference to the op modules: `csrMatvec` bundles without
+ * them for callers that only pass Float32Arrays (a Tensor caller has them through its Tensor).
+ */
 function prepared(t: Tensor, dtype: DType): Tensor {
-  return contiguous(astype(t, dtype));
+  return t.astype(dtype).contiguous();
+}
+
+/** A new tensor of the same class as `like`, without importing the class (see `prepared`). */
+function sameClass(like: Tensor, data: Tensor['data'], shape: readonly number[], dtype: DType): Tensor {
+  const Ctor = like.constructor as new (data: Tensor['data'], shape: readonly number[], dtype: DType) => Tensor;
+  return new Ctor(data, shape, dtype);
+}
+
+/** One orientation's kernel: `(out, pattern, values, b, the dense operand's free dimension)`. */
+type SpmmKernel = (out: FloatArray, rows: SparseRows, v: FloatArray, b: FloatArray, free: number) => void;
+
+function spmmWith(mode: SpmmMode, kernel: SpmmKernel, rows: SparseRows, values: Tensor, b: Tensor): Tensor {
+  const dtype = floatType(promoteTypes(values.dtype, b.dtype));
+  const v = prepared(values, dtype), bt = prepared(b, dtype);
+  const { m, k } = rows;
+  const [r, c] = bt.shape as [number, number];
+  const shape = mode === 'AB' ? [m, c] : mode === 'AtB' ? [k, c] : mode === 'BAt' ? [r, m] : [r, k];
+  const out = allocate(dtype, shape[0]! * shape[1]!) as FloatArray;
+  kernel(out, rows, dense(v), dense(bt), mode === 'AB' || mode === 'AtB' ? c : r);
+  return record('spmm', { mode, pattern: rows }, [v, bt], sameClass(bt, out, shape, dtype));
 }
 
 /**
@@ -52,18 +76,22 @@ function prepared(t: Tensor, dtype: DType): Tensor {
  * orientation `mode`. Differentiable w.r.t. `values` and `b`. Inputs are trusted. @internal
  */
 export function spmm(mode: SpmmMode, rows: SparseRows, values: Tensor, b: Tensor): Tensor {
-  const dtype = floatType(promoteTypes(values.dtype, b.dtype));
-  const v = prepared(values, dtype), bt = prepared(b, dtype);
-  const { m, k } = rows;
-  const [r, c] = bt.shape as [number, number];
-  const shape = mode === 'AB' ? [m, c] : mode === 'AtB' ? [k, c] : mode === 'BAt' ? [r, m] : [r, k];
-  const out = allocate(dtype, shape[0]! * shape[1]!) as FloatArray;
-  const vd = dense(v), bd = dense(bt);
-  if (mode === 'AB') spmmInto(out, rows, vd, bd, c);
-  else if (mode === 'AtB') spmmTransposedInto(out, rows, vd, bd, c);
-  else if (mode === 'BAt') denseSpmmTInto(out, rows, vd, bd, r);
-  else denseSpmmInto(out, rows, vd, bd, r);
-  return record('spmm', { mode, pattern: rows }, [v, bt], new Tensor(out, shape, dtype));
+  const kernel = mode === 'AB' ? spmmInto : mode === 'AtB' ? spmmTransposedInto : mode === 'BAt' ? denseSpmmTInto : denseSpmmInto;
+  return spmmWith(mode, kernel, rows, values, b);
+}
+
+/**
+ * `spmm('AB', rows, values, x)` for float32 `values` and a column `x` of shape [k, 1], as one
+ * SpMV pass (the same sums in the same order as the SpMM kernel with one column). It references
+ * only that kernel, for `csrMatvec`'s bundle; the VJP, in the rule table, brings the other
+ * orientations when gradients are taken. @internal
+ */
+export function spmvColumn(rows: SparseRows, values: Float32Array, x: Tensor): Tensor {
+  const dtype = x.dtype === 'float64' ? 'float64' : 'float32';
+  const v = sameClass(x, values, [rows.nnz], 'float32').astype(dtype), bt = prepared(x, dtype);
+  const out = dtype === 'float64' ? new Float64Array(rows.m) : new Float32Array(rows.m);
+  spmvInto(out, rows, dense(v), dense(bt));
+  return record('spmm', { mode: 'AB', pattern: rows }, [v, bt], sameClass(bt, out, [rows.m, 1], dtype));
 }
 
 /**

@@ -15,7 +15,7 @@ describe('npm run demo', () => {
     const alq = { targetBits: 2, trainSize: 256, schedule: { ...DEMO_ALQ.schedule, rounds: 1, coordinateEpochs: 0, steEpochs: 1, postCoordinateEpochs: 0 } };
     const dpu = { initialSize: 500, increment: 500, rounds: 2, epochs: 1, ratio: 0.01 };
     const rct = { trainSize: 500, epochs: 1 };
-    const r = runDemo({ epochs: 1, out, log: (l) => lines.push(l), alq, dpu, dress: { epochs: 1, trainSize: 128, testSize: 300 }, rct });
+    const r = runDemo({ epochs: 1, out, log: (l) => lines.push(l), alq, dpu, dress: { epochs: 1, trainSize: 128, testSize: 300 }, rct, pmeta: { iterations: 3, testTasks: 5, rho: 0.25 } });
     // One epoch of LeNet5: 95.0–95.1 % since the harness gave shuffling and dropout keys of their own (95.75 % before).
     expect(r.testAccuracy).toBeGreaterThan(0.94);
     expect(r.reloadIdentical).toBe(true);
@@ -43,5 +43,8 @@ describe('npm run demo', () => {
     expect(c.gemmJ.rct).toBeLessThan(0.14 * c.gemmJ.fp32);
     expect(c.movementJ.rct).toBeLessThan(c.movementJ.qat);
     expect(d.dpu.rounds[1]!.changed).toBeLessThanOrEqual(Math.floor(0.01 * d.dpu.selectableCount));
+    const p = r.pmeta!;
+    expect(p.peakRatio).toBeGreaterThan(2); // §5 on the sinusoid MLP with ρ = 0.25: 2.69× (registry-measured)
+    expect(Number.isFinite(p.pmeta.mse) && Number.isFinite(p.maml.mse)).toBe(true);
   }, 600_000);
 });

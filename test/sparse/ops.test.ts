@@ -252,6 +252,23 @@ describe('bad structure is rejected at every public entry point', () => {
     }), { numRuns: 300, seed: 143 });
   });
 
+  it('csrMatvec on a Tensor (its own SpMV primitive) equals csrMatmulDense on the column bit for bit, with gradients', () => {
+    fc.assert(fc.property(arbCsr({}).chain((a) => fc.tuple(fc.constant(a), arbTensor({ shape: [a.shape[1]] }), fc.boolean())), ([a, x0, f64]) => {
+      const x = f64 ? x0.astype('float64') : x0;
+      const k = a.shape[1], m = a.shape[0];
+      const y = csrMatvec(a, x);
+      const want = csrMatmulDense(a, reshape(x, [k, 1])).reshape([m]);
+      expect(y.dtype).toBe(want.dtype);
+      expect(Array.from(y.toTyped())).toEqual(Array.from(want.toTyped()));
+      const w = tensor(vals(m, 7), { dtype: x.dtype });
+      const g = grad((v: Tensor) => sum(mul(csrMatvec(a, v), w)))(x);
+      const gWant = grad((v: Tensor) => sum(mul(csrMatmulDense(a, reshape(v, [k, 1])).reshape([m]), w)))(x);
+      expect(Array.from(g.toTyped())).toEqual(Array.from(gWant.toTyped()));
+    }), { numRuns: 60, seed: 74 });
+    expect(errorCode(() => csrMatvec(csrFromDense(tensor([[1, 0, 2]])), [1, 2, 3] as unknown as Float32Array))).toBe('INVALID_ARGUMENT');
+    expect(errorCode(() => csrMatvec(csrFromDense(tensor([[1, 0, 2]])), tensor([[1, 2, 3]])))).toBe('SHAPE_MISMATCH');
+  });
+
   it('operand shape errors name the op', () => {
     const a = csrFromDense(tensor([[1, 0, 2]]));
     expect(errorCode(() => csrMatvec(a, new Float32Array(2)))).toBe('SHAPE_MISMATCH');

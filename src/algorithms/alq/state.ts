@@ -313,7 +313,7 @@ export function checkState(op: string, state: unknown): asserts state is AlqStat
 }
 
 /** Identity-gradient replacement of `p` by `value` (exact forward values, gradient passes to p). */
-const replaceStraightThrough = customVjp(
+const replaceStraightThrough = /* @__PURE__ */ customVjp(
   (p: Tensor, value: Tensor) => [value.dtype === p.dtype ? value : value.astype(p.dtype), null] as const,
   (_res: null, ct: Tensor) => [ct, null],
 );

@@ -134,7 +134,7 @@ export function checkTree(op: string, tree: unknown, state: DressState): Map<str
 }
 
 /** Forward: the hard mask; backward: the mask's cotangent goes to the scores unchanged (STE). */
-const steMask = customVjp(
+const steMask = /* @__PURE__ */ customVjp(
   (_scores: Tensor, mask: Tensor) => [mask, null] as const,
   (_res: null, ct: Tensor) => [ct, null],
 );

@@ -40,9 +40,9 @@ export interface RctBits {
 }
 
 /** Our defaults (spec §2, §10): weights 4–16 bits starting at 8; biases and norm parameters 8–24 starting at 16. */
-export const DEFAULT_BITS: Readonly<RctBits> = Object.freeze({
-  weight: Object.freeze({ bMin: 4, bMax: 16, bInit: 8 }),
-  bias: Object.freeze({ bMin: 8, bMax: 24, bInit: 16 }),
+export const DEFAULT_BITS: Readonly<RctBits> = /* @__PURE__ */ Object.freeze({
+  weight: /* @__PURE__ */ Object.freeze({ bMin: 4, bMax: 16, bInit: 8 }),
+  bias: /* @__PURE__ */ Object.freeze({ bMin: 8, bMax: 24, bInit: 16 }),
 });
 
 /** Options for the limits: partial records over {@link DEFAULT_BITS}. */

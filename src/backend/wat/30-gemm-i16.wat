@@ -14,6 +14,21 @@
     (local.set $p (i32.const 0))
     (block $ep (loop $lp
       (br_if $ep (i32.ge_s (local.get $p) (local.get $kc)))
+      ;; Fast path (contiguous rows, whole panel, both rows of the pair present): interleave two
+      ;; rows of 8 int16 into the (B(2p, j), B(2p+1, j)) pairs with two shuffles.
+      (if (i32.and (i32.and (i32.eq (local.get $cs) (i32.const 1))
+              (i32.le_s (i32.add (local.get $jr) (i32.const 8)) (local.get $nc)))
+            (i32.lt_s (i32.add (local.get $p) (i32.const 1)) (local.get $kc)))
+        (then
+          (local.set $q (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $p) (local.get $rs))
+            (local.get $jr)) (i32.const 1))))
+          (v128.store (local.get $dst) (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23
+            (v128.load (local.get $q)) (v128.load (i32.add (local.get $q) (i32.shl (local.get $rs) (i32.const 1))))))
+          (v128.store offset=16 (local.get $dst) (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31
+            (v128.load (local.get $q)) (v128.load (i32.add (local.get $q) (i32.shl (local.get $rs) (i32.const 1))))))
+          (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+          (local.set $p (i32.add (local.get $p) (i32.const 2)))
+          (br $lp)))
       (local.set $j (i32.const 0))
       (block $ej (loop $lj
         (br_if $ej (i32.ge_s (local.get $j) (i32.const 8)))
@@ -42,6 +57,24 @@
     (local.set $p (i32.const 0))
     (block $ep (loop $lp
       (br_if $ep (i32.ge_s (local.get $p) (local.get $kc)))
+      ;; Fast path (contiguous rows, 4 rows present, both k of the pair present): one 32-bit
+      ;; load per row carries the pair (A(i, 2p), A(i, 2p+1)).
+      (if (i32.and (i32.and (i32.eq (local.get $cs) (i32.const 1))
+              (i32.le_s (i32.add (local.get $ir) (i32.const 4)) (local.get $mc)))
+            (i32.lt_s (i32.add (local.get $p) (i32.const 1)) (local.get $kc)))
+        (then
+          (local.set $q (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $ir) (local.get $rs))
+            (local.get $p)) (i32.const 1))))
+          (i32.store (local.get $dst) (i32.load (local.get $q)))
+          (local.set $q (i32.add (local.get $q) (i32.shl (local.get $rs) (i32.const 1))))
+          (i32.store offset=4 (local.get $dst) (i32.load (local.get $q)))
+          (local.set $q (i32.add (local.get $q) (i32.shl (local.get $rs) (i32.const 1))))
+          (i32.store offset=8 (local.get $dst) (i32.load (local.get $q)))
+          (local.set $q (i32.add (local.get $q) (i32.shl (local.get $rs) (i32.const 1))))
+          (i32.store offset=12 (local.get $dst) (i32.load (local.get $q)))
+          (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+          (local.set $p (i32.add (local.get $p) (i32.const 2)))
+          (br $lp)))
       (local.set $i (i32.const 0))
       (block $ei (loop $li
         (br_if $ei (i32.ge_s (local.get $i) (i32.const 4)))

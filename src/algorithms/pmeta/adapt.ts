@@ -1,0 +1,67 @@
+/**
+ * `adapt`: few-shot adaptation of a meta-learned model to one task, in the on-device form (§4,
+ * default) or the meta-training form. Neither ever writes the meta-learned parameters: the
+ * device form updates writable copies of the updated layers only.
+ */
+import { noGrad } from '../../autograd/grad.js';
+import type { Params } from '../../tree.js';
+import { NumError, describe } from '../../errors.js';
+import type { Dataset } from '../../data/dataset.js';
+import { adaptOnDevice } from './device.js';
+import type { RegistryReport } from './registry.js';
+import { checkSet, innerLoopDense } from './inner.js';
+import type { Selection } from './inner.js';
+import { checkMeta } from './learner.js';
+import type { MetaLearner, MetaState } from './learner.js';
+
+/**
+ * Options of {@link adapt}.
+ * @example
+ * ```ts
+ * const opts: AdaptOptions = { form: 'dense', steps: 10 };
+ * ```
+ */
+export interface AdaptOptions {
+  /** Inner steps; default the configured K (beyond K the last row of α is reused). */
+  steps?: number | undefined;
+  /** `device` (§4: block gradients, in place, saved-tensor registry) or `dense` (autograd ⊙ mask). Default `device`. */
+  form?: 'device' | 'dense' | undefined;
+}
+
+/** The result of {@link adapt}. */
+export interface Adaptation {
+  /** Adapted θ (frozen layers are the meta-learned tensors themselves, unchanged). */
+  theta: Params[];
+  /** `selections[k][l]`: kept channels of layer l at step k, null when it was not updated. */
+  selections: Selection[][];
+  /** Support loss before each step (NaN for a step that updates nothing). */
+  losses: number[];
+  /** Device form: what the saved-tensor registry measured (bytes). */
+  memory?: RegistryReport | undefined;
+}
+
+/**
+ * Adapts the meta-learned model to one support set.
+ *
+ * @throws {NumError} `SHAPE_MISMATCH`/`INVALID_ARGUMENT` for a support set that does not fit the
+ *   model or N; `STATE_MISMATCH` for a meta-state of another network; `OUT_OF_RANGE` when a
+ *   support loss is not finite (adaptation stops; the meta-state is untouched).
+ * @example
+ * ```ts
+ * const { theta } = pmeta.adapt(learner, meta, task.support);
+ * pmeta.evaluateQuery(learner, meta, theta, task.query).loss;
+ * ```
+ */
+export function adapt(learner: MetaLearner, meta: MetaState, support: Dataset, opts?: AdaptOptions): Adaptation {
+  const op = 'pmeta.adapt';
+  const cfg = learner?.config;
+  if (cfg === undefined) throw new NumError('INVALID_ARGUMENT', op, 'learner must come from pmeta.metaLearner', 'MetaLearner', describe(learner));
+  checkMeta(op, cfg, meta);
+  checkSet(op, cfg, support, 'support');
+  const steps = opts?.steps ?? cfg.steps;
+  if (!Number.isInteger(steps) || steps < 1) throw new NumError('INVALID_ARGUMENT', op, 'steps must be a positive integer', 'integer >= 1', describe(steps));
+  const form = opts?.form ?? 'device';
+  if (form !== 'device' && form !== 'dense') throw new NumError('INVALID_ARGUMENT', op, "form must be 'device' or 'dense'", "'device' | 'dense'", describe(form));
+  if (form === 'device') return adaptOnDevice(cfg, meta, support, steps);
+  return noGrad(() => innerLoopDense(cfg, meta, support, steps, op));
+}
