@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `edgegrad` command line. `edgegrad demo [--epochs N] [--batch N] [--lr X] [--seed N] [--out FILE] [--alq off] [--dpu off] [--dress off] [--rct off] [--dataset mnist|fashion]`.
+ * `edgegrad` command line. `edgegrad demo [--epochs N] [--batch N] [--lr X] [--seed N] [--out FILE] [--alq off] [--dpu off] [--dress off] [--rct off] [--pmeta off] [--dataset mnist|fashion]`.
  */
 import { datasetName } from './datasets.js';
 import { runDemo } from './demo.js';
@@ -32,12 +32,13 @@ function num(flags: Map<string, string>, name: string): number | undefined {
 function main(): number {
   const { cmd, flags } = parse(process.argv.slice(2));
   if (cmd !== 'demo') {
-    console.error(`unknown command ${cmd}; usage: edgegrad demo [--epochs N] [--batch N] [--lr X] [--seed N] [--out FILE] [--alq off] [--dpu off] [--dress off] [--rct off] [--dataset mnist|fashion]`);
+    console.error(`unknown command ${cmd}; usage: edgegrad demo [--epochs N] [--batch N] [--lr X] [--seed N] [--out FILE] [--alq off] [--dpu off] [--dress off] [--rct off] [--pmeta off] [--dataset mnist|fashion]`);
     return 2;
   }
   const r = runDemo({ epochs: num(flags, 'epochs'), batchSize: num(flags, 'batch'), lr: num(flags, 'lr'), seed: num(flags, 'seed'), out: flags.get('out'), dataset: datasetName(flags.get('dataset')),
     ...(flags.get('alq') === 'off' ? { alq: false } : {}), ...(flags.get('dpu') === 'off' ? { dpu: false } : {}),
-    ...(flags.get('dress') === 'off' ? { dress: false } : {}), ...(flags.get('rct') === 'off' ? { rct: false } : {}) });
+    ...(flags.get('dress') === 'off' ? { dress: false } : {}), ...(flags.get('rct') === 'off' ? { rct: false } : {}),
+    ...(flags.get('pmeta') === 'off' ? { pmeta: false } : {}) });
   if (!r.reloadIdentical) {
     console.error('demo: the reloaded checkpoint predicts differently');
     return 1;

@@ -43,5 +43,8 @@ describe('npm run demo', () => {
     expect(c.gemmJ.rct).toBeLessThan(0.14 * c.gemmJ.fp32);
     expect(c.movementJ.rct).toBeLessThan(c.movementJ.qat);
     expect(d.dpu.rounds[1]!.changed).toBeLessThanOrEqual(Math.floor(0.01 * d.dpu.selectableCount));
+    const p = r.pmeta!;
+    expect(p.peakRatio).toBeGreaterThan(2); // §5 on the sinusoid MLP with ρ = 0.25: 2.69× (registry-measured)
+    expect(Number.isFinite(p.pmeta.mse) && Number.isFinite(p.maml.mse)).toBe(true);
   }, 600_000);
 });
