@@ -62,7 +62,9 @@ export function isNumError(e: unknown): e is NumError {
 
 /** Formats a shape for messages: `[2, 3]`. @internal */
 export function fmtShape(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
+  // Messages are built from unchecked input too; never let the formatter itself throw.
+  if (!Array.isArray(shape)) return describe(shape);
+  return `[${shape.map((d) => (typeof d === 'number' ? String(d) : describe(d))).join(', ')}]`;
 }
 
 /** Short printable description of any value for "got ..." parts of messages. @internal */

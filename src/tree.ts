@@ -80,12 +80,25 @@ function join(prefix: string, key: string | number): string {
   return prefix === '' ? String(key) : `${prefix}.${key}`;
 }
 
-function walk(t: unknown, path: string, visit: (leaf: unknown, path: string) => void): void {
+/**
+ * Nesting deeper than this is taken as a cyclic (or runaway) tree and rejected, long before the
+ * engine's stack would overflow; real parameter trees nest a handful of levels.
+ */
+const MAX_DEPTH = 256;
+
+function tooDeep(op: string, depth: number): void {
+  if (depth > MAX_DEPTH) {
+    throw new NumError('STRUCTURE_MISMATCH', op, 'tree nests too deeply (cyclic?)', `at most ${MAX_DEPTH} levels`, `more than ${MAX_DEPTH}`);
+  }
+}
+
+function walk(t: unknown, path: string, visit: (leaf: unknown, path: string) => void, depth = 0): void {
   if (t === null || t === undefined) return;
+  tooDeep('tree.leaves', depth);
   if (Array.isArray(t)) {
-    t.forEach((c, i) => walk(c, join(path, i), visit));
+    t.forEach((c, i) => walk(c, join(path, i), visit, depth + 1));
   } else if (isPlainObject(t)) {
-    for (const key of Object.keys(t)) walk(t[key], join(path, key), visit);
+    for (const key of Object.keys(t)) walk(t[key], join(path, key), visit, depth + 1);
   } else visit(t, path);
 }
 
@@ -100,27 +113,40 @@ function walk(t: unknown, path: string, visit: (leaf: unknown, path: string) => 
  */
 export function flatten<T>(t: Tree<T>): [T[], TreeDef] {
   const out: T[] = [];
-  const def = (x: unknown): TreeDef => {
+  const def = (x: unknown, depth: number): TreeDef => {
     if (x === null || x === undefined) return { kind: 'none', value: x };
-    if (Array.isArray(x)) return { kind: 'array', children: x.map(def) };
+    tooDeep('tree.flatten', depth);
+    if (Array.isArray(x)) return { kind: 'array', children: x.map((c) => def(c, depth + 1)) };
     if (isPlainObject(x)) {
       const keys = Object.keys(x);
-      return { kind: 'object', keys, children: keys.map((k) => def(x[k])) };
+      return { kind: 'object', keys, children: keys.map((k) => def(x[k], depth + 1)) };
     }
     out.push(x as T);
     return { kind: 'leaf' };
   };
-  const d = def(t);
+  const d = def(t, 0);
   return [out, d];
 }
 
 /** Number of leaves a TreeDef holds. */
 export function numLeaves(def: TreeDef): number {
-  switch (def.kind) {
-    case 'leaf': return 1;
-    case 'none': return 0;
-    default: return def.children.reduce((s, c) => s + numLeaves(c), 0);
+  return countLeaves('tree.numLeaves', def, 0);
+}
+
+/** Leaf count of a TreeDef that arrived from outside: every node is checked as it is counted. */
+function countLeaves(op: string, def: unknown, depth: number): number {
+  tooDeep(op, depth);
+  const d = def as { kind?: unknown; children?: unknown; keys?: unknown } | null;
+  const kind = d !== null && typeof d === 'object' ? d.kind : undefined;
+  if (kind === 'leaf') return 1;
+  if (kind === 'none') return 0;
+  if ((kind === 'array' || kind === 'object') && Array.isArray(d!.children)
+    && (kind === 'array' || (Array.isArray(d!.keys) && d!.keys.length === d!.children.length && d!.keys.every((k) => typeof k === 'string')))) {
+    let n = 0;
+    for (const c of d!.children as unknown[]) n += countLeaves(op, c, depth + 1);
+    return n;
   }
+  throw new NumError('STRUCTURE_MISMATCH', op, 'not a TreeDef (from tree.flatten)', "{ kind: 'leaf' | 'none' | 'array' | 'object', ... }", describe(def));
 }
 
 /**
@@ -134,7 +160,8 @@ export function numLeaves(def: TreeDef): number {
  * ```
  */
 export function unflatten<T>(def: TreeDef, ls: readonly T[]): Tree<T> {
-  const need = numLeaves(def);
+  const need = countLeaves('tree.unflatten', def, 0);
+  if (!Array.isArray(ls)) throw new NumError('INVALID_ARGUMENT', 'tree.unflatten', 'leaves must be an array', 'array', describe(ls));
   if (need !== ls.length) {
     throw new NumError('STRUCTURE_MISMATCH', 'tree.unflatten', 'wrong number of leaves', String(need), String(ls.length));
   }
@@ -166,6 +193,7 @@ export function unflatten<T>(def: TreeDef, ls: readonly T[]): Tree<T> {
  * ```
  */
 export function map<T, R>(fn: (...leaves: T[]) => R, t: Tree<T>, ...rest: Tree<T>[]): Tree<R> {
+  if (typeof fn !== 'function') throw new NumError('INVALID_ARGUMENT', 'tree.map', 'fn must be a function', 'function', describe(fn));
   return mapWithPath((_path, ...ls) => fn(...ls), t, ...rest);
 }
 
@@ -178,7 +206,9 @@ export function map<T, R>(fn: (...leaves: T[]) => R, t: Tree<T>, ...rest: Tree<T
  * ```
  */
 export function mapWithPath<T, R>(fn: (path: string, ...leaves: T[]) => R, t: Tree<T>, ...rest: Tree<T>[]): Tree<R> {
-  const go = (x: unknown, others: unknown[], path: string): unknown => {
+  if (typeof fn !== 'function') throw new NumError('INVALID_ARGUMENT', 'tree.map', 'fn must be a function', 'function', describe(fn));
+  const go = (x: unknown, others: unknown[], path: string, depth = 0): unknown => {
+    tooDeep('tree.map', depth);
     if (x === null || x === undefined) {
       for (const o of others) {
         if (o !== null && o !== undefined) mismatch(path, 'an empty subtree', o);
@@ -189,7 +219,7 @@ export function mapWithPath<T, R>(fn: (path: string, ...leaves: T[]) => R, t: Tr
       for (const o of others) {
         if (!Array.isArray(o) || o.length !== x.length) mismatch(path, `an array of length ${x.length}`, o);
       }
-      return x.map((c, i) => go(c, others.map((o) => (o as unknown[])[i]), join(path, i)));
+      return x.map((c, i) => go(c, others.map((o) => (o as unknown[])[i]), join(path, i), depth + 1));
     }
     if (isPlainObject(x)) {
       const keys = Object.keys(x);
@@ -199,7 +229,7 @@ export function mapWithPath<T, R>(fn: (path: string, ...leaves: T[]) => R, t: Tr
         if (ok.length !== keys.length || ok.some((k) => !(k in x))) mismatch(path, `keys {${keys.join(', ')}}`, `keys {${ok.join(', ')}}`);
       }
       const out: Record<string, unknown> = {};
-      for (const k of keys) out[k] = go(x[k], others.map((o) => (o as Record<string, unknown>)[k]), join(path, k));
+      for (const k of keys) out[k] = go(x[k], others.map((o) => (o as Record<string, unknown>)[k]), join(path, k), depth + 1);
       return out;
     }
     for (const o of others) {

@@ -135,3 +135,65 @@ export function checkCount(op: string, name: string, v: unknown, min: number, ma
   }
   return v;
 }
+
+/**
+ * Largest element count of one tensor or buffer: 2^31 − 1, so every index fits an int32 and a
+ * request that can only fail (or exhaust memory) is refused before any typed array is made.
+ * @internal
+ */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+/**
+ * An element count `n` ≤ {@link MAX_ELEMENTS}, or OUT_OF_RANGE naming the op. @internal
+ * @example
+ * ```ts
+ * checkElements('zeros', sizeOf(shape));
+ * ```
+ */
+export function checkElements(op: string, n: number, what = 'size'): number {
+  if (!(n <= MAX_ELEMENTS)) {
+    throw new NumError('OUT_OF_RANGE', op, `${what} too large to allocate`, `at most ${MAX_ELEMENTS} elements`, String(n));
+  }
+  return n;
+}
+
+/**
+ * An options bag: `undefined` becomes `{}`, a plain object is returned as is, anything else is
+ * INVALID_ARGUMENT. Field types are then checked by the caller. @internal
+ * @example
+ * ```ts
+ * const o = options('adam', 'opts', opts);
+ * ```
+ */
+export function options<T extends object>(op: string, name: string, v: T | undefined): Partial<T> {
+  if (v === undefined) return {};
+  const proto = v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.getPrototypeOf(v) as unknown : undefined;
+  if (proto !== Object.prototype && proto !== null) {
+    throw new NumError('INVALID_ARGUMENT', op, `${name} must be an options object`, 'object', describe(v));
+  }
+  return v;
+}
+
+/**
+ * A function argument, or INVALID_ARGUMENT. @internal
+ * @example
+ * ```ts
+ * fnArg('noGrad', 'fn', fn);
+ * ```
+ */
+export function fnArg<F>(op: string, name: string, v: F): F {
+  if (typeof v !== 'function') throw new NumError('INVALID_ARGUMENT', op, `${name} must be a function`, 'function', describe(v));
+  return v;
+}
+
+/**
+ * The op name a caller passed to a shared helper, or `dflt` when it is not a non-empty string
+ * (so a user value can never end up as the "op" of a message). @internal
+ * @example
+ * ```ts
+ * const name = opName(op, 'rct.checkQuantized');
+ * ```
+ */
+export function opName(v: unknown, dflt: string): string {
+  return typeof v === 'string' && v !== '' ? v : dflt;
+}

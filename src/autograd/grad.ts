@@ -8,6 +8,7 @@
  * records its own graph whenever an outer trace is active; that is all higher-order
  * differentiation needs. Outside any trace nothing is recorded and ops run at full speed.
  */
+import { fnArg } from '../validate.js';
 import { NumError, describe, fmtShape } from '../errors.js';
 import { isFloat } from '../tensor/dtype.js';
 import { add, astype } from '../tensor/ops/elementwise.js';
@@ -52,6 +53,7 @@ export function stopGradient<T extends Tree<Tensor>>(x: T): T {
  * ```
  */
 export function noGrad<R>(fn: () => R): R {
+  fnArg('noGrad', 'fn', fn);
   const prev = setTraceDepth(0);
   try {
     return fn();

@@ -50,6 +50,20 @@ export interface BitMatrix {
  * ```
  */
 export function popcount32(x: number): number {
+  if (typeof x !== 'number' || !Number.isInteger(x)) {
+    throw new NumError('INVALID_ARGUMENT', 'popcount32', 'x must be an integer', 'integer', describe(x));
+  }
+  return popcountWord(x);
+}
+
+/**
+ * The unchecked kernel behind {@link popcount32}, for the XNOR inner loops. @internal
+ * @example
+ * ```ts
+ * popcountWord(0b1011); // 3
+ * ```
+ */
+export function popcountWord(x: number): number {
   x = x - ((x >>> 1) & 0x55555555);
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
   x = (x + (x >>> 4)) & 0x0f0f0f0f;

@@ -14,7 +14,7 @@
  * @module
  */
 import { NumError, describe } from '../errors.js';
-import { popcount32 } from './bitmatrix.js';
+import { popcountWord } from './bitmatrix.js';
 import type { OutputTransform, PreparedTransform } from './transform.js';
 import { prepareTransform } from './transform.js';
 import { checkOut, transformed } from './xnor.js';
@@ -169,9 +169,9 @@ function segments(K: number, gA: number, gB: number): Segments {
 
 /** Popcount of `(p[po ..] XOR q[qo ..])` over one segment's words, edge words masked. */
 function segmentXorCount(p: Uint32Array, po: number, q: Uint32Array, qo: number, w0: number, w1: number, m0: number, m1: number): number {
-  if (w0 === w1) return popcount32((p[po + w0]! ^ q[qo + w0]!) & m0 & m1);
-  let c = popcount32((p[po + w0]! ^ q[qo + w0]!) & m0) + popcount32((p[po + w1]! ^ q[qo + w1]!) & m1);
-  for (let w = w0 + 1; w < w1; w++) c += popcount32(p[po + w]! ^ q[qo + w]!);
+  if (w0 === w1) return popcountWord((p[po + w0]! ^ q[qo + w0]!) & m0 & m1);
+  let c = popcountWord((p[po + w0]! ^ q[qo + w0]!) & m0) + popcountWord((p[po + w1]! ^ q[qo + w1]!) & m1);
+  for (let w = w0 + 1; w < w1; w++) c += popcountWord(p[po + w]! ^ q[qo + w]!);
   return c;
 }
 

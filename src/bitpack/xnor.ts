@@ -66,7 +66,7 @@ import { useWasm } from '../backend/index.js';
 import { xnorCountsWasm } from '../backend/bitpack.js';
 import { wasmKernels } from '../backend/runtime.js';
 import type { BitMatrix } from './bitmatrix.js';
-import { checkBitMatrix, popcount32 } from './bitmatrix.js';
+import { checkBitMatrix, popcountWord } from './bitmatrix.js';
 import type { OutputTransform, PreparedTransform } from './transform.js';
 import { prepareTransform } from './transform.js';
 
@@ -130,7 +130,7 @@ export function xnorGemmInto(out: Float32Array, a: BitMatrix, bT: BitMatrix, opt
 
 /**
  * Reference binary GEMM: the plain triple loop over rows, columns and words, one
- * {@link popcount32} per word, same contract and bit-identical results as {@link xnorGemm}.
+ * {@link popcountWord} per word, same contract and bit-identical results as {@link xnorGemm}.
  * Slow; meant as a test oracle and a readable statement of the contract.
  *
  * @example
@@ -147,7 +147,7 @@ export function xnorGemmRef(a: BitMatrix, bT: BitMatrix, opts?: OutputTransform)
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
       let count = 0;
-      for (let w = 0; w < W; w++) count += popcount32(a.words[i * W + w]! ^ bT.words[j * W + w]!);
+      for (let w = 0; w < W; w++) count += popcountWord(a.words[i * W + w]! ^ bT.words[j * W + w]!);
       out[i * N + j] = transformed(K - 2 * count, j, t);
     }
   }
@@ -324,8 +324,8 @@ function microKernel(s: Int32Array, pa: number, pb: number, paEnd: number, to: n
     f = (f + (f >>> 4)) & 0x0f0f0f0f;
     n11 = (n11 + (Math.imul(f, 0x01010101) >>> 24)) | 0;
   }
-  s[to] = 4 * n00 + 2 * popcount32(w00) + popcount32(o00);
-  s[to + 1] = 4 * n01 + 2 * popcount32(w01) + popcount32(o01);
-  s[to + 2] = 4 * n10 + 2 * popcount32(w10) + popcount32(o10);
-  s[to + 3] = 4 * n11 + 2 * popcount32(w11) + popcount32(o11);
+  s[to] = 4 * n00 + 2 * popcountWord(w00) + popcountWord(o00);
+  s[to + 1] = 4 * n01 + 2 * popcountWord(w01) + popcountWord(o01);
+  s[to + 2] = 4 * n10 + 2 * popcountWord(w10) + popcountWord(o10);
+  s[to + 3] = 4 * n11 + 2 * popcountWord(w11) + popcountWord(o11);
 }

@@ -1,6 +1,7 @@
 /**
  * Creation functions. All take shapes as arrays and an optional `{dtype}` (default float32).
  */
+import { checkElements } from '../validate.js';
 import { NumError, describe, fmtShape } from '../errors.js';
 import type { DType, TypedArray } from './dtype.js';
 import { allocate, dtypeOfArray, isDType } from './dtype.js';
@@ -197,7 +198,7 @@ export function arange(start: number, stop?: number, step = 1, opts?: CreateOpti
   if (step === 0) throw new NumError('INVALID_ARGUMENT', op, 'step must be non-zero', 'step != 0', '0');
   const allInt = Number.isInteger(start) && Number.isInteger(stop) && Number.isInteger(step);
   const dtype = checkDType(op, opts?.dtype) ?? (allInt ? 'int32' : 'float32');
-  const n = Math.max(0, Math.ceil((stop - start) / step));
+  const n = checkElements(op, Math.max(0, Math.ceil((stop - start) / step)));
   const data = allocate(dtype, n);
   for (let i = 0; i < n; i++) store(data, i, start + i * step, dtype);
   return new Tensor(data, [n], dtype);

@@ -17,6 +17,7 @@
  * transcendental ops (`exp`, `log`, `sqrt`, `sigmoid`, `tanh`, …) give `float32` for integer or
  * bool inputs. A plain JS number takes the dtype of the tensor it meets.
  */
+import { checkElements, MAX_ELEMENTS } from '../validate.js';
 
 /** Element type of a tensor. `float32` is the default. */
 export type DType = 'float32' | 'float64' | 'int32' | 'int8' | 'uint8' | 'bool';
@@ -56,6 +57,8 @@ export function isFloat(d: DType): boolean {
  * ```
  */
 export function allocate<D extends DType>(dtype: D, n: number): TypedArrayFor[D] {
+  // Backstop for internal sizes derived from checked inputs; public entry points check first.
+  if (!(n >= 0 && n <= MAX_ELEMENTS)) checkElements('allocate', n);
   switch (dtype) {
     case 'float32': return new Float32Array(n) as TypedArrayFor[D];
     case 'float64': return new Float64Array(n) as TypedArrayFor[D];

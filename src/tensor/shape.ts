@@ -2,6 +2,7 @@
  * Shape and stride arithmetic shared by the tensor ops. Pure functions over number arrays.
  * @internal
  */
+import { checkElements } from '../validate.js';
 import { NumError, describe, fmtShape } from '../errors.js';
 
 /** Product of the dimensions. */
@@ -32,13 +33,14 @@ export function checkShape(op: string, shape: unknown, arg = 'shape'): number[] 
       throw new NumError('INVALID_ARGUMENT', op, `${arg} has an invalid dimension`, 'non-negative integers', fmtShape(shape as number[]));
     }
   }
+  checkElements(op, sizeOf(shape as number[]), `${arg} ${fmtShape(shape as number[])}`);
   return shape.slice() as number[];
 }
 
 /** Normalises one axis (negative counts from the end) or throws OUT_OF_RANGE. */
 export function normAxis(op: string, axis: number, ndim: number): number {
   if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim) {
-    throw new NumError('OUT_OF_RANGE', op, 'axis out of range', `an integer in [${-ndim}, ${ndim - 1}]`, String(axis));
+    throw new NumError('OUT_OF_RANGE', op, 'axis out of range', `an integer in [${-ndim}, ${ndim - 1}]`, describe(axis));
   }
   return axis < 0 ? axis + ndim : axis;
 }

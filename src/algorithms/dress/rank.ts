@@ -10,6 +10,8 @@
  *
  * @module
  */
+import { NumError, describe } from '../../errors.js';
+import { count } from '../../validate.js';
 
 /** Columns the fast path can hold next to a 32-bit score key inside a double's 53-bit mantissa. */
 const COL_BITS = 2 ** 21;
@@ -36,6 +38,18 @@ function before(sa: number, a: number, sb: number, b: number): number {
   return ka !== kb ? ka - kb : a - b;
 }
 
+/** Public-boundary check shared by both rankers: sizes are integers the buffers can hold. */
+function checkRank(op: string, order: unknown, scores: unknown, rows: unknown, cols: unknown, keep: unknown): void {
+  if (!(order instanceof Int32Array)) throw new NumError('INVALID_ARGUMENT', op, 'order must be an Int32Array', 'Int32Array', describe(order));
+  const isArrayLike = ArrayBuffer.isView(scores) ? !(scores instanceof DataView) && !(scores instanceof BigInt64Array) && !(scores instanceof BigUint64Array) : Array.isArray(scores);
+  if (!isArrayLike) throw new NumError('INVALID_ARGUMENT', op, 'scores must be an array of numbers', 'number[] | typed array', describe(scores));
+  const r = count(op, 'rows', rows), c = count(op, 'cols', cols), k = count(op, 'keep', keep);
+  if (k > c) throw new NumError('OUT_OF_RANGE', op, 'keep exceeds cols', `keep <= ${c}`, String(k));
+  const n = (scores as ArrayLike<number>).length;
+  if (r * c > n) throw new NumError('SHAPE_MISMATCH', op, 'scores shorter than rows × cols', `length >= ${r * c}`, String(n));
+  if (r * k > order.length) throw new NumError('SHAPE_MISMATCH', op, 'order shorter than rows × keep', `length >= ${r * k}`, String(order.length));
+}
+
 /**
  * Writes, for every row, its `keep` top-ranked columns in rank order into
  * `order[row·keep .. (row+1)·keep)`. Scores are read as float32 (the weights' precision).
@@ -46,6 +60,7 @@ function before(sa: number, a: number, sb: number, b: number): number {
  * ```
  */
 export function rankRowsInto(order: Int32Array, scores: ArrayLike<number>, rows: number, cols: number, keep: number): void {
+  checkRank('dress.rankRowsInto', order, scores, rows, cols, keep);
   if (cols > COL_BITS) { rankRowsRef(order, scores, rows, cols, keep); return; }
   const keys = new Float64Array(cols);
   for (let i = 0; i < rows; i++) {
@@ -68,6 +83,7 @@ export function rankRowsInto(order: Int32Array, scores: ArrayLike<number>, rows:
  * ```
  */
 export function rankRowsRef(order: Int32Array, scores: ArrayLike<number>, rows: number, cols: number, keep: number): void {
+  checkRank('dress.rankRowsRef', order, scores, rows, cols, keep);
   for (let i = 0; i < rows; i++) {
     const base = i * cols;
     const idx = Array.from({ length: cols }, (_, c) => c);

@@ -4,6 +4,7 @@
  * copy is kept. Containers: Int8Array for b ≤ 8, Int16Array for b ≤ 16, Int32Array above;
  * memory is accounted at b bits per element (packed), not the container width.
  */
+import { opName } from '../../validate.js';
 import type { Params } from '../../tree.js';
 import { NumError, describe, fmtShape } from '../../errors.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -74,6 +75,7 @@ function limitsOf(op: string, name: string, base: BitLimits, o: Partial<BitLimit
  * ```
  */
 export function resolveBits(opts?: BitsOptions, op = 'rct.bits'): RctBits {
+  op = opName(op, 'rct.bits');
   if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new NumError('INVALID_ARGUMENT', op, 'bits options must be an object', '{weight?, bias?}', describe(opts));
   return { weight: limitsOf(op, 'weight', DEFAULT_BITS.weight, opts?.weight), bias: limitsOf(op, 'bias', DEFAULT_BITS.bias, opts?.bias) };
 }
@@ -166,6 +168,7 @@ export function checkQTensor(op: string, path: string, qt: unknown): QTensor {
  * ```
  */
 export function checkQuantized(qp: unknown, op = 'rct.checkQuantized'): QuantizedParams {
+  op = opName(op, 'rct.checkQuantized');
   if (qp === null || typeof qp !== 'object' || Array.isArray(qp)) throw new NumError('STATE_MISMATCH', op, 'quantized params must be a record of QTensors', 'Record<string, QTensor>', describe(qp));
   for (const [path, t] of Object.entries(qp)) checkQTensor(op, path, t);
   return qp as QuantizedParams;

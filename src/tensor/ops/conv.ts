@@ -3,6 +3,7 @@
  * (patch extraction) and its transpose `col2im` — plus the GEMM. Because both primitives have
  * rules written in each other, conv2d and pooling are differentiable to any order.
  */
+import { nonNegativeInt, opName, options } from '../../validate.js';
 import { record } from '../tape.js';
 import { NumError, describe, fmtShape } from '../../errors.js';
 import { allocate, floatType, promoteTypes } from '../dtype.js';
@@ -42,6 +43,10 @@ function pair(op: string, name: string, v: Pair | undefined, dflt: number, min: 
 
 /** Resolves the window geometry and validates it against the input. @internal */
 export function makeWindow(op: string, h: number, w: number, k: Pair, opts: { stride?: Pair | undefined; padding?: Padding | undefined; dilation?: Pair | undefined }): Window {
+  op = opName(op, 'makeWindow');
+  opts = options(op, 'opts', opts);
+  nonNegativeInt(op, 'input height', h);
+  nonNegativeInt(op, 'input width', w);
   const [kh, kw] = pair(op, 'kernel size', k, 1, 1);
   const [sh, sw] = pair(op, 'stride', opts.stride, 1, 1);
   const [dh, dw] = pair(op, 'dilation', opts.dilation, 1, 1);

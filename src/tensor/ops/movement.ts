@@ -2,6 +2,7 @@
  * Movement ops. `reshape` (of contiguous data), `permute`/`transpose`, `slice` and `broadcastTo`
  * return views that share storage; the others copy.
  */
+import { options } from '../../validate.js';
 import { NO_PARAMS, record } from '../tape.js';
 import { NumError, describe, fmtShape } from '../../errors.js';
 import { allocate, promoteTypes } from '../dtype.js';
@@ -24,6 +25,7 @@ function copyContiguous(x: Tensor): Tensor {
  * ```
  */
 export function contiguous(x: Tensor): Tensor {
+  x = asTensor('contiguous', 'x', x);
   if (x.isContiguous()) return x;
   return record('reshape', NO_PARAMS, [x], copyContiguous(x));
 }
@@ -298,6 +300,10 @@ export function pad(x: Tensor, widths: readonly (readonly [number, number])[], v
 }
 
 function checkIndices(op: string, indices: Tensor | readonly number[], n: number): Tensor {
+  if (!(indices instanceof Tensor) && !(Array.isArray(indices) && indices.every((v) => typeof v === 'number'))) {
+    // Typed arrays (BigInt64Array included) are not accepted here: wrap them with fromTyped.
+    throw new NumError('INVALID_ARGUMENT', op, 'indices must be an int Tensor or an array of numbers', 'Tensor | number[]', describe(indices));
+  }
   const idx = indices instanceof Tensor ? indices : fromTyped(Int32Array.from(indices as number[]), [(indices as number[]).length]);
   if (idx.dtype !== 'int32' && idx.dtype !== 'int8' && idx.dtype !== 'uint8') {
     throw new NumError('DTYPE_MISMATCH', op, 'indices must be integers', 'int32 | int8 | uint8', idx.dtype);
@@ -325,7 +331,7 @@ export function gather(x: Tensor, indices: Tensor | readonly number[], opts?: { 
   const op = 'gather';
   const t = asTensor(op, 'x', x);
   if (t.ndim === 0) throw new NumError('SHAPE_MISMATCH', op, 'cannot gather from a scalar', 'ndim >= 1', '0');
-  const ax = normAxis(op, opts?.axis ?? 0, t.ndim);
+  const ax = normAxis(op, options(op, 'opts', opts).axis ?? 0, t.ndim);
   const idx = checkIndices(op, indices, t.shape[ax]!);
   const n = t.shape[ax]!;
   const outer = sizeOf(t.shape.slice(0, ax));
@@ -354,10 +360,11 @@ export function gather(x: Tensor, indices: Tensor | readonly number[], opts?: { 
 export function scatterAdd(src: Tensor, indices: Tensor | readonly number[], opts: { axis?: number; size: number }): Tensor {
   const op = 'scatterAdd';
   const t = asTensor(op, 'src', src);
-  const size = opts.size;
-  if (!Number.isInteger(size) || size < 0) throw new NumError('INVALID_ARGUMENT', op, 'size must be a non-negative integer', 'integer >= 0', describe(size));
+  const o = options(op, 'opts', opts);
+  const size = o.size;
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) throw new NumError('INVALID_ARGUMENT', op, 'size must be a non-negative integer', 'integer >= 0', describe(size));
   const idx = checkIndices(op, indices, size);
-  const axis = opts.axis ?? 0;
+  const axis = o.axis ?? 0;
   const ax = normAxis(op, axis, t.ndim - idx.ndim + 1);
   const mid = t.shape.slice(ax, ax + idx.ndim);
   if (!sameShape(mid, idx.shape)) {

@@ -6,7 +6,7 @@ import { NumError, fmtShape } from '../../errors.js';
 import type { DType } from '../dtype.js';
 import { allocate, arithmeticType } from '../dtype.js';
 import * as k from '../kernels/reduce.js';
-import { normAxes, sameShape, sizeOf } from '../shape.js';
+import { checkShape, normAxes, sameShape, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import type { AxisOptions } from '../tensor.js';
 import { add, asTensor, div, exp, log, sub } from './elementwise.js';
@@ -147,6 +147,8 @@ export function argmin(x: Tensor, opts?: { axis?: number; keepdims?: boolean }):
  * ```
  */
 export function sumTo(x: Tensor, shape: readonly number[]): Tensor {
+  x = asTensor('sumTo', 'x', x);
+  checkShape('sumTo', shape, 'shape');
   if (sameShape(x.shape, shape)) return x;
   const lead = x.ndim - shape.length;
   if (lead < 0) throw new NumError('SHAPE_MISMATCH', 'sumTo', 'target has more dims than the input', `ndim <= ${x.ndim}`, fmtShape(shape));

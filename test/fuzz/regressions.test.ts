@@ -1,0 +1,72 @@
+// Inputs the API fuzzer (and issue 20) found throwing something other than NumError, kept as
+// plain regression tests: each must now throw NumError with the expected code and op.
+import { describe, expect, it } from 'vitest';
+import * as lib from '../../src/index.js';
+
+function numError(f: () => unknown): { code: string; op: string; message: string } {
+  try {
+    f();
+  } catch (e) {
+    expect(lib.isNumError(e), String(e)).toBe(true);
+    return e as lib.NumError;
+  }
+  throw new Error('expected a throw');
+}
+
+const cyclic = (): Record<string, unknown> => {
+  const a: Record<string, unknown> = { w: lib.zeros([1]) };
+  a['self'] = a;
+  return a;
+};
+
+describe('API fuzz regressions', () => {
+  it('refuses oversized allocations before making a typed array', () => {
+    expect(numError(() => lib.zeros([2 ** 31, 2 ** 31]))).toMatchObject({ code: 'OUT_OF_RANGE', op: 'full' });
+    expect(numError(() => lib.eye(2 ** 31))).toMatchObject({ code: 'OUT_OF_RANGE', op: 'eye' });
+    expect(numError(() => lib.arange(2 ** 53))).toMatchObject({ code: 'OUT_OF_RANGE', op: 'arange' });
+    expect(numError(() => lib.normal(lib.key(0), [2 ** 31]))).toMatchObject({ code: 'OUT_OF_RANGE' });
+    expect(lib.zeros([0, 2 ** 40]).size).toBe(0);
+  });
+
+  it('checks TreeDefs and callbacks in tree functions', () => {
+    expect(numError(() => lib.tree.unflatten(0 as never, []))).toMatchObject({ code: 'STRUCTURE_MISMATCH', op: 'tree.unflatten' });
+    expect(numError(() => lib.tree.numLeaves(7 as never))).toMatchObject({ code: 'STRUCTURE_MISMATCH', op: 'tree.numLeaves' });
+    expect(numError(() => lib.tree.unflatten({ kind: 'leaf' }, 3 as never))).toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(numError(() => lib.tree.map(3 as never, { a: 1 }))).toMatchObject({ code: 'INVALID_ARGUMENT', op: 'tree.map' });
+    expect(lib.tree.unflatten(lib.tree.flatten({ a: [1, 2] })[1], [3, 4])).toEqual({ a: [3, 4] });
+  });
+
+  it('rejects cyclic trees instead of overflowing the stack', () => {
+    for (const f of [() => lib.tree.leaves(cyclic() as never), () => lib.tree.flatten(cyclic() as never), () => lib.tree.sameStructure(cyclic() as never, {}),
+      () => lib.tree.map((x: unknown) => x, cyclic() as never), () => lib.stopGradient(cyclic() as never)]) {
+      expect(numError(f).code).toBe('STRUCTURE_MISMATCH');
+    }
+  });
+
+  it('never crashes inside the message formatter', () => {
+    const e = numError(() => lib.nn.batchNorm1d().init(lib.key(0), (() => 1) as never));
+    expect(e.message.startsWith(`${e.op}: `)).toBe(true);
+    const s = Symbol('s');
+    expect(numError(() => lib.expandDims(lib.zeros([2]), s as never)).code).toBe('OUT_OF_RANGE');
+  });
+
+  it('converts or rejects odd argument types', () => {
+    expect(numError(() => lib.gather(lib.zeros([3]), new BigInt64Array(2) as never))).toMatchObject({ code: 'INVALID_ARGUMENT', op: 'gather' });
+    expect(numError(() => lib.popcount32(Object.create(null) as never))).toMatchObject({ code: 'INVALID_ARGUMENT', op: 'popcount32' });
+    expect(lib.popcount32(-1)).toBe(32);
+    expect(numError(() => lib.noGrad(7 as never))).toMatchObject({ code: 'INVALID_ARGUMENT', op: 'noGrad' });
+    expect(numError(() => lib.contiguous({} as never))).toMatchObject({ op: 'contiguous' });
+    expect(numError(() => lib.sumTo({} as never, [1]))).toMatchObject({ op: 'sumTo' });
+    expect(numError(() => lib.scatterAdd(lib.zeros([2]), [0, 1], undefined as never))).toMatchObject({ op: 'scatterAdd' });
+    expect(numError(() => lib.makeWindow(lib.zeros([1]) as never, 4, 4, 0, {}))).toMatchObject({ op: 'makeWindow' });
+    expect(numError(() => lib.makeWindow('conv', 4n as never, 4, 2, {}))).toMatchObject({ op: 'conv' });
+  });
+
+  it('checks the sizes of the DRESS row ranker', () => {
+    const order = new Int32Array(4);
+    expect(numError(() => lib.dress.rankRowsInto(order, [1, 2], 2 ** 40, 2, 1))).toMatchObject({ code: 'SHAPE_MISMATCH', op: 'dress.rankRowsInto' });
+    expect(numError(() => lib.dress.rankRowsRef(order, [1, 2], 1, 2, 3))).toMatchObject({ code: 'OUT_OF_RANGE' });
+    lib.dress.rankRowsInto(order, [1, 2, 4, 3], 2, 2, 1);
+    expect([...order.subarray(0, 2)]).toEqual([1, 0]);
+  });
+});
