@@ -95,4 +95,8 @@ export const OPEN: ReadonlySet<string> = new Set([
   'pmeta.taskLoss',
   'pmeta.topIndices',
   'rct.fakeQuantize',
+  'dpu.complement',
+  'dpu.partialUpdate',
+  'rct.evaluate',
+  'pmeta.initAttention',
 ]);
