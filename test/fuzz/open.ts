@@ -95,4 +95,10 @@ export const OPEN: ReadonlySet<string> = new Set([
   'pmeta.taskLoss',
   'pmeta.topIndices',
   'rct.fakeQuantize',
+  'cost.keptChannels',
+  'quant.packedBytes',
+  'rct.evaluate',
+  'unslice',
+  'purposeKey',
+  'cost.storageBytes',
 ]);
