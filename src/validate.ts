@@ -141,7 +141,7 @@ export function checkCount(op: string, name: string, v: unknown, min: number, ma
  * request that can only fail (or exhaust memory) is refused before any typed array is made.
  * @internal
  */
-export const MAX_ELEMENTS = 2 ** 31 - 1;
+export const MAX_ELEMENTS = 2147483647; // 2 ** 31 - 1, as a literal: bundlers keep a top-level `**`
 
 /**
  * An element count `n` ≤ {@link MAX_ELEMENTS}, or OUT_OF_RANGE naming the op. @internal

@@ -14,7 +14,7 @@ import { NumError, describe } from '../../errors.js';
 import { count } from '../../validate.js';
 
 /** Columns the fast path can hold next to a 32-bit score key inside a double's 53-bit mantissa. */
-const COL_BITS = 2 ** 21;
+const COL_BITS = 2097152; // 2 ** 21, as a literal: bundlers keep a top-level `**`
 
 // Scratch for reading a float32's bits; created on first use so importing runs nothing.
 let f32: Float32Array | undefined;
