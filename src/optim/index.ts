@@ -22,3 +22,5 @@ export type {
 export * as schedules from './schedules.js';
 export type { CosineOptions, ExponentialOptions, StepOptions, WarmupOptions } from './schedules.js';
 export type { ParamView } from './view.js';
+export { skipNotFinite } from './finite.js';
+export type { SkipNotFiniteOptions, SkipNotFiniteState } from './finite.js';

@@ -95,8 +95,10 @@ export const OPEN: ReadonlySet<string> = new Set([
   'pmeta.taskLoss',
   'pmeta.topIndices',
   'rct.fakeQuantize',
-  'dpu.complement',
-  'dpu.partialUpdate',
+  'cost.keptChannels',
+  'quant.packedBytes',
   'rct.evaluate',
-  'pmeta.initAttention',
+  'unslice',
+  'purposeKey',
+  'cost.storageBytes',
 ]);
