@@ -22,8 +22,6 @@ import { vjpRules } from './rules.js';
 import type { VjpRule } from './rules.js';
 import type { Prim } from '../tensor/tape.js';
 
-/** @deprecated Import `Params` from `tree.ts`; this re-export only spares branches written before it moved. @internal */
-export type { Params } from '../tree.js';
 
 function detach(t: Tensor): Tensor {
   return t._node === undefined ? t : new Tensor(t.data, t.shape, t.dtype, t.strides, t.offset);

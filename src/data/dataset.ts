@@ -14,8 +14,6 @@ import { astype, div, sub } from '../tensor/ops/elementwise.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkCount } from '../validate.js';
 
-/** @deprecated Import from `validate.ts`; kept only for branches written before it moved. @internal */
-export { checkCount } from '../validate.js';
 
 /**
  * A labelled dataset: inputs `x` of shape `[N, ...]` (any dtype) and int32 labels `y` of shape `[N]`.

@@ -16,7 +16,6 @@ import { isPlainObject, map } from '../tree.js';
 import { finite } from '../validate.js';
 
 /** @deprecated Import from `validate.ts`; kept only for branches written before they moved. @internal */
-export { finite, inRange, nonNegative } from '../validate.js';
 
 /**
  * Per-step extras a training loop may pass to `update` (the current loss, the step number, …).
