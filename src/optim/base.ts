@@ -15,7 +15,6 @@ import type { Tree } from '../tree.js';
 import { isPlainObject, map } from '../tree.js';
 import { finite } from '../validate.js';
 
-/** @deprecated Import from `validate.ts`; kept only for branches written before they moved. @internal */
 
 /**
  * Per-step extras a training loop may pass to `update` (the current loss, the step number, …).
