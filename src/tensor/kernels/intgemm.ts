@@ -50,7 +50,7 @@ const NC = 1536; // a multiple of 2·NR: lane-paired panels never straddle an N 
 const TWO_31 = 2147483648;
 /** Lane shift of the SWAR B panels, its inverse and the largest allowed lane bound + 1. */
 const LANE = 134217728; // 2^27
-const INV_LANE = 1 / 134217728;
+const INV_LANE = 7.450580596923828e-9; // 2^-27, as a literal: bundlers keep top-level quotients
 const HALF_LANE = 67108864; // 2^26
 /** Longest SWAR K block (gemm.ts's KC) and the shortest worth the lane extraction. */
 const KC_SWAR = 256;
