@@ -9,9 +9,18 @@
  *
  * @module
  */
-import type { KernelRows } from '../sparse/kernels.js';
 import { WASM_SPMM } from './kernels-wasm.js';
 import { align16, arenaViews, lazyKernels } from './runtime.js';
+
+/** What the kernel reads of a sparse pattern: `KernelRows` of src/sparse/kernels.ts (structurally). */
+interface KernelRows {
+  readonly m: number;
+  readonly k: number;
+  readonly indptr: Int32Array | null;
+  readonly rowNnz: number;
+  readonly indices: Int32Array | Uint16Array | Uint32Array;
+  readonly stride?: number | undefined;
+}
 
 /** The SpMM family. All pointers are byte offsets; `ptr = 0` selects the row-balanced form. */
 interface SpmmExports {
