@@ -10,6 +10,7 @@ import { conv2dWasmInto } from '../../backend/conv-fused.js';
 import { NumError, describe, fmtShape } from '../../errors.js';
 import { allocate, floatType, promoteTypes } from '../dtype.js';
 import { col2imInto, im2colInto } from '../kernels/conv.js';
+import { maxPoolInto } from '../kernels/pool.js';
 import type { Window } from '../kernels/conv.js';
 import { Tensor } from '../tensor.js';
 import { add, asTensor, astype } from './elementwise.js';
@@ -199,6 +200,13 @@ function pool(op: string, x: Tensor, kernel: Pair, opts: PoolOptions | undefined
   const t = check4d(op, 'x', x);
   const [n, c, h, w] = t.shape as [number, number, number, number];
   const win = makeWindow(op, h, w, kernel, { stride: opts?.stride ?? kernel, padding: opts?.padding });
+  if (reduce === 'max' && (t.dtype === 'float32' || t.dtype === 'float64') && (traceDepth() === 0 || t._node === undefined)) {
+    // Nothing traced: the direct kernel (same bits as the lowering below, no patch matrix).
+    const src = contiguous(t);
+    const out = allocate(t.dtype, n * c * win.ho * win.wo);
+    maxPoolInto(src.offset === 0 ? src.data : src.data.subarray(src.offset, src.offset + src.size), n * c, h, w, win, out);
+    return new Tensor(out, [n, c, win.ho, win.wo], t.dtype);
+  }
   // Channels become batch entries, so each column of the patch matrix is one pooling window.
   const cols = im2col(reshape(t, [n * c, 1, h, w]), win, reduce === 'max' ? -Infinity : 0);
   const r = reduce === 'max' ? max(cols, { axis: 0 }) : mean(cols, { axis: 0 });
