@@ -45,6 +45,14 @@ describe('fused wasm conv2d (inference)', () => {
     }), { numRuns: 150 });
   });
 
+  it('gives the same bits when the batch is split into cache-sized chunks (one image per chunk here)', () => {
+    backend.set('wasm');
+    const x = fromTyped(values(3 * 8 * 40 * 40, 5), [3, 8, 40, 40]); // K·L = 200·1296 floats > 1 MiB
+    const w = fromTyped(values(7 * 8 * 5 * 5, 6), [7, 8, 5, 5]);
+    const opts = { bias: fromTyped(values(7, 7)) };
+    expect(conv2d(x, w, opts).toTyped()).toEqual(lowered(x, w, opts).toTyped());
+  });
+
   it('writes NCHW with the bias added (a hand-checked case)', () => {
     // x: one 1×3×3 image 1..9; w: two 2×2 filters (sum, and top-left only); bias [10, -1].
     const x = new Float32Array([1, 2, 3, 4, 5, 6, 7, 8, 9]);
