@@ -24,7 +24,7 @@ export interface KernelExports {
     c: number, cRs: number, acc: number, work: number): void;
   xnor_counts(m: number, n: number, w64: number, a: number, b: number, out: number, nb: number): void;
   gemm_i16(m: number, n: number, k: number, a: number, aRs: number, aCs: number, b: number, bRs: number, bCs: number,
-    c: number, cRs: number, acc: number, work: number): void;
+    c: number, cRs: number, acc: number, work: number, scale: number): void;
   im2col_f32(x: number, cols: number, geometry: number, pad: number): void;
   col2im_f32(cols: number, x: number, geometry: number): void;
 }
