@@ -29,15 +29,16 @@ export interface ConvGeometry {
 /** Columns of a packed layer: Uint16 when C ≤ 65,536. */
 type Columns = Uint16Array | Uint32Array | Int32Array;
 
-let scratch = new Float32Array(0);
-let offs = new Int32Array(0);
+// Reused buffers, allocated on first use (no top-level work: the package is side-effect free).
+let scratch: Float32Array | undefined;
+let offs: Int32Array | undefined;
 
 /**
  * The zero-padded image region the windows reach (`hp × wp` per channel), in a reused buffer.
  */
 function padded(x: Float32Array, g: ConvGeometry, hp: number, wp: number): Float32Array {
   const size = g.n * g.ci * hp * wp;
-  if (scratch.length < size) scratch = new Float32Array(size);
+  if (scratch === undefined || scratch.length < size) scratch = new Float32Array(size);
   const out = scratch.subarray(0, size);
   out.fill(0);
   const len = Math.max(0, Math.min(g.w, wp - g.pl));
@@ -69,12 +70,13 @@ export function sparseConvInto(
   const plane = inside ? g.h * g.w : hp * wp;
   const kk = g.kh * g.kw;
   // Each kept weight's offset into one image, compacted to `count` per row.
-  if (offs.length < rows * count) offs = new Int32Array(rows * count);
+  if (offs === undefined || offs.length < rows * count) offs = new Int32Array(Math.max(rows * count, 1));
+  const off = offs;
   for (let i = 0; i < rows; i++) {
     for (let r = 0; r < count; r++) {
       const c = columns[i * stride + r]!;
       const ci = (c / kk) | 0, rem = c - ci * kk, ky = (rem / g.kw) | 0, kx = rem - ky * g.kw;
-      offs[i * count + r] = ci * plane + ky * g.dh * rowLen + kx * g.dw;
+      off[i * count + r] = ci * plane + ky * g.dh * rowLen + kx * g.dw;
     }
   }
   const s1 = sw, s2 = 2 * sw, s3 = 3 * sw, s4 = 4 * sw, s5 = 5 * sw, s6 = 6 * sw, s7 = 7 * sw;
@@ -93,7 +95,7 @@ export function sparseConvInto(
           let c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0, c5 = 0, c6 = 0, c7 = 0;
           for (let r = 0; r < count; r++) {
             const w = values[vs + r]!;
-            const p = p0 + offs[os + r]!;
+            const p = p0 + off[os + r]!;
             c0 += w * src[p]!; c1 += w * src[p + s1]!; c2 += w * src[p + s2]!; c3 += w * src[p + s3]!;
             c4 += w * src[p + s4]!; c5 += w * src[p + s5]!; c6 += w * src[p + s6]!; c7 += w * src[p + s7]!;
           }
@@ -103,7 +105,7 @@ export function sparseConvInto(
         for (let ox = wo8; ox < wo; ox++) {
           const p0 = base + ox * sw;
           let c = 0;
-          for (let r = 0; r < count; r++) c += values[vs + r]! * src[p0 + offs[os + r]!]!;
+          for (let r = 0; r < count; r++) c += values[vs + r]! * src[p0 + off[os + r]!]!;
           out[o + ox] = c;
         }
       }
