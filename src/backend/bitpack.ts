@@ -6,7 +6,21 @@
  *
  * @module
  */
-import { align16, arenaViews, type KernelExports } from './runtime.js';
+import { WASM_XNOR } from './kernels-wasm.js';
+import { align16, arenaViews, lazyKernels } from './runtime.js';
+
+/** The XNOR family (src/backend/wat/20-xnor.wat). All pointers are byte offsets. */
+interface XnorExports { xnor_counts(m: number, n: number, w64: number, a: number, b: number, out: number, nb: number): void }
+
+/**
+ * The XNOR module, compiled on first use; `undefined` without WebAssembly SIMD.
+ *
+ * @example
+ * ```ts
+ * if (xnorKernels() === undefined) console.log('JS XNOR');
+ * ```
+ */
+export const xnorKernels = /* @__PURE__ */ lazyKernels<XnorExports>(WASM_XNOR);
 
 /** Bytes of Bᵀ kept in one cache block (a quarter of a 1 MiB L2). */
 const B_BLOCK_BYTES = 262144; // 1 << 18 (a literal: bundlers keep a top-level shift)
@@ -32,17 +46,20 @@ function packPairs(u32: Uint32Array, dst: number, src: Uint32Array, rows: number
 
 /**
  * Popcounts of `a[i] XOR bT[j]` for all i < aRows, j < bRows into an Int32Array view of the
- * arena with row stride `nPad` (returned with it); valid until the next kernel call.
+ * arena with row stride `nPad` (returned with it); valid until the next kernel call. `undefined`
+ * when the module cannot be loaded (the caller runs JS).
  *
  * @example
  * ```ts
- * const { counts, nPad } = xnorCountsWasm(k, a.words, a.rows, b.words, b.rows, a.wordsPerRow);
- * const dot00 = K - 2 * counts[0];
+ * const r = xnorCountsWasm(a.words, a.rows, b.words, b.rows, a.wordsPerRow);
+ * if (r) console.log(K - 2 * r.counts[r.base]!);
  * ```
  */
 export function xnorCountsWasm(
-  kx: KernelExports, aWords: Uint32Array, aRows: number, bWords: Uint32Array, bRows: number, words: number,
-): { counts: Int32Array; nPad: number; base: number } {
+  aWords: Uint32Array, aRows: number, bWords: Uint32Array, bRows: number, words: number,
+): { counts: Int32Array; nPad: number; base: number } | undefined {
+  const kx = xnorKernels();
+  if (kx === undefined) return undefined;
   const wp = Math.ceil(words / 4) * 4; // 32-bit words per row: whole 2×64-bit steps
   const mPad = aRows + (aRows & 1), nPad = bRows + (bRows & 1);
   const rowBytes = wp * 4;

@@ -7,10 +7,27 @@
  *
  * @module
  */
-import { align16, arenaViews, type KernelExports } from './runtime.js';
+import { WASM_GEMM_F32 } from './kernels-wasm.js';
+import { align16, arenaViews, lazyKernels } from './runtime.js';
+
+/** The f32 GEMM family (src/backend/wat/10-gemm-f32.wat). All pointers are byte offsets. */
+export interface GemmExports {
+  gemm_f32(m: number, n: number, k: number, a: number, aRs: number, aCs: number, b: number, bRs: number, bCs: number,
+    c: number, cRs: number, acc: number, work: number): void;
+}
+
+/**
+ * The f32 GEMM module, compiled on first use; `undefined` without WebAssembly SIMD.
+ *
+ * @example
+ * ```ts
+ * if (gemmKernels() === undefined) console.log('JS GEMM');
+ * ```
+ */
+export const gemmKernels = /* @__PURE__ */ lazyKernels<GemmExports>(WASM_GEMM_F32);
 
 /** Bytes of kernel workspace: packed B (KC·NC floats) + packed A (KC·MC) + one edge tile. */
-const WORK_BYTES = 1179776; // (256 * 1024 + 256 * 128 + 32) * 4, as a literal: bundlers keep top-level products
+export const WORK_BYTES = 1179776; // (256 * 1024 + 256 * 128 + 32) * 4, as a literal: bundlers keep top-level products
 
 /**
  * Where a strided rows×cols view goes in the arena: its covering span copied as-is (keeping the
@@ -42,20 +59,21 @@ function copyIn(f32: Float32Array, dst: number, src: Float32Array, off: number, 
  * `C (=|+=) A·B` on the WebAssembly kernel; arguments exactly as the JS `gemmInto` (m, n, k,
  * then each operand as storage, offset, strides; C's columns contiguous). Sums are float32 per
  * 256-step K block, added into C block by block; results are identical from run to run.
+ * Returns false, having done nothing, when the module cannot be loaded (the caller runs JS).
  *
  * @example
  * ```ts
- * const k = wasmKernels();
- * if (k) gemmWasmInto(k, 2, 2, 3, a, 0, 3, 1, b, 0, 1, 3, c, 0, 2, false);
+ * if (!gemmWasmInto(2, 2, 3, a, 0, 3, 1, b, 0, 1, 3, c, 0, 2, false)) gemmJsInto(...);
  * ```
  */
 export function gemmWasmInto(
-  kx: KernelExports,
   m: number, n: number, k: number,
   a: Float32Array, aOff: number, aRs: number, aCs: number,
   b: Float32Array, bOff: number, bRs: number, bCs: number,
   c: Float32Array, cOff: number, cRs: number, accumulate: boolean,
-): void {
+): boolean {
+  const kx = gemmKernels();
+  if (kx === undefined) return false;
   const pa = place(m, k, aRs, aCs);
   const pb = place(k, n, bRs, bCs);
   const work = 0;
@@ -73,4 +91,5 @@ export function gemmWasmInto(
   kx.gemm_f32(m, n, k, aPtr, pa.rs, pa.cs, bPtr, pb.rs, pb.cs, cPtr, n, accumulate ? 1 : 0, work);
   if (cRs === n) c.set(f32.subarray(c0, c0 + m * n), cOff);
   else for (let i = 0; i < m; i++) c.set(f32.subarray(c0 + i * n, c0 + i * n + n), cOff + i * cRs);
+  return true;
 }

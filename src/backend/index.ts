@@ -6,7 +6,7 @@
  * @module
  */
 import { NumError, describe } from '../errors.js';
-import { wasmKernels } from './runtime.js';
+import { wasmAvailable } from './runtime.js';
 
 /** A kernel backend name. */
 export type BackendName = 'js' | 'wasm';
@@ -22,7 +22,7 @@ let chosen: BackendName | undefined;
  * ```
  */
 function available(): boolean {
-  return wasmKernels() !== undefined;
+  return wasmAvailable();
 }
 
 /**

@@ -1,122 +1,133 @@
 /**
- * The WebAssembly runtime behind the fast kernels: SIMD feature detection, synchronous
- * compilation of the embedded module, and the linear-memory arena that every kernel call shares.
+ * The WebAssembly runtime behind the fast kernels: SIMD feature detection, lazy synchronous
+ * compilation of one module per kernel family, and the linear-memory arena they all share.
  *
- * Nothing here runs at import time. The first kernel call that wants WebAssembly validates a tiny
- * SIMD module, compiles the embedded kernels with `new WebAssembly.Module` (synchronous, so no call
- * site needs `await`) and instantiates them; the outcome is remembered. Engines without
+ * Nothing here runs at import time. {@link wasmAvailable} validates and compiles a tiny SIMD module
+ * once; each family (src/backend/wat/NN-name.wat → `WASM_NAME` in kernels-wasm.ts) is compiled
+ * with `new WebAssembly.Module` (synchronous, so no call site needs `await`) the first time one of
+ * its kernels runs, so a bundle carries and compiles only the families it uses. Engines without
  * WebAssembly (QuickJS), without SIMD, or where compilation is refused (a Content-Security-Policy
  * without `wasm-unsafe-eval`, a main thread over the synchronous-compile size limit) get
  * `undefined`, and callers use the JS kernels.
  *
- * The arena is the module's single memory. A call lays out its operands from byte 0 up (bump
- * allocation, reset on every call), so memory only grows to the largest call seen and is reused
- * after that; kernels are synchronous and never re-entered, so one arena is enough.
+ * The arena is one `WebAssembly.Memory` that every family imports. A call lays out its operands
+ * from byte 0 up (bump allocation, reset on every call), so memory only grows to the largest call
+ * seen and is reused after that; kernels are synchronous and never re-entered, so one arena is
+ * enough, and one family's output can be the next one's input without a copy.
  *
  * @module
  */
-import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
+import { WASM_GEMM_I16 } from './kernels-wasm.js';
 
-/** The exports of the kernels module (see src/backend/wat/). All pointers are byte offsets. */
-export interface KernelExports {
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
-  gemm_f32(m: number, n: number, k: number, a: number, aRs: number, aCs: number, b: number, bRs: number, bCs: number,
-    c: number, cRs: number, acc: number, work: number): void;
-  xnor_counts(m: number, n: number, w64: number, a: number, b: number, out: number, nb: number): void;
-  gemm_i16(m: number, n: number, k: number, a: number, aRs: number, aCs: number, b: number, bRs: number, bCs: number,
-    c: number, cRs: number, acc: number, work: number): void;
-  im2col_f32(x: number, cols: number, geometry: number, pad: number): void;
-  col2im_f32(cols: number, x: number, geometry: number): void;
-}
+/** A WebAssembly memory as the kernels see it. */
+export interface WasmMemory { buffer: ArrayBuffer; grow(pages: number): number }
 
 /** The slice of the WebAssembly JS API used here (the ES lib this package compiles against has none). */
 interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
+  Memory: new (d: { initial: number }) => WasmMemory;
 }
 
 /** `(func (result v128) (i8x16.splat (i32.const 0)))`: validates only where SIMD128 exists. */
 const SIMD_PROBE = [0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 253, 15, 11];
 
-let loaded: KernelExports | null | undefined;
+let memory: WasmMemory | null | undefined;
 
-function decodeBase64(s: string): Uint8Array {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-  const lookup = new Uint8Array(128);
-  for (let i = 0; i < 64; i++) lookup[alphabet.charCodeAt(i)] = i;
-  let len = s.length;
-  while (len > 0 && s[len - 1] === '=') len--;
-  const out = new Uint8Array((len * 3) >> 2);
-  let o = 0, acc = 0, bits = 0;
-  for (let i = 0; i < len; i++) {
-    acc = (acc << 6) | lookup[s.charCodeAt(i)]!;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >> bits) & 255;
-    }
-  }
-  return out;
-}
-
-function load(): KernelExports | null {
-  const wa = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (wa === undefined) return null;
-  try {
-    if (!wa.validate(new Uint8Array(SIMD_PROBE))) return null;
-    const module = new wa.Module(decodeBase64(KERNELS_WASM_BASE64));
-    return new wa.Instance(module, {}).exports as KernelExports;
-  } catch {
-    // CompileError under a CSP without wasm-unsafe-eval, RangeError over a size limit, …
-    return null;
-  }
-}
+/** The engine's WebAssembly and atob (the ES lib this package compiles against declares neither). */
+const api = (): { WebAssembly?: WasmApi; atob?: (s: string) => string } => globalThis as object;
 
 /**
- * The instantiated kernels, or `undefined` where WebAssembly SIMD cannot be used. Detection and
- * compilation run once, on the first call.
+ * True when WebAssembly SIMD modules can be compiled here (checked once: the SIMD probe
+ * validates and compiles, and the shared memory is created).
  *
  * @example
  * ```ts
- * if (wasmKernels() === undefined) console.log('JS kernels only');
+ * if (!wasmAvailable()) console.log('JS kernels only');
  * ```
  */
-export function wasmKernels(): KernelExports | undefined {
-  if (loaded === undefined) loaded = load();
-  return loaded ?? undefined;
+export function wasmAvailable(): boolean {
+  if (memory === undefined) {
+    memory = null;
+    const { WebAssembly: wa, atob } = api();
+    try {
+      // atob exists wherever WebAssembly does in practice (browsers, workers, Node ≥ 16, Deno, Bun).
+      if (wa !== undefined && typeof atob === 'function') {
+        const probe = new Uint8Array(SIMD_PROBE);
+        if (wa.validate(probe)) {
+          new wa.Module(probe); // a CSP without wasm-unsafe-eval throws here
+          memory = new wa.Memory({ initial: 1 });
+        }
+      }
+    } catch {
+      memory = null;
+    }
+  }
+  return memory !== null;
+}
+
+/**
+ * A loader for one kernel family: compiles and instantiates the base64 module against the shared
+ * memory on its first call, then returns the same exports; `undefined` (remembered) where
+ * WebAssembly SIMD is unavailable or this module fails to compile.
+ *
+ * @example
+ * ```ts
+ * const xnorKernels = lazyKernels<{ xnor_counts(...a: number[]): void }>(WASM_XNOR);
+ * xnorKernels()?.xnor_counts(2, 2, 2, 0, 64, 128, 2);
+ * ```
+ */
+export function lazyKernels<T>(base64: string): () => T | undefined {
+  let loaded: T | null | undefined;
+  return () => {
+    if (loaded === undefined) {
+      loaded = null;
+      if (wasmAvailable()) {
+        try {
+          const { WebAssembly: wa, atob } = api() as Required<ReturnType<typeof api>>;
+          const bytes = Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
+          loaded = new wa.Instance(new wa.Module(bytes), { env: { memory } }).exports as T;
+        } catch {
+          loaded = null; // RangeError over a main-thread size limit, …
+        }
+      }
+    }
+    return loaded ?? undefined;
+  };
 }
 
 /** Views over the arena, refreshed whenever a grow replaces the buffer. */
-interface Views { buffer: ArrayBuffer; f32: Float32Array; i32: Int32Array; u32: Uint32Array; i16: Int16Array; u8: Uint8Array }
+interface Views { buffer: ArrayBuffer; f32: Float32Array; i32: Int32Array; u32: Uint32Array; i16: Int16Array; u16: Uint16Array; u8: Uint8Array }
 let views: Views | undefined;
 
 /**
  * Makes the arena at least `bytes` long (growing the memory in 64 KiB pages only when needed)
  * and returns current typed-array views over it. A grow detaches old views, so kernels take
- * their views from here after reserving, never before.
+ * their views from here after reserving, never before. Call only after a family loaded (the
+ * first argument is ignored; it is kept for callers written against one module).
  *
  * @example
  * ```ts
- * const k = wasmKernels();
- * if (k) arenaViews(k, 1 << 20).f32.fill(0, 0, 16);
+ * if (gemmKernels()) arenaViews(null, 1 << 20).f32.fill(0, 0, 16);
  * ```
  */
-export function arenaViews(k: KernelExports, bytes: number): Views {
-  const have = k.memory.buffer.byteLength;
-  if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
-  const buffer = k.memory.buffer;
+export function arenaViews(_k: unknown, bytes: number): Views {
+  const mem = memory!;
+  const have = mem.buffer.byteLength;
+  if (bytes > have) mem.grow(Math.ceil((bytes - have) / 65536));
+  const buffer = mem.buffer;
   if (views === undefined || views.buffer !== buffer) {
     views = {
       buffer, f32: new Float32Array(buffer), i32: new Int32Array(buffer), u32: new Uint32Array(buffer),
-      i16: new Int16Array(buffer), u8: new Uint8Array(buffer),
+      i16: new Int16Array(buffer), u16: new Uint16Array(buffer), u8: new Uint8Array(buffer),
     };
   }
   return views;
 }
 
 /**
- * Current size of the arena in bytes (0 before the module is loaded); for the no-growth test.
+ * Current size of the arena in bytes (0 before WebAssembly is used); for the no-growth test.
  *
  * @example
  * ```ts
@@ -124,8 +135,25 @@ export function arenaViews(k: KernelExports, bytes: number): Views {
  * ```
  */
 export function arenaBytes(): number {
-  return loaded ? loaded.memory.buffer.byteLength : 0;
+  return memory ? memory.buffer.byteLength : 0;
 }
 
 /** Rounds a byte count up to a multiple of 16 (v128 alignment for the next operand). */
 export const align16 = (x: number): number => (x + 15) & ~15;
+
+/** The int16 GEMM family (src/backend/wat/30-gemm-i16.wat). */
+export interface KernelExports {
+  gemm_i16(m: number, n: number, k: number, a: number, aRs: number, aCs: number, b: number, bRs: number, bCs: number,
+    c: number, cRs: number, acc: number, work: number): void;
+}
+
+/**
+ * The int16 GEMM family, compiled on first use (`undefined` without WebAssembly SIMD). The name
+ * predates one module per family; src/backend/intgemm.ts calls it.
+ *
+ * @example
+ * ```ts
+ * wasmKernels()?.gemm_i16(1, 1, 1, 0, 1, 1, 16, 1, 1, 32, 1, 0, 64);
+ * ```
+ */
+export const wasmKernels = /* @__PURE__ */ lazyKernels<KernelExports>(WASM_GEMM_I16);

@@ -64,7 +64,6 @@
 import { NumError } from '../errors.js';
 import { useWasm } from '../backend/index.js';
 import { xnorCountsWasm } from '../backend/bitpack.js';
-import { wasmKernels } from '../backend/runtime.js';
 import type { BitMatrix } from './bitmatrix.js';
 import { checkBitMatrix, popcountWord } from './bitmatrix.js';
 import type { OutputTransform, PreparedTransform } from './transform.js';
@@ -190,9 +189,10 @@ export function checkOut(op: string, out: Float32Array, n: number): void {
 export function runXnorGemm(out: Float32Array, a: BitMatrix, bT: BitMatrix, t: PreparedTransform): void {
   const M = a.rows, N = bT.rows, K = a.cols, W = a.wordsPerRow;
   if (M === 0 || N === 0) return;
-  if (useWasm()) {
-    // WebAssembly counts (i64 xor + popcnt), then the same float64 transform as below: same bits.
-    const { counts, nPad, base } = xnorCountsWasm(wasmKernels()!, a.words, M, bT.words, N, W);
+  // WebAssembly counts (i64 xor + popcnt), then the same float64 transform as below: same bits.
+  const r = useWasm() ? xnorCountsWasm(a.words, M, bT.words, N, W) : undefined;
+  if (r !== undefined) {
+    const { counts, nPad, base } = r;
     for (let i = 0; i < M; i++) {
       const c0 = base + i * nPad, o = i * N;
       for (let j = 0; j < N; j++) out[o + j] = transformed(K - 2 * counts[c0 + j]!, j, t);

@@ -75,9 +75,17 @@ export function isPackedBinary(x: unknown): x is PackedBinary {
  */
 export function toBitMatrix(leaf: PackedBinary): BitMatrix {
   if (!isPackedBinary(leaf)) throw new NumError('INVALID_ARGUMENT', 'toBitMatrix', 'not a packed binary leaf', '{format: "bits", rows, cols, words}', describe(leaf));
+  const { rows, cols } = leaf;
+  // A leaf read from a file is checked here: a BitMatrix whose sizes disagree with its words would
+  // make every GEMM read out of bounds.
+  const ok = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  if (!ok(rows) || !ok(cols) || leaf.words.dtype !== 'int32' || leaf.words.size !== rows * Math.ceil(cols / 32)) {
+    throw new NumError('FORMAT', 'toBitMatrix', 'packed binary leaf sizes do not match its words', `int32 words of rows · ceil(cols / 32)`,
+      `rows ${describe(rows)}, cols ${describe(cols)}, ${leaf.words.dtype} [${leaf.words.size}]`);
+  }
   const w = leaf.words.contiguous();
   const words = new Uint32Array(w.data.buffer, w.data.byteOffset + w.offset * 4, w.size);
-  return { rows: leaf.rows, cols: leaf.cols, wordsPerRow: Math.ceil(leaf.cols / 32), words };
+  return { rows, cols, wordsPerRow: Math.ceil(cols / 32), words };
 }
 
 /**

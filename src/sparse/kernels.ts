@@ -11,6 +11,10 @@
  * - `sddmmInto`           out[q]   = Σ_j X[i_q, j] · Z[k_q, j] sampled dense-dense product
  *                          (the gradient w.r.t. the stored values).
  *
+ * On the `'wasm'` backend the two forward products (`spmmInto`, `denseSpmmTInto`) with float32
+ * operands and at least 8 dense columns run on WebAssembly SIMD (src/backend/spmm.ts; float32
+ * sums); `spmmJsInto` / `denseSpmmTJsInto` are the JS kernels, their reference twins.
+ *
  * Speed (Node 20, 2-core EPYC; docs/benchmarks.md): the forward kernels copy 8 columns of the
  * dense operand at a time into a contiguous k×8 panel of doubles, then every sparse row keeps 8
  * accumulators in locals while walking its non-zeros once, so a non-zero costs two loads of its
@@ -21,6 +25,8 @@
  *
  * @module
  */
+import { useWasm } from '../backend/index.js';
+import { SPMM_WASM_MIN_COLUMNS, denseSpmmTWasmInto, spmmWasmInto } from '../backend/spmm.js';
 import type { SparseRows } from './csr.js';
 
 /**
@@ -58,14 +64,29 @@ function panelFor(k: number): number[] {
 }
 
 /**
- * out[m×n] = A · B with B dense k×n. B is copied 8 columns at a time into a contiguous k×8
- * panel, and every sparse row accumulates its 8 outputs in registers while walking its non-zeros.
+ * out[m×n] = A · B with B dense k×n: the WebAssembly kernel on the `'wasm'` backend for float32
+ * operands with n ≥ 8, else {@link spmmJsInto}.
  * @example
  * ```ts
  * spmmInto(out, rows, csr.data, b, n);
  * ```
  */
 export function spmmInto(out: FloatArray, a: KernelRows, v: FloatArray, b: FloatArray, n: number): void {
+  if (n >= SPMM_WASM_MIN_COLUMNS && out instanceof Float32Array && v instanceof Float32Array && b instanceof Float32Array
+    && useWasm() && spmmWasmInto(out, a, v, b, n)) return;
+  spmmJsInto(out, a, v, b, n);
+}
+
+/**
+ * The JS kernel behind {@link spmmInto} (the reference twin of the wasm one): B is copied 8
+ * columns at a time into a contiguous k×8 panel, and every sparse row accumulates its 8 outputs
+ * in registers while walking its non-zeros.
+ * @example
+ * ```ts
+ * spmmJsInto(out, rows, csr.data, b, n);
+ * ```
+ */
+export function spmmJsInto(out: FloatArray, a: KernelRows, v: FloatArray, b: FloatArray, n: number): void {
   const { m, k, indptr: ptr, rowNnz: r, indices: idx } = a;
   const st = a.stride ?? r;
   const pb = panelFor(k);
@@ -104,14 +125,29 @@ export function spmmInto(out: FloatArray, a: KernelRows, v: FloatArray, b: Float
 
 /**
  * out[p×m] = B · Aᵀ with B dense p×k: row t of the output is `A · B[t]`. This is a pruned
- * linear layer `y = x · Wᵀ` with W sparse. Eight rows of B are interleaved into a k×8 panel, so
- * the same register-blocked walk as {@link spmmInto} serves both.
+ * linear layer `y = x · Wᵀ` with W sparse. The WebAssembly kernel on the `'wasm'` backend for
+ * float32 operands with p ≥ 8, else {@link denseSpmmTJsInto}.
  * @example
  * ```ts
  * denseSpmmTInto(out, rows, w.data, x, batch);
  * ```
  */
 export function denseSpmmTInto(out: FloatArray, a: KernelRows, v: FloatArray, b: FloatArray, p: number): void {
+  if (p >= SPMM_WASM_MIN_COLUMNS && out instanceof Float32Array && v instanceof Float32Array && b instanceof Float32Array
+    && useWasm() && denseSpmmTWasmInto(out, a, v, b, p)) return;
+  denseSpmmTJsInto(out, a, v, b, p);
+}
+
+/**
+ * The JS kernel behind {@link denseSpmmTInto} (the wasm kernel's reference twin). Eight rows of B
+ * are interleaved into a k×8 panel, so the same register-blocked walk as {@link spmmJsInto}
+ * serves both.
+ * @example
+ * ```ts
+ * denseSpmmTJsInto(out, rows, w.data, x, batch);
+ * ```
+ */
+export function denseSpmmTJsInto(out: FloatArray, a: KernelRows, v: FloatArray, b: FloatArray, p: number): void {
   const { m, k, indptr: ptr, rowNnz: r, indices: idx } = a;
   const st = a.stride ?? r;
   const pb = panelFor(k);

@@ -16,6 +16,7 @@ import { multiBitGemm } from '../../bitpack/multibit-gemm.js';
 import type { MultiBitActivations } from '../../bitpack/multibit-gemm.js';
 import type { Dataset } from '../../data/dataset.js';
 import { NumError, describe } from '../../errors.js';
+import { MAX_ELEMENTS } from '../../validate.js';
 import type { Layer, WeightKernels } from '../../nn/layers.js';
 import { fromTyped, zeros } from '../../tensor/create.js';
 import { broadcastTo } from '../../tensor/ops/movement.js';
@@ -47,9 +48,13 @@ const expanded = (): WeakMap<Tensor, MultiBitMatrix> => (expandedCache ??= new W
 export function toMultiBit(leaf: PackedAlqLeaf): MultiBitMatrix {
   const op = 'alq.toMultiBit';
   if (!isPackedLeaf(leaf)) throw new NumError('INVALID_ARGUMENT', op, 'not a packed ALQ weight', '{format: "alq-multibit", ...}', describe(leaf));
+  const { rows, cols, groupSize: n, planes: P } = leaf;
+  const int = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= MAX_ELEMENTS;
+  if (![rows, cols, n, P].every(int) || rows * cols > MAX_ELEMENTS) {
+    throw new NumError('FORMAT', op, 'rows, cols, groupSize and planes must be non-negative integers', `integers, rows · cols <= ${MAX_ELEMENTS}`, `${describe(rows)}, ${describe(cols)}, ${describe(n)}, ${describe(P)}`);
+  }
   const hit = expanded().get(leaf.bits);
   if (hit !== undefined) return hit;
-  const { rows, cols, groupSize: n, planes: P } = leaf;
   const counts = leaf.counts.toTyped(), stream = leaf.bits.toTyped(), A = leaf.alphas.toTyped();
   const gpr = rows === 0 ? 0 : counts.length / rows;
   let slots = 0, most = 0;

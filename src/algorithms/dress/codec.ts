@@ -7,6 +7,7 @@
  * @module
  */
 import { NumError, describe } from '../../errors.js';
+import { MAX_ELEMENTS } from '../../validate.js';
 import { loadTree, saveTree } from '../../io/safetensors.js';
 import { fromTyped } from '../../tensor/create.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -92,15 +93,21 @@ function decodeLayer(o: unknown, k: number, i: number): PackedLayer {
     if (v >= cols) bad(`${w} has a column index out of range`, `< ${cols}`, String(v));
     cols_[q] = v;
   }
-  const seen = new Uint8Array(cols);
+  if (rows * cols > MAX_ELEMENTS) bad(`${w} is larger than a tensor can be`, `rows · cols <= ${MAX_ELEMENTS}`, `${rows} · ${cols}`);
+  // The repeat check must not allocate by the declared `cols` (a header could claim 2^30 columns
+  // for a handful of values): a byte map while cols is within a small multiple of the payload.
+  const seen = cols <= 8 * size + 1024 ? new Uint8Array(cols) : undefined;
+  const seenSet = new Set<number>();
   for (let r = 0; r < rows; r++) {
     const at = (t: number): number => (layout === 'row' ? r * n1 + t : t * rows + r);
     for (let t = 0; t < n1; t++) {
       const c = cols_[at(t)]!;
-      if (seen[c] === 1) bad(`${w} row ${r} repeats column ${c}`, 'distinct columns per row', String(c));
-      seen[c] = 1;
+      if (seen !== undefined ? seen[c] === 1 : seenSet.has(c)) bad(`${w} row ${r} repeats column ${c}`, 'distinct columns per row', String(c));
+      if (seen !== undefined) seen[c] = 1;
+      else seenSet.add(c);
     }
-    for (let t = 0; t < n1; t++) seen[cols_[at(t)]!] = 0;
+    if (seen !== undefined) for (let t = 0; t < n1; t++) seen[cols_[at(t)]!] = 0;
+    else seenSet.clear();
   }
   return {
     path, shape: (shape as number[]).slice(), rows, cols, counts: (counts as number[]).slice(), layout,

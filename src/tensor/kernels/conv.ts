@@ -5,7 +5,6 @@
  */
 import { useWasm } from '../../backend/index.js';
 import { col2imWasm, im2colWasm } from '../../backend/conv.js';
-import { wasmKernels } from '../../backend/runtime.js';
 import type { NumArray } from './elementwise.js';
 
 /** Geometry of a 2-D sliding window. */
@@ -39,10 +38,8 @@ function endColumn(off: number, sw: number, wo: number, w: number, lo: number): 
 export function im2colInto(
   x: NumArray, n: number, c: number, h: number, w: number, win: Window, padValue: number, cols: NumArray,
 ): void {
-  if (x instanceof Float32Array && cols instanceof Float32Array && n * c * h * w > 0 && useWasm()) {
-    im2colWasm(wasmKernels()!, x, n, c, h, w, win, padValue, cols); // same values (a copy)
-    return;
-  }
+  if (x instanceof Float32Array && cols instanceof Float32Array && n * c * h * w > 0 && useWasm()
+    && im2colWasm(x, n, c, h, w, win, padValue, cols)) return; // same values (a copy)
   const { kh, kw, sh, sw, pt, pl, dh, dw, ho, wo } = win;
   const l = ho * wo;
   const nl = n * l;
@@ -79,10 +76,8 @@ export function im2colInto(
 export function col2imInto(
   cols: NumArray, n: number, c: number, h: number, w: number, win: Window, x: NumArray,
 ): void {
-  if (x instanceof Float32Array && cols instanceof Float32Array && n * c * h * w > 0 && useWasm()) {
-    col2imWasm(wasmKernels()!, cols, n, c, h, w, win, x); // same additions in the same order
-    return;
-  }
+  if (x instanceof Float32Array && cols instanceof Float32Array && n * c * h * w > 0 && useWasm()
+    && col2imWasm(cols, n, c, h, w, win, x)) return; // same additions in the same order
   const { kh, kw, sh, sw, pt, pl, dh, dw, ho, wo } = win;
   const l = ho * wo;
   const nl = n * l;

@@ -46,7 +46,6 @@
 
 import { useWasm } from '../../backend/index.js';
 import { gemmWasmInto } from '../../backend/gemm.js';
-import { wasmKernels } from '../../backend/runtime.js';
 
 /** A dense float array that the kernels can read and write. */
 export type FloatArray = Float32Array | Float64Array;
@@ -128,10 +127,8 @@ export function gemmInto(
   b: FloatArray, bOff: number, bRs: number, bCs: number,
   c: FloatArray, cOff: number, cRs: number, accumulate: boolean,
 ): void {
-  if (m > 0 && n > 0 && k > 0 && a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array && useWasm()) {
-    gemmWasmInto(wasmKernels()!, m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, accumulate);
-    return;
-  }
+  if (m > 0 && n > 0 && k > 0 && a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array && useWasm()
+    && gemmWasmInto(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, accumulate)) return;
   gemmJsInto(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, accumulate);
 }
 
