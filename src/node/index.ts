@@ -7,3 +7,5 @@ export { epochProgress, progressBar } from './progress.js';
 export type { ProgressBar, ProgressOptions } from './progress.js';
 export { runDemo } from './demo.js';
 export type { DemoOptions, DemoResult } from './demo.js';
+export { CHECKSUM_KEY, loadCheckpoint, saveCheckpoint, verifyCheckpoint } from './checkpoint.js';
+export type { SaveCheckpointOptions } from './checkpoint.js';
