@@ -19,6 +19,20 @@ function arg(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
+function list(name: string): number[] | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]!.split(',').map(Number) : undefined;
+}
+function word(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+// Variants of the joint phase (spec §4): `--alpha 0.1,0.2,0.3,0.4` (loss weight per level),
+// `--criterion magnitude|learned`, `--bn private|shared`, `--joint-epochs N` (default = --epochs).
+const alpha = list('alpha');
+const criterion = word('criterion') as dress.Criterion | undefined;
+const bn = word('bn') as 'private' | 'shared' | undefined;
 const epochs = arg('epochs', 2), pretrain = arg('pretrain', 2), seed = arg('seed', 0), trainSize = arg('train-size', 8000);
 const levels = dress.DEFAULT_LEVELS;
 const { train: full, test } = loadMnist({ seed });
@@ -28,8 +42,10 @@ const t0 = performance.now();
 const sec = (): string => `${((performance.now() - t0) / 1000).toFixed(0)}s`;
 console.log(`LeNet5, MNIST ${train.y.shape[0]} train / ${test.y.shape[0]} test, seed ${seed}; pretrain ${pretrain} epochs, then ${epochs} epochs per method (Adam 1e-3, batch 64)`);
 
+const jointEpochs = arg('joint-epochs', epochs);
+console.log(`joint phase: ${jointEpochs} epochs, alpha ${alpha?.join(',') ?? 'uniform'}, criterion ${criterion ?? 'learned'}, bn ${bn ?? 'private'}`);
 const r = dress.run({
-  model, inputShape: [1, 28, 28], train, test, key: key(seed), epochs, pretrainEpochs: pretrain, levels,
+  model, inputShape: [1, 28, 28], train, test, key: key(seed), epochs: jointEpochs, pretrainEpochs: pretrain, levels, alpha, criterion, bn,
   onEvent: (e) => {
     if (e.kind === 'epoch') console.log(`  [${sec()}] ${e.phase} epoch ${e.epoch + 1}: ${Object.entries(e.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
   },
@@ -61,6 +77,6 @@ levels.forEach((s, j) => {
 const separate = independent.reduce((a, m) => a + m.bytes, 0);
 console.log(`storage: one packed DRESS model ${(r.profiles[0]!.bytes / 1000).toFixed(1)} KB of sparse weights + indices vs ${(separate / 1000).toFixed(1)} KB for the four independent models; took ${sec()}`);
 console.log(`RESULT ${JSON.stringify({
-  seed, epochs, pretrain, trainSize: train.y.shape[0], dense, dress: r.accuracy, independent: indAcc, prefix: preAcc,
+  seed, epochs, jointEpochs, alpha: alpha ?? null, criterion: criterion ?? 'learned', bn: bn ?? 'private', pretrain, trainSize: train.y.shape[0], dense, dress: r.accuracy, independent: indAcc, prefix: preAcc,
   latencyMs: r.profiles.map((p) => p.latencyMs), bytes: r.profiles.map((p) => p.bytes), separateBytes: separate, seconds: (performance.now() - t0) / 1000,
 })}`);

@@ -25,14 +25,18 @@ export interface Im2colExports {
 export const im2colKernels = /* @__PURE__ */ lazyKernels<Im2colExports>(WASM_IM2COL);
 
 /** Window geometry, as in src/tensor/kernels/conv.ts. */
-interface Win { kh: number; kw: number; sh: number; sw: number; pt: number; pl: number; dh: number; dw: number; ho: number; wo: number }
+export interface Win { kh: number; kw: number; sh: number; sw: number; pt: number; pl: number; dh: number; dw: number; ho: number; wo: number }
 
-function layout(n: number, c: number, h: number, w: number, win: Win): { x: number; cols: number; v: ReturnType<typeof arenaViews> } {
+/**
+ * Places the geometry (14 int32) at byte `base`, x after it and the patch matrix after x, with
+ * `extra` more bytes reserved past the patch matrix; returns the byte offsets and fresh views.
+ */
+export function layout(n: number, c: number, h: number, w: number, win: Win, base = 0, extra = 0): { g: number; x: number; cols: number; end: number; v: ReturnType<typeof arenaViews> } {
   const xLen = n * c * h * w, colsLen = c * win.kh * win.kw * n * win.ho * win.wo;
-  const x = 64, cols = align16(x + 4 * xLen);
-  const v = arenaViews(null, cols + 4 * colsLen);
-  v.i32.set([n, c, h, w, win.kh, win.kw, win.sh, win.sw, win.pt, win.pl, win.dh, win.dw, win.ho, win.wo], 0);
-  return { x, cols, v };
+  const g = base, x = base + 64, cols = align16(x + 4 * xLen), end = align16(cols + 4 * colsLen);
+  const v = arenaViews(null, end + extra);
+  v.i32.set([n, c, h, w, win.kh, win.kw, win.sh, win.sw, win.pt, win.pl, win.dh, win.dw, win.ho, win.wo], g >> 2);
+  return { g, x, cols, end, v };
 }
 
 /**
@@ -48,7 +52,7 @@ export function im2colWasm(x: Float32Array, n: number, c: number, h: number, w: 
   if (kx === undefined) return false;
   const L = layout(n, c, h, w, win);
   L.v.f32.set(x.subarray(0, n * c * h * w), L.x >> 2);
-  kx.im2col_f32(L.x, L.cols, 0, padValue);
+  kx.im2col_f32(L.x, L.cols, L.g, padValue);
   const len = c * win.kh * win.kw * n * win.ho * win.wo;
   cols.set(L.v.f32.subarray(L.cols >> 2, (L.cols >> 2) + len));
   return true;
@@ -68,7 +72,7 @@ export function col2imWasm(cols: Float32Array, n: number, c: number, h: number, 
   const L = layout(n, c, h, w, win);
   const len = c * win.kh * win.kw * n * win.ho * win.wo;
   L.v.f32.set(cols.subarray(0, len), L.cols >> 2);
-  kx.col2im_f32(L.cols, L.x, 0);
+  kx.col2im_f32(L.cols, L.x, L.g);
   x.set(L.v.f32.subarray(L.x >> 2, (L.x >> 2) + n * c * h * w));
   return true;
 }

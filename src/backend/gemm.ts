@@ -27,7 +27,7 @@ export interface GemmExports {
 export const gemmKernels = /* @__PURE__ */ lazyKernels<GemmExports>(WASM_GEMM_F32);
 
 /** Bytes of kernel workspace: packed B (KC·NC floats) + packed A (KC·MC) + one edge tile. */
-const WORK_BYTES = 1179776; // (256 * 1024 + 256 * 128 + 32) * 4, as a literal: bundlers keep top-level products
+export const WORK_BYTES = 1179776; // (256 * 1024 + 256 * 128 + 32) * 4, as a literal: bundlers keep top-level products
 
 /**
  * Where a strided rows×cols view goes in the arena: its covering span copied as-is (keeping the

@@ -1,9 +1,12 @@
 /**
  * The int16 GEMM on WebAssembly SIMD (src/backend/wat/30-gemm-i16.wat) behind `intGemmInto`
- * (src/tensor/kernels/intgemm.ts): operands are gathered into the arena as int16, each K block
- * of at most 512 terms is one kernel call producing exact int32 partials, and the partials are
- * flushed into the float64 C as `c + scale·partial`, block by block in K order — the JS kernel's
- * expression and order, so the two agree bit for bit whenever its exactness bound holds.
+ * (src/tensor/kernels/intgemm.ts). The operands are copied into the arena as int16 (Int8Array
+ * widens in the native `set`), keeping the caller's strides when the span a view covers is
+ * compact, so a transposed operand costs a plain copy and the kernel's packers read it through
+ * the swapped strides; the kernel forms exact int32 partials per K block of at most 512 terms
+ * and adds them, converted to float64 and scaled, straight into a float64 C in the arena, which
+ * is copied back once. Within the exactness bound every partial and every sum is an exact
+ * integer (times a power of two), so the result is bit-identical to the JS kernel's.
  *
  * @module
  */
@@ -11,18 +14,32 @@ import { align16, arenaViews, type KernelExports } from './runtime.js';
 
 /** Workspace bytes: packed B (512·1024 int16) + packed A (512·128 int16) + one 4×8 int32 tile. */
 const WORK_BYTES = 1179776; // (512 * 1024 + 512 * 128) * 2 + 128, as a literal: bundlers keep top-level products
-/** Terms per int32 partial (the JS kernel's INT_FLUSH). */
-const KB = 512;
 
 type IntArray = Int8Array | Int16Array | Int32Array;
 
-/** Gathers a rows×cols strided view as row-major int16 at element `d`; false if a value does not fit. */
-function gather(i16: Int16Array, d: number, src: IntArray, off: number, rows: number, cols: number, rs: number, cs: number): boolean {
-  const wide = src instanceof Int32Array;
-  if (!wide && cs === 1 && (rs === cols || rows === 1)) {
-    i16.set(src.subarray(off, off + rows * cols), d); // one native copy (int8 widens element-wise)
+/** Float64 elements of C per kernel call (4 MiB: L3-sized, and ≥ 128 rows of a 4096-column C, the kernel's own M block). */
+const CHUNK = 524288;
+
+/** Where a strided rows×cols view goes: its covering span as-is (same strides) when compact, else gathered row-major. */
+interface Placement { span: number; rs: number; cs: number; gather: boolean }
+
+function place(rows: number, cols: number, rs: number, cs: number): Placement {
+  if (rs >= 0 && cs >= 0) {
+    const span = (rows - 1) * rs + (cols - 1) * cs + 1;
+    if (span <= 2 * rows * cols) return { span, rs, cs, gather: false };
+  }
+  return { span: rows * cols, rs: cols, cs: 1, gather: true };
+}
+
+/** Copies a view into the arena's int16 at element `d`; false (nothing usable) if a value does not fit int16. */
+function copyIn(i16: Int16Array, d: number, src: IntArray, off: number, rows: number, cols: number, rs: number, cs: number, p: Placement): boolean {
+  if (!p.gather) {
+    const part = src.subarray(off, off + p.span);
+    if (part instanceof Int32Array) for (let i = 0; i < part.length; i++) { const v = part[i]!; if (v < -32768 || v > 32767) return false; }
+    i16.set(part, d); // native element-wise conversion; int32 values are in range here
     return true;
   }
+  const wide = src instanceof Int32Array;
   for (let i = 0; i < rows; i++) {
     let s = off + i * rs;
     for (let j = 0; j < cols; j++, s += cs) {
@@ -32,6 +49,13 @@ function gather(i16: Int16Array, d: number, src: IntArray, off: number, rows: nu
     }
   }
   return true;
+}
+
+let f64View: Float64Array | undefined;
+
+function f64Of(buffer: ArrayBuffer): Float64Array {
+  if (f64View?.buffer !== buffer) f64View = new Float64Array(buffer);
+  return f64View;
 }
 
 /**
@@ -50,21 +74,26 @@ export function intGemmWasmInto(
   b: IntArray, bOff: number, bRs: number, bCs: number,
   c: Float64Array, cOff: number, cRs: number, scale: number, accumulate: boolean,
 ): boolean {
+  const pa = place(m, k, aRs, aCs), pb = place(k, n, bRs, bCs);
+  // C is produced in row chunks of about 4 MiB, each copied out while it is still in cache: a
+  // whole small-K result (e.g. 500×4096 float64 = 16 MiB) written and read back costs more
+  // memory traffic than its GEMM. Each chunk re-packs B, a k×n int16 pass.
+  const rows = m * n <= CHUNK ? m : Math.max(4, Math.floor(CHUNK / n / 4) * 4);
   const aPtr = align16(WORK_BYTES);
-  const bPtr = align16(aPtr + 2 * m * k);
-  const cPtr = align16(bPtr + 2 * k * n);
-  const v = arenaViews(kx, cPtr + 4 * m * n);
-  if (!gather(v.i16, aPtr >> 1, a, aOff, m, k, aRs, aCs) || !gather(v.i16, bPtr >> 1, b, bOff, k, n, bRs, bCs)) return false;
-  if (!accumulate) for (let i = 0; i < m; i++) c.fill(0, cOff + i * cRs, cOff + i * cRs + n);
-  const p32 = v.i32, c0 = cPtr >> 2;
-  for (let p0 = 0; p0 < k; p0 += KB) {
-    const kc = Math.min(KB, k - p0);
-    // A is m×k row-major (columns p0.. of it), B k×n row-major (rows p0.. of it).
-    kx.gemm_i16(m, n, kc, aPtr + 2 * p0, k, 1, bPtr + 2 * p0 * n, n, 1, cPtr, n, 0, 0);
-    for (let i = 0; i < m; i++) {
-      const co = cOff + i * cRs, po = c0 + i * n;
-      for (let j = 0; j < n; j++) c[co + j] = c[co + j]! + scale * p32[po + j]!;
+  const bPtr = align16(aPtr + 2 * pa.span);
+  const cPtr = align16(bPtr + 2 * pb.span);
+  const v = arenaViews(kx, cPtr + 8 * rows * n);
+  if (!copyIn(v.i16, aPtr >> 1, a, aOff, m, k, aRs, aCs, pa) || !copyIn(v.i16, bPtr >> 1, b, bOff, k, n, bRs, bCs, pb)) return false;
+  const f64 = f64Of(v.buffer), c0 = cPtr >> 3;
+  for (let i0 = 0; i0 < m; i0 += rows) {
+    const mc = Math.min(rows, m - i0), co = cOff + i0 * cRs;
+    if (accumulate) {
+      if (cRs === n) f64.set(c.subarray(co, co + mc * n), c0);
+      else for (let i = 0; i < mc; i++) f64.set(c.subarray(co + i * cRs, co + i * cRs + n), c0 + i * n);
     }
+    kx.gemm_i16(mc, n, k, aPtr + 2 * i0 * pa.rs, pa.rs, pa.cs, bPtr, pb.rs, pb.cs, cPtr, n, accumulate ? 1 : 0, 0, scale);
+    if (cRs === n) c.set(f64.subarray(c0, c0 + mc * n), co);
+    else for (let i = 0; i < mc; i++) c.set(f64.subarray(c0 + i * n, c0 + i * n + n), co + i * cRs);
   }
   return true;
 }

@@ -144,7 +144,7 @@ export const align16 = (x: number): number => (x + 15) & ~15;
 /** The int16 GEMM family (src/backend/wat/30-gemm-i16.wat). */
 export interface KernelExports {
   gemm_i16(m: number, n: number, k: number, a: number, aRs: number, aCs: number, b: number, bRs: number, bCs: number,
-    c: number, cRs: number, acc: number, work: number): void;
+    c: number, cRs: number, acc: number, work: number, scale: number): void;
 }
 
 /**
@@ -153,7 +153,7 @@ export interface KernelExports {
  *
  * @example
  * ```ts
- * wasmKernels()?.gemm_i16(1, 1, 1, 0, 1, 1, 16, 1, 1, 32, 1, 0, 64);
+ * wasmKernels()?.gemm_i16(1, 1, 1, 0, 1, 1, 16, 1, 1, 32, 1, 0, 64, 1);
  * ```
  */
 export const wasmKernels = /* @__PURE__ */ lazyKernels<KernelExports>(WASM_GEMM_I16);

@@ -89,4 +89,38 @@ describe('intGemmInto on wasm (int16 dot products, int32 partials per 512 terms)
     intGemmRef(m, n, k, a, 0, k, 1, b, 0, n, 1, r, 0, n, 0.25, false);
     expect(w).toEqual(r);
   });
+
+  it('is exact at the saturation edges across the 512-term flush, in both layouts (transposed fast paths)', () => {
+    // Every product ±32767·127, same sign along K: each 512-term partial is 2,130,641,408 < 2^31.
+    for (const k of [511, 512, 513, 1025]) {
+      for (const [aT, bT] of [[false, false], [true, true], [true, false], [false, true]] as const) {
+        const m = 9, n = 17;
+        const a = new Int16Array(m * k).map((_, i) => (i % 3 === 0 ? -32767 : 32767));
+        const b = new Int8Array(k * n).fill(127);
+        for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) a[aT ? p * m + i : i * k + p] = i % 2 === 0 ? 32767 : -32767;
+        for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) b[bT ? j * k + p : p * n + j] = j % 3 === 0 ? -127 : 127;
+        const [aRs, aCs] = aT ? [1, m] : [k, 1];
+        const [bRs, bCs] = bT ? [1, k] : [n, 1];
+        const w = new Float64Array(m * n), r = new Float64Array(m * n);
+        on('wasm', () => { intGemmInto(m, n, k, a, 0, aRs, aCs, b, 0, bRs, bCs, w, 0, n, 2 ** -3, false); });
+        intGemmRef(m, n, k, a, 0, aRs, aCs, b, 0, bRs, bCs, r, 0, n, 2 ** -3, false);
+        expect(w).toEqual(r);
+        expect(w[0]).toBe(-(32767 * 127 * k) / 8);
+        expect(w[1]).toBe((32767 * 127 * k) / 8);
+      }
+    }
+  });
+
+  it('matches the JS kernel when C is produced in several row chunks (accumulate, padded rows)', () => {
+    const m = 301, n = 2000, k = 37, cRs = n + 3; // 301·2000 > the 524,288-element chunk
+    const a = Int8Array.from(ints(m * k, 11, -127, 127)), b = Int16Array.from(ints(k * n, 12, -2047, 2047));
+    const c0 = Float64Array.from(ints(m * cRs, 13, -50, 50));
+    for (const accumulate of [false, true]) {
+      const w = c0.slice(), j = c0.slice();
+      on('wasm', () => { intGemmInto(m, n, k, a, 0, 1, m, b, 0, n, 1, w, 0, cRs, 0.5, accumulate); });
+      intGemmJsInto(m, n, k, a, 0, 1, m, b, 0, n, 1, j, 0, cRs, 0.5, accumulate);
+      expect(w).toEqual(j);
+    }
+  });
 });
+

@@ -11,6 +11,7 @@ import { noGrad } from '../../autograd/grad.js';
 import { NumError, describe, fmtShape } from '../../errors.js';
 import type { Ctx, Layer, WeightKernels } from '../../nn/layers.js';
 import type { KernelRows } from '../../sparse/kernels.js';
+import { useWasm } from '../../backend/index.js';
 import { denseSpmmTInto, spmmInto } from '../../sparse/kernels.js';
 import { fromTyped, zeros } from '../../tensor/create.js';
 import { astype } from '../../tensor/ops/elementwise.js';
@@ -22,6 +23,7 @@ import { isPlainObject } from '../../tree.js';
 import type { Params, Tree } from '../../tree.js';
 import type { PackedDress, PackedLayer } from './pack.js';
 import { relayout } from './pack.js';
+import { sparseConvInto, sparseLinearInto } from './kernels.js';
 
 interface Slot {
   layer: PackedLayer;
@@ -63,7 +65,9 @@ function kernels(slots: Map<Tensor, Slot>, level: () => number): WeightKernels {
       const p = lead.reduce((a, d) => a * d, 1);
       if (x.shape[x.ndim - 1] !== rows.k) throw new NumError('SHAPE_MISMATCH', 'dress.packedRunner', `input of '${s.layer.path}' has the wrong features`, String(rows.k), fmtShape(x.shape));
       const out = new Float32Array(p * rows.m);
-      denseSpmmTInto(out, rows, s.layer.values, flat(x), p);
+      const l = s.layer;
+      if (useWasm()) denseSpmmTInto(out, rows, l.values, flat(x), p);
+      else sparseLinearInto(out, l.values, l.columns, l.rows, l.cols, l.counts[0]!, rows.rowNnz, flat(x), p);
       s.positions = p;
       s.hits++;
       return fromTyped(out, [...lead, rows.m]);
@@ -74,14 +78,23 @@ function kernels(slots: Map<Tensor, Slot>, level: () => number): WeightKernels {
       if ((opts.groups ?? 1) !== 1) throw new NumError('INVALID_ARGUMENT', 'dress.packedRunner', `packed conv '${s.layer.path}' must have groups = 1`, '1', describe(opts.groups));
       const rows = s.rows[level()]!;
       const [n, , h, wd] = x.shape as [number, number, number, number];
-      const [, , kh, kw] = s.layer.shape as [number, number, number, number];
+      const [, ci, kh, kw] = s.layer.shape as [number, number, number, number];
+      if (x.ndim !== 4 || x.shape[1] !== ci) throw new NumError('SHAPE_MISMATCH', 'dress.packedRunner', `input of '${s.layer.path}' has the wrong channels`, `[N, ${ci}, H, W]`, fmtShape(x.shape));
       const win = makeWindow('dress.packedRunner', h, wd, [kh, kw], opts);
-      const cols = im2col(x.dtype === 'float32' ? x : astype(x, 'float32'), win, 0);
       const pos = n * win.ho * win.wo;
-      const out = new Float32Array(rows.m * pos);
-      spmmInto(out, rows, s.layer.values, flat(cols), pos);
       s.positions = pos;
       s.hits++;
+      if (!useWasm()) {
+        // Direct sparse conv: no im2col matrix, output already NCHW.
+        const l = s.layer;
+        const out = new Float32Array(n * rows.m * win.ho * win.wo);
+        const g = { n, ci, h, w: wd, kh, kw, sh: win.sh, sw: win.sw, dh: win.dh, dw: win.dw, pt: win.pt, pl: win.pl, ho: win.ho, wo: win.wo };
+        sparseConvInto(out, l.values, l.columns, rows.m, l.counts[0]!, rows.rowNnz, flat(x), g);
+        return fromTyped(out, [n, rows.m, win.ho, win.wo]);
+      }
+      const cols = im2col(x.dtype === 'float32' ? x : astype(x, 'float32'), win, 0);
+      const out = new Float32Array(rows.m * pos);
+      spmmInto(out, rows, s.layer.values, flat(cols), pos);
       return contiguous(permute(reshape(fromTyped(out, [rows.m, pos]), [rows.m, n, win.ho, win.wo]), [1, 0, 2, 3]));
     },
   };

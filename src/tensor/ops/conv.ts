@@ -4,10 +4,13 @@
  * rules written in each other, conv2d and pooling are differentiable to any order.
  */
 import { nonNegativeInt, opName, options } from '../../validate.js';
-import { record } from '../tape.js';
+import { record, traceDepth } from '../tape.js';
+import { useWasm } from '../../backend/index.js';
+import { conv2dWasmInto } from '../../backend/conv-fused.js';
 import { NumError, describe, fmtShape } from '../../errors.js';
 import { allocate, floatType, promoteTypes } from '../dtype.js';
 import { col2imInto, im2colInto } from '../kernels/conv.js';
+import { maxPoolInto } from '../kernels/pool.js';
 import type { Window } from '../kernels/conv.js';
 import { Tensor } from '../tensor.js';
 import { add, asTensor, astype } from './elementwise.js';
@@ -154,6 +157,8 @@ export function conv2d(x: Tensor, weight: Tensor, opts?: Conv2dOptions & { bias?
   const xf = astype(xt, dtype), wf = astype(wt, dtype);
   let y: Tensor;
   const pointwise = kh === 1 && kw === 1 && win.sh === 1 && win.sw === 1 && win.pt === 0 && win.pl === 0 && win.ho === h && win.wo === w;
+  const fused = fusedConv(xf, wf, opts?.bias, groups, pointwise, win);
+  if (fused !== undefined) return fused;
   if (pointwise && groups === 1) {
     // 1×1: no patches needed, W[O, C] · X[N, C, H·W] broadcasts over N.
     y = reshape(matmul(reshape(wf, [o, c]), reshape(xf, [n, c, h * w])), [n, o, h, w]);
@@ -170,6 +175,26 @@ export function conv2d(x: Tensor, weight: Tensor, opts?: Conv2dOptions & { bias?
   return y;
 }
 
+/**
+ * The one-pass WebAssembly conv (src/backend/conv-fused.ts) when nothing is being traced (no
+ * gradient can flow, so the lowering to taped primitives is not needed), on the wasm backend, for
+ * float32 x, weight and bias, groups = 1, not 1×1 pointwise; same bits as the lowered path.
+ * `undefined` otherwise.
+ */
+function fusedConv(x: Tensor, wt: Tensor, bias: Tensor | undefined, groups: number, pointwise: boolean, win: Window): Tensor | undefined {
+  if (groups !== 1 || pointwise || x.dtype !== 'float32' || wt.dtype !== 'float32' || x.size === 0 || wt.size === 0) return undefined;
+  if (traceDepth() > 0 && (x._node !== undefined || wt._node !== undefined || bias?._node !== undefined)) return undefined;
+  if (bias !== undefined && (!(bias instanceof Tensor) || bias.dtype !== 'float32' || bias.ndim !== 1 || bias.shape[0] !== wt.shape[0])) return undefined;
+  if (!useWasm()) return undefined;
+  const xc = contiguous(x), wc = contiguous(wt), bc = bias === undefined ? undefined : contiguous(bias);
+  const view = (t: Tensor): Float32Array => (t.data as Float32Array).subarray(t.offset, t.offset + t.size);
+  const [n, c, h, w] = xc.shape as [number, number, number, number];
+  const o = wc.shape[0]!;
+  const out = new Float32Array(n * o * win.ho * win.wo);
+  if (!conv2dWasmInto(out, view(xc), n, c, h, w, win, view(wc), o, bc === undefined ? undefined : view(bc))) return undefined;
+  return new Tensor(out, [n, o, win.ho, win.wo], 'float32');
+}
+
 /** Options of the pooling ops. */
 export interface PoolOptions {
   /** Default: the kernel size. */
@@ -182,6 +207,13 @@ function pool(op: string, x: Tensor, kernel: Pair, opts: PoolOptions | undefined
   const t = check4d(op, 'x', x);
   const [n, c, h, w] = t.shape as [number, number, number, number];
   const win = makeWindow(op, h, w, kernel, { stride: opts?.stride ?? kernel, padding: opts?.padding });
+  if (reduce === 'max' && (t.dtype === 'float32' || t.dtype === 'float64') && (traceDepth() === 0 || t._node === undefined)) {
+    // Nothing traced: the direct kernel (same bits as the lowering below, no patch matrix).
+    const src = contiguous(t);
+    const out = allocate(t.dtype, n * c * win.ho * win.wo);
+    maxPoolInto(src.offset === 0 ? src.data : src.data.subarray(src.offset, src.offset + src.size), n * c, h, w, win, out);
+    return new Tensor(out, [n, c, win.ho, win.wo], t.dtype);
+  }
   // Channels become batch entries, so each column of the patch matrix is one pooling window.
   const cols = im2col(reshape(t, [n * c, 1, h, w]), win, reduce === 'max' ? -Infinity : 0);
   const r = reduce === 'max' ? max(cols, { axis: 0 }) : mean(cols, { axis: 0 });

@@ -1,7 +1,7 @@
 // DRESS packing, sparse inference and selection (spec §5–§7; invariants 3, 4, 5, 6, 10).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dress, key, nn, normal, type Params, type Tensor } from '../../../src/index.js';
+import { backend, dress, key, nn, normal, type Params, type Tensor } from '../../../src/index.js';
 import { denseSpmmTInto, spmmInto, spmmRef, type KernelRows } from '../../../src/sparse/kernels.js';
 import { errorCode } from '../../helpers.js';
 
@@ -107,14 +107,22 @@ describe('packing', () => {
 describe('sparse inference and switching', () => {
   const runner = dress.packedRunner(model, packed);
 
-  it('sparse = dense-masked forward for every subnet (invariant 5)', () => {
-    for (let j = 0; j < masks.levels.length; j++) {
-      const want = model.apply(dress.view().apply(tree, { ...masks, level: j }), x, { training: false, state: init.state }).toTyped();
-      const got = runner.apply(x, j).toTyped();
-      got.forEach((g, q) => expect(Math.abs(g - want[q]!)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(want[q]!))));
+  it('sparse = dense-masked forward for every subnet, on every backend (invariant 5)', () => {
+    const was = backend.get();
+    try {
+      for (const be of backend.available() ? (['js', 'wasm'] as const) : (['js'] as const)) {
+        backend.set(be); // js: the DRESS direct-conv / in-place kernels; wasm: the generic row-balanced ones
+        for (let j = 0; j < masks.levels.length; j++) {
+          const want = model.apply(dress.view().apply(tree, { ...masks, level: j }), x, { training: false, state: init.state }).toTyped();
+          const got = runner.apply(x, j).toTyped();
+          got.forEach((g, q) => expect(Math.abs(g - want[q]!)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(want[q]!))));
+        }
+        const rank = dress.packedRunner(model, dress.relayout(packed, 'rank'));
+        expect(rank.apply(x, 3).toTyped()).toEqual(runner.apply(x, 3).toTyped());
+      }
+    } finally {
+      backend.set(was);
     }
-    const rank = dress.packedRunner(model, dress.relayout(packed, 'rank'));
-    expect(rank.apply(x, 3).toTyped()).toEqual(runner.apply(x, 3).toTyped());
   });
 
   it('switching is pure: a, b, a is bit-identical; buffers untouched by switches and rejected calls (invariant 6)', () => {

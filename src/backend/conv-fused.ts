@@ -1,0 +1,60 @@
+/**
+ * Inference conv2d (groups = 1, float32) in one pass through the arena, a cache-sized chunk of
+ * images at a time: x goes in once, the im2col kernel writes the patch matrix in place, the f32
+ * GEMM multiplies the weight by it without the patch matrix ever leaving the arena, and the `[O, N·L]` product is copied out as
+ * NCHW `[N, O, L]` rows with the bias added on the way. The unfused path (src/tensor/ops/conv.ts
+ * on the tape) copies the patch matrix out of the arena after im2col and back in for the GEMM,
+ * then permutes and adds the bias as two more passes. The GEMM runs with the same m, n, k and
+ * strides as the unfused matmul, and the bias is added after it with one float32 rounding, as
+ * `add` does, so the two paths give identical bits.
+ *
+ * @module
+ */
+import { im2colKernels, layout, type Win } from './conv.js';
+import { WORK_BYTES, gemmKernels } from './gemm.js';
+import { align16 } from './runtime.js';
+
+/**
+ * `out[N, O, Ho, Wo] = conv(x[N, C, H, W], weight[O, C·kh·kw]) + bias[O]` on the wasm kernels;
+ * false, having written nothing, when either module cannot be loaded.
+ *
+ * @example
+ * ```ts
+ * if (!conv2dWasmInto(out, x, 8, 1, 28, 28, win, w, 6, bias)) { ... unfused path ... }
+ * ```
+ */
+export function conv2dWasmInto(
+  out: Float32Array, x: Float32Array, n: number, c: number, h: number, w: number, win: Win,
+  weight: Float32Array, o: number, bias: Float32Array | undefined,
+): boolean {
+  const ik = im2colKernels(), gk = gemmKernels();
+  if (ik === undefined || gk === undefined) return false;
+  const K = c * win.kh * win.kw, L = win.ho * win.wo, img = c * h * w;
+  // Images per chunk: the chunk's patch matrix (K·nb·L floats) at most 1 MiB, so im2col writes
+  // it and the GEMM reads it back while it is still in L2. Chunking changes only the GEMM's n,
+  // not any output's sum (the kernel's order depends on K blocks alone).
+  const nb = Math.max(1, Math.min(n, Math.floor(262144 / (K * L))));
+  const base = align16(WORK_BYTES);
+  const probe = layout(nb, c, h, w, win, base, 0);
+  const wPtr = probe.end, cPtr = align16(wPtr + 4 * o * K);
+  const L2 = layout(nb, c, h, w, win, base, cPtr - probe.end + 4 * o * nb * L);
+  const { f32, i32 } = L2.v;
+  f32.set(weight.subarray(0, o * K), wPtr >> 2);
+  const c0 = cPtr >> 2;
+  for (let b0 = 0; b0 < n; b0 += nb) {
+    const cur = Math.min(nb, n - b0), NL = cur * L;
+    i32[L2.g >> 2] = cur;
+    f32.set(x.subarray(b0 * img, (b0 + cur) * img), L2.x >> 2);
+    ik.im2col_f32(L2.x, L2.cols, L2.g, 0);
+    gk.gemm_f32(o, NL, K, wPtr, K, 1, L2.cols, NL, 1, cPtr, NL, 0, 0);
+    for (let oc = 0; oc < o; oc++) {
+      const bv = bias === undefined ? 0 : bias[oc]!;
+      for (let b = 0; b < cur; b++) {
+        const s = c0 + oc * NL + b * L, d = ((b0 + b) * o + oc) * L;
+        if (bias === undefined) out.set(f32.subarray(s, s + L), d);
+        else for (let l = 0; l < L; l++) out[d + l] = f32[s + l]! + bv;
+      }
+    }
+  }
+  return true;
+}
