@@ -53,7 +53,11 @@ function formatMessage(op: string, what: string, expected?: string, received?: s
  *
  * @example
  * ```ts
- * if (isNumError(err) && err.code === 'FORMAT') rejectPayload();
+ * try {
+ *   loadTree(new Uint8Array(4));
+ * } catch (err) {
+ *   console.assert(isNumError(err) && err.code === 'FORMAT');
+ * }
  * ```
  */
 export function isNumError(e: unknown): e is NumError {

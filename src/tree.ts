@@ -53,7 +53,7 @@ export function leaves<T>(t: Tree<T>): T[] {
  *
  * @example
  * ```ts
- * tree.paths([{ weight: w, bias: b }]); // ['0.weight', '0.bias']
+ * tree.paths([{ weight: ones([2]), bias: zeros([1]) }]); // ['0.weight', '0.bias']
  * ```
  */
 export function paths(t: Tree<unknown>): string[] {
@@ -189,7 +189,8 @@ export function unflatten<T>(def: TreeDef, ls: readonly T[]): Tree<T> {
  * @example
  * ```ts
  * tree.map((x: number) => x * 2, { a: 1, b: [2, 3] });            // { a: 2, b: [4, 6] }
- * tree.map((p: Tensor, g: Tensor) => sub(p, mul(0.1, g)), params, grads);
+ * const params = { w: tensor([1, 2]) }, grads = { w: tensor([10, 10]) };
+ * tree.map((p: Tensor, g: Tensor) => sub(p, mul(0.1, g)), params, grads).w.toArray(); // [0, 1]
  * ```
  */
 export function map<T, R>(fn: (...leaves: T[]) => R, t: Tree<T>, ...rest: Tree<T>[]): Tree<R> {

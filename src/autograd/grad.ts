@@ -47,7 +47,9 @@ export function stopGradient<T extends Tree<Tensor>>(x: T): T {
  *
  * @example
  * ```ts
- * const acc = noGrad(() => accuracy(model(params, x), y));
+ * const w = tensor([2]);
+ * const y = noGrad(() => mul(w, w)); // no tape is recorded inside
+ * y.toArray(); // [4]
  * ```
  */
 export function noGrad<R>(fn: () => R): R {

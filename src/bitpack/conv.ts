@@ -63,7 +63,8 @@ interface Geometry {
  *
  * @example
  * ```ts
- * binaryConv2dShape([1, 3, 32, 32], w, { kernelSize: 3, padding: 1 }); // [1, w.rows, 32, 32]
+ * const w = packBits(new Float32Array(8 * 27), 8, 3 * 3 * 3);
+ * binaryConv2dShape([1, 3, 32, 32], w, { kernelSize: 3, padding: 1 }); // [1, 8, 32, 32]
  * ```
  */
 export function binaryConv2dShape(xShape: readonly number[], w: BitMatrix, opts: BinaryConv2dOptions): [number, number, number, number] {
@@ -83,8 +84,9 @@ export function binaryConv2dShape(xShape: readonly number[], w: BitMatrix, opts:
  * @example
  * ```ts
  * // 2 output channels, 1 input channel, 3×3 kernels.
- * const w = packBits(weightsOIHW, 2, 1 * 3 * 3);
- * const y = binaryConv2d(image, [1, 1, 28, 28], w, { kernelSize: 3, padding: 1 });
+ * const w = packBits(new Float32Array(2 * 9).fill(1), 2, 1 * 3 * 3);
+ * const y = binaryConv2d(new Float32Array(28 * 28).fill(1), [1, 1, 28, 28], w, { kernelSize: 3, padding: 1 });
+ * y[29]; // 9
  * // y: Float32Array of [1, 2, 28, 28]; each entry an integer in [−9, 9]
  * ```
  */

@@ -70,8 +70,11 @@ export function multiBitGemm(x: MultiBitActivations, w: MultiBitMatrix, opts?: O
  *
  * @example
  * ```ts
+ * const w = bitpack.packMultiBit([[1, -1, 1, -1]], [0.5], 1, 4, 4); // 1 row, 1 plane
+ * const batch = 2, activations = new Float32Array([1, 1, 2, 2, 1, 0, 0, 0]);
  * const out = new Float32Array(batch * w.rows);
- * multiBitGemmInto(out, activations, w, { bias });
+ * multiBitGemmInto(out, activations, w, { bias: [1] });
+ * Array.from(out); // [1, 1.5]
  * ```
  */
 export function multiBitGemmInto(out: Float32Array, x: MultiBitActivations, w: MultiBitMatrix, opts?: OutputTransform): Float32Array {
@@ -87,7 +90,8 @@ export function multiBitGemmInto(out: Float32Array, x: MultiBitActivations, w: M
  *
  * @example
  * ```ts
- * multiBitGemmRef(new Float32Array([1, 1, 2, 2]), w); // same as multiBitGemm up to rounding
+ * const w = bitpack.packMultiBit([[1, -1, 1, -1]], [0.5], 1, 4, 4);
+ * multiBitGemmRef(new Float32Array([1, 1, 2, 2]), w); // [0]
  * ```
  */
 export function multiBitGemmRef(x: MultiBitActivations, w: MultiBitMatrix, opts?: OutputTransform): Float32Array {

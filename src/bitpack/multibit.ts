@@ -123,6 +123,7 @@ export function multiBitMatrix(rows: number, cols: number, groupSize: number, pl
  *
  * @example
  * ```ts
+ * const m = packMultiBit([[1, -1, 1, 1]], [0.5], 1, 4, 4);
  * const b0 = multiBitPlane(m, 0);
  * unpackBits(b0); // the ±1 signs of plane 0
  * ```

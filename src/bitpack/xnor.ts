@@ -116,8 +116,10 @@ export function xnorGemm(a: BitMatrix, bT: BitMatrix, opts?: OutputTransform): F
  *
  * @example
  * ```ts
- * const out = new Float32Array(x.rows * w.rows);
- * for (const batch of batches) xnorGemmInto(out, packBits(batch, x.rows, K), w, { scale });
+ * const K = 64, w = packBits(new Float32Array(10 * K).fill(1), 10, K);
+ * const out = new Float32Array(4 * w.rows); // reused for every batch
+ * for (const batch of [new Float32Array(4 * K).fill(1), new Float32Array(4 * K).fill(-1)]) xnorGemmInto(out, packBits(batch, 4, K), w, { scale: new Float32Array(10).fill(0.5) });
+ * out[0]; // -32
  * ```
  */
 export function xnorGemmInto(out: Float32Array, a: BitMatrix, bT: BitMatrix, opts?: OutputTransform): Float32Array {

@@ -199,7 +199,8 @@ export function adaptationMemory(ops: readonly AdaptationOp[], opts: AdaptationM
  *
  * @example
  * ```ts
- * adaptationMacs(ops, { batch: 10 }); // forward + backward-data + block weight-gradient MACs
+ * const ops = [{ kind: 'linear', inShape: [784], outShape: [10], updated: true }] as const;
+ * adaptationMacs(ops, { batch: 10 }).forward; // 78400
  * ```
  */
 export function adaptationMacs(ops: readonly AdaptationOp[], opts: { batch: number }): { forward: number; backwardData: number; weightGradient: number; total: number } {

@@ -205,7 +205,7 @@ export function partialUpdateBits(total: number, selected: number, opts: Partial
  * @throws {NumError} `INVALID_ARGUMENT` unless `payload` is a `Uint8Array`.
  * @example
  * ```ts
- * cost.payloadBits(dpu.encodeUpdate(update)); // what actually goes over the wire
+ * cost.payloadBits(new Uint8Array(12)); // 96
  * ```
  */
 export function payloadBits(payload: Uint8Array): number {

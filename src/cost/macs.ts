@@ -162,6 +162,7 @@ export interface GemmEnergy {
  *   whose length differs from the layers'.
  * @example
  * ```ts
+ * const specs = cost.layerSpecs([784], [{ kind: 'linear', out: 256 }, { kind: 'relu' }, { kind: 'linear', out: 10 }]);
  * const t = cost.trainingMacs(specs, 32);
  * cost.gemmEnergy(t.layers, { weight: 'f32', activation: 'f32', error: 'f32' }).total; // 4.6 · t.total.all
  * cost.gemmEnergy(t.layers, { weight: 8, activation: 8, error: 8 }).total;             // 0.3 · t.total.all

@@ -159,6 +159,7 @@ function fmtShape(s: readonly number[]): string {
  *
  * @example
  * ```ts
+ * const params = { conv: { weight: zeros([16, 1, 5, 5]), bias: zeros([16]) } };
  * console.log(formatSummary(summary(params, { conv: { weight: 1 } })));
  * // Path         Shape          DType    Bits/el  Params  Bits   Bytes
  * // ...

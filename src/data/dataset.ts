@@ -150,7 +150,9 @@ export function shuffle(k: Key, n: number): Int32Array {
  *   `OUT_OF_RANGE` for an index outside `[0, N)`.
  * @example
  * ```ts
+ * const ds = { x: arange(200).reshape([200, 1]), y: zeros([200], { dtype: 'int32' }) };
  * const firstTwo = take(ds, [0, 1]);
+ * firstTwo.x.toArray(); // [[0], [1]]
  * const picked = take(ds, shuffle(key(1), ds.y.size).subarray(0, 100));
  * ```
  */
@@ -188,6 +190,7 @@ export function take(ds: Dataset, indices: ArrayLike<number> | Tensor): Dataset 
  * @throws {NumError} for a malformed dataset or a `batchSize` that is not a positive integer.
  * @example
  * ```ts
+ * const train = { x: zeros([300, 1, 28, 28]), y: zeros([300], { dtype: 'int32' }) };
  * for (let epoch = 0; epoch < 3; epoch++) {
  *   for (const { x, y } of batches(train, 128, { key: foldIn(key(0), epoch) })) {
  *     // x: [<=128, 1, 28, 28], y: int32 [<=128]
@@ -229,7 +232,9 @@ export function batches(ds: Dataset, batchSize: number, opts?: BatchOptions): It
  * @throws {NumError} `OUT_OF_RANGE` unless `0 <= nFirst <= N`; `INVALID_ARGUMENT` for a bad key.
  * @example
  * ```ts
- * const [train, val] = splitDataset(all, 50_000, key(0));
+ * const all = { x: zeros([60, 4]), y: zeros([60], { dtype: 'int32' }) };
+ * const [train, val] = splitDataset(all, 50, key(0));
+ * val.y.shape; // [10]
  * ```
  */
 export function splitDataset(ds: Dataset, nFirst: number, k: Key): [Dataset, Dataset] {
@@ -259,8 +264,9 @@ function checkStat(op: string, name: string, v: unknown, positive: boolean): voi
  *   `SHAPE_MISMATCH` when per-channel arrays do not match `x.shape[1]`.
  * @example
  * ```ts
- * const xn = normalize(x, 0.1307, 0.3081);                                     // MNIST
- * const cn = normalize(imgs, [0.4914, 0.4822, 0.4465], [0.2023, 0.1994, 0.2010]); // CIFAR-10
+ * const xn = normalize(full([2, 1, 28, 28], 0.1307), 0.1307, 0.3081);             // MNIST
+ * const cn = normalize(ones([2, 3, 32, 32]), [0.4914, 0.4822, 0.4465], [0.2023, 0.1994, 0.2010]); // CIFAR-10
+ * xn.toArray()[0][0][0][0]; // 0
  * ```
  */
 export function normalize(x: Tensor, mean: number | readonly number[], std: number | readonly number[]): Tensor {

@@ -94,8 +94,11 @@ export interface FashionSplit {
  *   options; `OUT_OF_RANGE` for a label above 9 or a class with fewer than `testPerClass` images.
  * @example
  * ```ts
- * const { train, test } = fashionFromBytes(pixels, labels, { seed: 0, testPerClass: 1000 });
- * train.x.shape; // [60000, 1, 28, 28] for the 70,000 images of the package
+ * const labels = Uint8Array.from({ length: 30 }, (_, i) => i % 10);
+ * const pixels = new Uint8Array(30 * 784);
+ * const { train, test } = fashionFromBytes(pixels, labels, { seed: 0, testPerClass: 1 });
+ * train.x.shape; // [20, 1, 28, 28]
+ * test.y.shape;  // [10]
  * ```
  */
 export function fashionFromBytes(pixels: Uint8Array, labels: Uint8Array, opts?: FashionOptions): FashionSplit {

@@ -72,8 +72,9 @@ export interface Task {
  * @throws {NumError} for a malformed dataset.
  * @example
  * ```ts
+ * const train = { x: zeros([200, 1, 28, 28]), y: tensor(Array.from({ length: 200 }, (_, i) => i % 10), { dtype: 'int32' }) };
  * const idx = classIndex(train);
- * for (let t = 0; t < 1000; t++) sampleTask(foldIn(k, t), idx, { ways: 5, shots: 5, queries: 15 });
+ * for (let t = 0; t < 3; t++) sampleTask(foldIn(key(0), t), idx, { ways: 5, shots: 5, queries: 15 });
  * ```
  */
 export function classIndex(ds: Dataset): ClassIndex {
@@ -139,6 +140,7 @@ function choose(k: Key, n: number, m: number): Int32Array {
  *   depend on the key); `INVALID_ARGUMENT` for bad options.
  * @example
  * ```ts
+ * const train = { x: zeros([200, 1, 28, 28]), y: tensor(Array.from({ length: 200 }, (_, i) => i % 10), { dtype: 'int32' }) };
  * const idx = classIndex(train);
  * const task = sampleTask(key(0), idx, { ways: 5, shots: 1, queries: 15 });
  * task.support.x.shape; // [5, 1, 28, 28]

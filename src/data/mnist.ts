@@ -81,9 +81,10 @@ export interface MnistSplit {
  *   of 784; `OUT_OF_RANGE` for a pixel outside [0, 1] or `trainSize` outside `[0, N]`.
  * @example
  * ```ts
- * const { train, test } = mnistFromDigits(raw, { seed: 0, trainSize: 8000 });
- * train.x.shape; // [8000, 1, 28, 28]
- * test.y.shape;  // [2000]
+ * const raw = Array.from({ length: 10 }, () => new Uint8Array(784 * 5)); // 5 images per digit
+ * const { train, test } = mnistFromDigits(raw, { seed: 0, trainSize: 40 });
+ * train.x.shape; // [40, 1, 28, 28]
+ * test.y.shape;  // [10]
  * ```
  */
 export function mnistFromDigits(raw: readonly ArrayLike<number>[], opts?: MnistOptions): MnistSplit {

@@ -60,7 +60,8 @@ function range(op: string, name: string, r: readonly [number, number] | undefine
  * @throws {NumError} `INVALID_ARGUMENT`/`OUT_OF_RANGE` for bad counts or ranges.
  * @example
  * ```ts
- * const { support, query } = sampleSinusoidTask(foldIn(key(0), t), { shots: 10, queries: 10 });
+ * const { support, query } = sampleSinusoidTask(foldIn(key(0), 7), { shots: 10, queries: 10 });
+ * query.y.shape;   // [10, 1]
  * support.x.shape; // [10, 1]
  * ```
  */

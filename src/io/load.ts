@@ -307,7 +307,9 @@ function decode(bytes: Uint8Array): LoadedTree {
  *   error type), `INVALID_ARGUMENT` when `bytes` is not a Uint8Array or ArrayBuffer.
  * @example
  * ```ts
- * const { tree, metadata } = loadTree(new Uint8Array(await (await fetch(url)).arrayBuffer()));
+ * const bytes = saveTree({ layers: [{ weight: ones([2, 2]), bias: zeros([2]) }] }, { epoch: '3' }); // or fetched bytes
+ * const { tree, metadata } = loadTree(bytes);
+ * metadata.epoch; // '3'
  * const params = tree as { layers: { weight: Tensor; bias: Tensor }[] };
  * ```
  */

@@ -115,6 +115,7 @@ function writeTensor(out: Uint8Array, at: number, t: Tensor): void {
  *   reserved metadata key.
  * @example
  * ```ts
+ * const params = { w: ones([3]) }, firstMoments = { w: zeros([3]) };
  * const bytes = saveTree({ params, opt: { step: 10, m: firstMoments } }, { epoch: '3' });
  * // Node: fs.writeFileSync('model.safetensors', bytes)
  * const { tree, metadata } = loadTree(bytes);

@@ -39,7 +39,10 @@ export interface BatchNormOptions {
  *
  * @example
  * ```ts
- * const { y, runningMean, runningVar } = batchNorm(x, { weight: g, bias: b, runningMean: rm, runningVar: rv, training: true });
+ * const x = tensor([[1, 10], [3, 30]]);
+ * const { y, runningMean } = batchNorm(x, { weight: ones([2]), bias: zeros([2]), runningMean: zeros([2]), runningVar: ones([2]), training: true, eps: 0 });
+ * y.toArray();           // [[-1, -1], [1, 1]]
+ * runningMean.toArray(); // [0.2, 2]
  * ```
  */
 export function batchNorm(x: Tensor, opts: BatchNormOptions): { y: Tensor; runningMean: Tensor; runningVar: Tensor } {
@@ -92,7 +95,8 @@ export function batchNorm(x: Tensor, opts: BatchNormOptions): { y: Tensor; runni
  *
  * @example
  * ```ts
- * const h = dropout(split(k, 1)[0]!, x, 0.5);
+ * const h = dropout(key(0), ones([1000]), 0.5); // each entry 0 or 2
+ * console.assert(h.toArray().every((v) => v === 0 || v === 2));
  * ```
  */
 export function dropout(k: Key, x: Tensor, p: number): Tensor {

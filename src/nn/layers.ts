@@ -109,7 +109,7 @@ function fanInUniform(k: Key, shape: number[], fanIn: number): Tensor {
  * ```ts
  * const fc = nn.linear(10);
  * const { params } = fc.init(key(0), [784]);   // weight [10, 784], bias [10]
- * fc.apply(params, x);                         // x [N, 784] → [N, 10]
+ * fc.apply(params, zeros([32, 784])).shape;    // [32, 10]
  * ```
  */
 export function linear(out: number, opts?: { bias?: boolean | undefined }): Layer<DenseParams> {
@@ -252,7 +252,9 @@ export function avgPool2d(kernel: Pair, opts?: PoolOptions): Layer<Params> {
  * Dropout layer: active only when `ctx.training` is true; needs `ctx.key` then.
  * @example
  * ```ts
- * model.apply(params, x, { training: true, key: foldIn(key(0), step) });
+ * const model = nn.sequential(nn.linear(8), nn.dropout(0.5));
+ * const { params } = model.init(key(0), [4]);
+ * model.apply(params, ones([2, 4]), { training: true, key: foldIn(key(0), 1) }).shape; // [2, 8]
  * ```
  */
 export function dropout(p: number): Layer<Params> {
@@ -276,7 +278,7 @@ export interface BatchNormParams { [name: string]: Tensor; weight: Tensor; bias:
  * const bn = nn.batchNorm2d();
  * const { params, state } = bn.init(key(0), [16, 8, 8]);
  * const ctx = { training: true, state };
- * bn.apply(params, x, ctx);   // ctx.newState holds the updated running statistics
+ * bn.apply(params, ones([4, 16, 8, 8]), ctx); // ctx.newState holds the updated running statistics
  * ```
  */
 export function batchNorm2d(opts?: { momentum?: number | undefined; eps?: number | undefined }): Layer<BatchNormParams> {
@@ -316,7 +318,8 @@ export const batchNorm1d = batchNorm2d;
  * ```ts
  * const model = nn.sequential(nn.linear(256), nn.relu(), nn.linear(10));
  * const { params, state } = model.init(key(0), [784]);
- * const logits = model.apply(params, x);
+ * const logits = model.apply(params, zeros([32, 784]));
+ * logits.shape; // [32, 10]
  * ```
  */
 export function sequential(...layers: Layer<Params>[]): Layer<Params[]> {

@@ -97,6 +97,8 @@ function namedTensors(source: unknown): [string, unknown][] {
  * ```ts
  * const model = nn.lenet5();
  * const { params } = model.init(key(0), [1, 28, 28]);
+ * const rename = { conv1: '0', conv2: '3', fc1: '7', fc2: '9' };
+ * const bytes = saveTree(nn.stateDict(params, { rename })); // stands in for a PyTorch file
  * const ckpt = loadTree(bytes);   // conv1.weight, conv1.bias, conv2.*, fc1.*, fc2.*
  * const r = nn.loadStateDict(params, ckpt, { rename: { conv1: '0', conv2: '3', fc1: '7', fc2: '9' } });
  * r.params;                       // the model's tree with the checkpoint's tensors
@@ -161,8 +163,9 @@ export interface StateDictOptions {
  * @throws {NumError} `INVALID_ARGUMENT` for a non-tensor leaf or bad options; `STRUCTURE_MISMATCH` when two paths get one name.
  * @example
  * ```ts
+ * const { params } = nn.lenet5().init(key(0), [1, 28, 28]);
  * const sd = nn.stateDict(params, { rename: { conv1: '0', conv2: '3', fc1: '7', fc2: '9' } });
- * Object.keys(sd);            // ['conv1.weight', 'conv1.bias', 'conv2.weight', …]
+ * Object.keys(sd)[0];         // 'conv1.weight'
  * const bytes = saveTree(sd);
  * ```
  */

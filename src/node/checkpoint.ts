@@ -52,8 +52,13 @@ function checkMetadata(op: string, m: unknown): Record<string, string> {
  *   for a tree it cannot store. File-system errors (disk full, permissions) pass through.
  * @example
  * ```ts
- * saveCheckpoint('runs/mlp/last.safetensors', { state }, { metadata: { epoch: '3' } });
- * const { tree } = loadCheckpoint('runs/mlp/last.safetensors');
+ * import { mkdtempSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * const path = join(mkdtempSync(join(tmpdir(), 'eg-')), 'last.safetensors');
+ * saveCheckpoint(path, { state: { w: ones([2]) } }, { metadata: { epoch: '3' } });
+ * const { tree, metadata } = loadCheckpoint(path);
+ * metadata.epoch; // '3'
  * ```
  */
 export function saveCheckpoint(path: string, tree: Tree<SavedLeaf>, opts: SaveCheckpointOptions = {}): number {
@@ -96,7 +101,12 @@ export function saveCheckpoint(path: string, tree: Tree<SavedLeaf>, opts: SaveCh
  * @throws {NumError} `FORMAT` for a malformed file, a missing checksum or a checksum mismatch.
  * @example
  * ```ts
- * const { tree } = verifyCheckpoint(bytesFromSomewhere);
+ * import { mkdtempSync, readFileSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * const path = join(mkdtempSync(join(tmpdir(), 'eg-')), 'last.safetensors');
+ * saveCheckpoint(path, { w: ones([2]) });
+ * const { tree } = verifyCheckpoint(new Uint8Array(readFileSync(path))); // bytes from anywhere
  * ```
  */
 export function verifyCheckpoint(bytes: Uint8Array): LoadedTree {
@@ -117,7 +127,13 @@ export function verifyCheckpoint(bytes: Uint8Array): LoadedTree {
  *   `INVALID_ARGUMENT` for a bad path. A missing file's error passes through.
  * @example
  * ```ts
- * const { tree, metadata } = loadCheckpoint('runs/mlp/last.safetensors');
+ * import { mkdtempSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * const path = join(mkdtempSync(join(tmpdir(), 'eg-')), 'last.safetensors');
+ * saveCheckpoint(path, { w: ones([2]) }, { metadata: { epoch: '3' } });
+ * const { tree, metadata } = loadCheckpoint(path);
+ * metadata.epoch; // '3'
  * ```
  */
 export function loadCheckpoint(path: string): LoadedTree {

@@ -8,7 +8,10 @@ import type { LoadedTree, SavedLeaf, Tree } from '../index.js';
  * Writes `saveTree(tree, metadata)` to `path` (creating folders) and returns the byte count.
  * @example
  * ```ts
- * saveFile('ckpt/lenet5.safetensors', { params, optState }, { epochs: '3' });
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * const params = { w: ones([2]) }, optState = { count: 3 };
+ * saveFile(join(tmpdir(), 'ckpt', 'lenet5.safetensors'), { params, optState }, { epochs: '3' }); // bytes written
  * ```
  */
 export function saveFile(path: string, tree: Tree<SavedLeaf>, metadata?: Record<string, string>): number {
@@ -22,7 +25,13 @@ export function saveFile(path: string, tree: Tree<SavedLeaf>, metadata?: Record<
  * Reads a .safetensors file written by {@link saveFile} or any other safetensors writer.
  * @example
  * ```ts
- * const { tree, metadata } = loadFile('ckpt/lenet5.safetensors');
+ * import { mkdtempSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * const path = join(mkdtempSync(join(tmpdir(), 'eg-')), 'model.safetensors');
+ * saveFile(path, { w: ones([2]) }, { epochs: '3' });
+ * const { tree, metadata } = loadFile(path);
+ * metadata.epochs; // '3'
  * ```
  */
 export function loadFile(path: string): LoadedTree {

@@ -82,7 +82,11 @@ export function progressBar(opts: ProgressOptions): ProgressBar {
  *
  * @example
  * ```ts
- * fit(st, { ...opts, onEvent: epochProgress('LeNet5', 4) });
+ * const model = nn.sequential(nn.linear(3));
+ * const init = model.init(key(0), [4]);
+ * const st = initTrain(init.params, init.state, adam(1e-3));
+ * const train = { x: normal(key(1), [32, 4]), y: randint(key(2), [32], 0, 3) };
+ * fit(st, { optimizer: adam(1e-3), model, train, batchSize: 16, epochs: 1, key: key(3), onEvent: epochProgress('MLP', 1) });
  * ```
  */
 export function epochProgress(label: string, epochs: number, stream?: ProgressOptions['stream']): (e: RunEvent) => void {

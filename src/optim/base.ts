@@ -86,8 +86,12 @@ export type Mask = Tree<MaskLeaf> | ((params: Params) => Tree<MaskLeaf>);
  * @throws {NumError} `STRUCTURE_MISMATCH` when the trees differ.
  * @example
  * ```ts
- * const [updates, state2] = opt.update(grads, state, params);
+ * const opt = sgd(0.1);
+ * let params = { w: tensor([1, 2]) };
+ * const state = opt.init(params);
+ * const [updates] = opt.update({ w: tensor([10, 10]) }, state, params);
  * params = applyUpdates(params, updates);
+ * params.w.toArray(); // [0, 1]
  * ```
  */
 export function applyUpdates(params: Params, updates: Params): Params {

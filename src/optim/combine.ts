@@ -30,8 +30,10 @@ export type ChainState<T extends readonly AnyTransform[]> = { [K in keyof T]: St
  *   length (call init() first).
  * @example
  * ```ts
+ * const params = { w: ones([3]) };
  * const opt = chain(clipByGlobalNorm(1), scaleByAdam(), scaleByLearningRate(1e-3));
- * let state = opt.init(params);            // [{}, {count, mu, nu}, {count}]
+ * const state = opt.init(params);          // [{}, {count, mu, nu}, {count}]
+ * state.length; // 3
  * ```
  */
 export function chain<T extends readonly AnyTransform[]>(...transforms: T): GradientTransformation<ChainState<T>> {
@@ -123,7 +125,11 @@ export function masked<S, X extends Extra = Extra>(inner: GradientTransformation
  * ```ts
  * const opt = chain(adam(1e-3), freeze({ backbone: true, head: false }));
  * // elementwise: the entries of w where `frozen` is true never move
+ * const frozen = tensor([true, false]);
  * const sparse = chain(adam(1e-3), freeze({ w: frozen, b: false }));
+ * const params = { w: ones([2]), b: ones([1]) };
+ * const [u] = sparse.update({ w: ones([2]), b: ones([1]) }, sparse.init(params), params);
+ * u.w.toArray()[0]; // 0
  * ```
  */
 export function freeze(mask: Mask): GradientTransformation<EmptyState> {
@@ -250,6 +256,7 @@ export interface InjectHyperparamsOptions<H> {
  *   number or a schedule returns a non-finite value; `STATE_MISMATCH` for a foreign state.
  * @example
  * ```ts
+ * const params = { w: ones([2]) };
  * const opt = injectHyperparams((h: { learningRate: number }) => adam(h.learningRate))({ learningRate: 1e-3 });
  * let state = opt.init(params);
  * state = { ...state, hyperparams: { ...state.hyperparams, learningRate: 1e-4 } }; // takes effect next step

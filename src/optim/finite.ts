@@ -48,8 +48,11 @@ function allFinite(updates: Params): boolean {
  * @example
  * ```ts
  * const opt = skipNotFinite(adam(1e-3), { maxConsecutive: 3 });
- * let st = opt.init(params);
- * const [u, st2] = opt.update(grads, st, params); // zeros if grads hold NaN; st2.notFiniteCount === 1
+ * const params = { w: ones([2]) };
+ * const st = opt.init(params);
+ * const [u, st2] = opt.update({ w: tensor([NaN, 1]) }, st, params); // zeros if grads hold NaN
+ * st2.notFiniteCount; // 1
+ * u.w.toArray(); // [0, 0]
  * ```
  */
 export function skipNotFinite<S, X extends Extra = Extra>(inner: GradientTransformation<S, X>, opts?: SkipNotFiniteOptions): GradientTransformation<SkipNotFiniteState<S>, X> {

@@ -21,7 +21,11 @@ import { finite, inRange, nonNegative } from '../validate.js';
  *
  * @example
  * ```ts
+ * const labels = { head: 'train', backbone: 'keep' } as const;
  * const opt = partition({ train: adam(1e-3), keep: identity() }, labels);
+ * const params = { head: ones([2]), backbone: ones([2]) };
+ * const [u] = opt.update({ head: ones([2]), backbone: ones([2]) }, opt.init(params), params);
+ * u.backbone.toArray(); // [1, 1]
  * ```
  */
 export function identity(): GradientTransformation<EmptyState> {

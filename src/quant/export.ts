@@ -35,9 +35,10 @@ export type PackedModel = Tree<Tensor | PackedBinary>;
  * are low-bit but not binary).
  * @example
  * ```ts
+ * const { params: latent } = nn.sequential(nn.linear(64)).init(key(0), [32]);
  * const packed = quant.exportPacked(latent, quant.steSign());
  * const bytes = saveTree(packed);                    // ships with biases and BN as float32
- * quant.packedBytes(packed) === cost.summary(latent, quant.viewPrecision(quant.steSign())).totals.bytes;
+ * console.assert(quant.packedBytes(packed) === cost.summary(latent, quant.viewPrecision(quant.steSign())).totals.bytes);
  * ```
  */
 export function exportPacked(params: Params, q: Quantizer | QuantizerSelect): PackedModel {
@@ -69,8 +70,11 @@ export function isPackedBinary(x: unknown): x is PackedBinary {
  * The BitMatrix of a packed leaf (shares the words; no copy).
  * @example
  * ```ts
- * const w = quant.toBitMatrix(packed[2].weight);
- * bitpack.xnorGemm(activations, w);
+ * const { params } = nn.sequential(nn.linear(64)).init(key(0), [32]);
+ * const packed = quant.exportPacked(params, quant.steSign()) as { weight: unknown }[];
+ * const leaf = packed[0]!.weight;
+ * const w = quant.isPackedBinary(leaf) ? quant.toBitMatrix(leaf) : undefined;
+ * bitpack.xnorGemm(packBits(new Float32Array(32).fill(1), 1, 32), w!).length; // 64
  * ```
  */
 export function toBitMatrix(leaf: PackedBinary): BitMatrix {
@@ -93,7 +97,8 @@ export function toBitMatrix(leaf: PackedBinary): BitMatrix {
  * reports for the same selection; a `.safetensors` file adds its JSON header).
  * @example
  * ```ts
- * quant.packedBytes(quant.exportPacked(params, quant.steSign()));
+ * const { params } = nn.sequential(nn.linear(64)).init(key(0), [32]);
+ * quant.packedBytes(quant.exportPacked(params, quant.steSign())); // 256 weight bytes + 64 float32 biases
  * ```
  */
 export function packedBytes(model: PackedModel): number {
@@ -113,8 +118,11 @@ export function packedBytes(model: PackedModel): number {
  * `γ·(y − μ)/√(σ² + ε) + β = y·scale + bias`, computed in float64.
  * @example
  * ```ts
- * const t = quant.foldBatchNorm(bnParams, bnState);   // {scale, bias}
- * bitpack.xnorGemm(acts, weights, t);
+ * const bnParams = { weight: ones([2]), bias: zeros([2]) };
+ * const bnState = { runningMean: tensor([1, -1]), runningVar: ones([2]) };
+ * const t = quant.foldBatchNorm(bnParams, bnState, 0);   // {scale, bias}
+ * Array.from(t.bias); // [-1, 1]
+ * bitpack.xnorGemm(packBits([1, -1, 1], 1, 3), packBits([1, 1, 1, -1, -1, -1], 2, 3), t); // [0, -0]
  * ```
  */
 export function foldBatchNorm(

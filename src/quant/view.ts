@@ -42,7 +42,8 @@ export function quantizedView(q: Quantizer | QuantizerSelect): ParamView<EmptySt
  * The storage precision per leaf implied by a quantizer selection, for `cost.summary`.
  * @example
  * ```ts
- * cost.summary(params, quant.viewPrecision(quant.steSign()));
+ * const { params } = nn.sequential(nn.linear(64)).init(key(0), [32]);
+ * cost.summary(params, quant.viewPrecision(quant.steSign())).totals.bytes; // 512
  * ```
  */
 export function viewPrecision(q: Quantizer | QuantizerSelect): PrecisionFn {

@@ -16,8 +16,9 @@ import { elements, matrixArg, tensorArg } from './primitives.js';
  * parameter to pair with its pattern in {@link sparseLinear} / {@link sparseConv2d}.
  * @example
  * ```ts
- * const w = csrFromDense(denseWeight);
- * let values = csrValues(w);               // [nnz], trains on w's pattern
+ * const w = csrFromDense(tensor([[0, 1.5], [2, 0]]));
+ * const values = csrValues(w);             // [nnz], trains on w's pattern
+ * values.toArray(); // [1.5, 2]
  * ```
  */
 export function csrValues(s: SparseMatrix): Tensor {
@@ -44,7 +45,8 @@ export interface CsrFromDenseOptions {
  * @example
  * ```ts
  * const a = csrFromDense(tensor([[0, 1.5], [2, 0]]));   // indptr [0, 1, 2], indices [1, 0]
- * const pruned = csrFromDense(w, { threshold: 0.05 });  // magnitude pruning
+ * const pruned = csrFromDense(tensor([[0.01, 1], [0.5, -0.02]]), { threshold: 0.05 });  // magnitude pruning
+ * Array.from(pruned.indices); // [1, 0]
  * ```
  */
 export function csrFromDense(t: Tensor, opts?: CsrFromDenseOptions): Csr {
@@ -74,7 +76,9 @@ function maskArgs(op: string, values: Tensor, mask: Tensor): [ArrayLike<number>,
  * @throws {NumError} `SHAPE_MISMATCH` unless both are 2-D with the same shape.
  * @example
  * ```ts
+ * const weight = tensor([[0.05, -0.3], [0.2, 0]]);
  * const w = csrFromMask(weight, greater(abs(weight), 0.1));
+ * Array.from(w.indices); // [1, 0]
  * ```
  */
 export function csrFromMask(values: Tensor, mask: Tensor): Csr {
@@ -96,7 +100,8 @@ export interface RowBalancedOptions {
  *   `0 <= rowNnz <= columns`.
  * @example
  * ```ts
- * const w = rowBalancedFromDense(weight, { rowNnz: 16 }); // 16 weights per output neuron
+ * const w = rowBalancedFromDense(normal(key(0), [10, 64]), { rowNnz: 16 }); // 16 weights per output neuron
+ * w.indices.length; // 160
  * ```
  */
 export function rowBalancedFromDense(t: Tensor, opts: RowBalancedOptions): RowBalancedCsr {
@@ -116,7 +121,9 @@ export function rowBalancedFromDense(t: Tensor, opts: RowBalancedOptions): RowBa
  * @throws {NumError} `INVALID_ARGUMENT` when mask rows keep different numbers of entries.
  * @example
  * ```ts
- * const w = rowBalancedFromMask(weight, rowMask);
+ * const weight = tensor([[1, 2, 3], [4, 5, 6]]);
+ * const w = rowBalancedFromMask(weight, tensor([[true, false, true], [false, true, true]]));
+ * Array.from(w.indices); // [0, 2, 1, 2]
  * ```
  */
 export function rowBalancedFromMask(values: Tensor, mask: Tensor): RowBalancedCsr {
@@ -129,7 +136,7 @@ export function rowBalancedFromMask(values: Tensor, mask: Tensor): RowBalancedCs
  * @throws {NumError} `FORMAT` for a malformed matrix.
  * @example
  * ```ts
- * csrToDense(csrFromDense(x)); // equals x (as float32)
+ * csrToDense(csrFromDense(tensor([[0, 2], [3, 0]]))); // [[0, 2], [3, 0]]
  * ```
  */
 export function csrToDense(s: SparseMatrix): Tensor {

@@ -273,7 +273,8 @@ export function rowBalancedFromCsr(csr: Csr): RowBalancedCsr {
  * shared, not copied).
  * @example
  * ```ts
- * toCsr(rowBalancedFromDense(w, { rowNnz: 4 })).indptr; // 0, 4, 8, …
+ * const w = tensor([[1, 2, 3, 4, 5], [5, 4, 3, 2, 1]]);
+ * Array.from(toCsr(rowBalancedFromDense(w, { rowNnz: 4 })).indptr); // [0, 4, 8]
  * ```
  */
 export function toCsr(s: SparseMatrix): Csr {

@@ -41,7 +41,9 @@ function dimMismatch(op: string, what: string, want: number, t: Tensor): NumErro
  * @throws {NumError} `FORMAT` for a malformed matrix; `SHAPE_MISMATCH` when `x` has the wrong length.
  * @example
  * ```ts
+ * const a = csrFromDense(tensor([[0, 1, 0], [2, 0, 3]]));
  * const y = csrMatvec(a, Float32Array.of(1, 2, 3));   // Float32Array of length m
+ * Array.from(y); // [2, 11]
  * const yt = csrMatvec(a, tensor([1, 2, 3]));           // Tensor [m]
  * ```
  */
@@ -69,8 +71,10 @@ function isTensorLike(v: unknown): v is Tensor {
  * @throws {NumError} `FORMAT` for a malformed matrix; `SHAPE_MISMATCH` for wrong lengths.
  * @example
  * ```ts
+ * const a = csrFromDense(tensor([[0, 1, 0], [2, 0, 3]]));
  * const y = new Float32Array(a.shape[0]);
- * for (const x of inputs) csrMatvecInto(y, a, x);
+ * for (const x of [Float32Array.of(1, 2, 3), Float32Array.of(1, 1, 1)]) csrMatvecInto(y, a, x);
+ * Array.from(y); // [1, 5]
  * ```
  */
 export function csrMatvecInto(out: Float32Array, csr: SparseMatrix, x: Float32Array): Float32Array {
@@ -94,7 +98,8 @@ function checkBuffer(op: string, arg: string, a: unknown, length: number): void 
  * @throws {NumError} `FORMAT` for a malformed matrix; `SHAPE_MISMATCH` when B has the wrong rows.
  * @example
  * ```ts
- * const y = csrMatmulDense(a, b); // [m, n]
+ * const a = csrFromDense(tensor([[0, 2], [1, 0]])), b = tensor([[1, 2], [3, 4]]);
+ * const y = csrMatmulDense(a, b); // [[6, 8], [1, 2]]
  * ```
  */
 export function csrMatmulDense(csr: SparseMatrix, b: Tensor): Tensor {
@@ -111,7 +116,10 @@ export function csrMatmulDense(csr: SparseMatrix, b: Tensor): Tensor {
  * @throws {NumError} `FORMAT` for a malformed matrix; `SHAPE_MISMATCH` for wrong lengths.
  * @example
  * ```ts
- * csrMatmulDenseInto(out, a, b, 128);
+ * const a = csrFromDense(tensor([[0, 2], [1, 0]]));
+ * const out = new Float32Array(2 * 2);
+ * csrMatmulDenseInto(out, a, Float32Array.of(1, 2, 3, 4), 2);
+ * Array.from(out); // [6, 8, 1, 2]
  * ```
  */
 export function csrMatmulDenseInto(out: Float32Array, csr: SparseMatrix, b: Float32Array, n: number): Float32Array {
@@ -132,7 +140,8 @@ export function csrMatmulDenseInto(out: Float32Array, csr: SparseMatrix, b: Floa
  * @throws {NumError} `FORMAT` for a malformed matrix; `SHAPE_MISMATCH` when `a` has the wrong columns.
  * @example
  * ```ts
- * const y = denseMatmulCsrT(x, w); // x [batch, in], w [out, in] → [batch, out]
+ * const x = tensor([[1, 2, 3]]), w = csrFromDense(tensor([[1, 0, 0], [0, 0, 1]]));
+ * const y = denseMatmulCsrT(x, w); // [[1, 3]]
  * ```
  */
 export function denseMatmulCsrT(a: Tensor, csr: SparseMatrix): Tensor {
@@ -148,7 +157,10 @@ export function denseMatmulCsrT(a: Tensor, csr: SparseMatrix): Tensor {
  * @throws {NumError} `FORMAT` for a malformed matrix; `SHAPE_MISMATCH` for wrong lengths.
  * @example
  * ```ts
- * denseMatmulCsrTInto(y, x, w, batch);
+ * const w = csrFromDense(tensor([[1, 0, 0], [0, 0, 1]])), batch = 1;
+ * const y = new Float32Array(batch * 2);
+ * denseMatmulCsrTInto(y, Float32Array.of(1, 2, 3), w, batch);
+ * Array.from(y); // [1, 3]
  * ```
  */
 export function denseMatmulCsrTInto(out: Float32Array, a: Float32Array, csr: SparseMatrix, p: number): Float32Array {
@@ -169,7 +181,8 @@ export function denseMatmulCsrTInto(out: Float32Array, a: Float32Array, csr: Spa
  * @throws {NumError} `FORMAT` for a malformed pattern; `SHAPE_MISMATCH` for wrong sizes.
  * @example
  * ```ts
- * const g = grad((v: Tensor) => sum(sparseMatmul(pattern, v, b)))(values); // [nnz]
+ * const pattern = csrFromDense(tensor([[0, 2], [1, 0]])), values = csrValues(pattern), b = tensor([[1, 2], [3, 4]]);
+ * const g = grad((v: Tensor) => sum(sparseMatmul(pattern, v, b)))(values); // [7, 3]
  * ```
  */
 export function sparseMatmul(pattern: SparsePattern, values: Tensor, b: Tensor): Tensor {
@@ -189,9 +202,11 @@ export function sparseMatmul(pattern: SparsePattern, values: Tensor, b: Tensor):
  * @throws {NumError} `FORMAT` for a malformed pattern; `SHAPE_MISMATCH` for wrong sizes.
  * @example
  * ```ts
- * const w = csrFromDense(denseW, { threshold: 0.02 });
+ * const w = csrFromDense(normal(key(0), [3, 8]), { threshold: 0.02 });
+ * const x = ones([4, 8]), bias = zeros([3]), labels = tensor([0, 1, 2, 0], { dtype: 'int32' });
  * const loss = (v: Tensor) => crossEntropy(sparseLinear(x, w, v, bias), labels);
  * const dv = grad(loss)(csrValues(w));
+ * console.assert(dv.size === w.indices.length);
  * ```
  */
 export function sparseLinear(x: Tensor, pattern: SparsePattern, values: Tensor, bias?: Tensor): Tensor {
@@ -228,8 +243,10 @@ export interface SparseConv2dOptions extends Omit<Conv2dOptions, 'groups'> {
  * @throws {NumError} `FORMAT` for a malformed pattern; `SHAPE_MISMATCH` for wrong sizes.
  * @example
  * ```ts
- * const w = csrFromDense(weight.reshape([16, -1]), { threshold: 0.01 }); // weight [16, 3, 3, 3]
- * const y = sparseConv2d(x, w, csrValues(w), { kernelSize: 3, padding: 1 });
+ * const weight = normal(key(0), [16, 3, 3, 3]);
+ * const w = csrFromDense(weight.reshape([16, -1]), { threshold: 0.01 });
+ * const y = sparseConv2d(ones([2, 3, 8, 8]), w, csrValues(w), { kernelSize: 3, padding: 1 });
+ * y.shape; // [2, 16, 8, 8]
  * ```
  */
 export function sparseConv2d(x: Tensor, pattern: SparsePattern, values: Tensor, opts: SparseConv2dOptions): Tensor {
@@ -259,7 +276,9 @@ export function sparseConv2d(x: Tensor, pattern: SparsePattern, values: Tensor, 
  * {@link sparseConv2d} with the weight's own stored values: a pruned conv layer at inference.
  * @example
  * ```ts
- * const y = csrConv2d(x, csrFromDense(weight.reshape([16, -1])), { kernelSize: 3, padding: 1 });
+ * const weight = ones([16, 3, 3, 3]);
+ * const y = csrConv2d(ones([1, 3, 8, 8]), csrFromDense(weight.reshape([16, -1])), { kernelSize: 3, padding: 1 });
+ * y.shape; // [1, 16, 8, 8]
  * ```
  */
 export function csrConv2d(x: Tensor, weight: SparseMatrix, opts: SparseConv2dOptions): Tensor {

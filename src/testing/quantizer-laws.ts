@@ -33,7 +33,7 @@ export interface Law {
  *
  * @example
  * ```ts
- * for (const law of quantizerLaws(myQuantizer)) fc.assert(law.property, { numRuns: 200 });
+ * for (const law of quantizerLaws(steSign())) fc.assert(law.property, { numRuns: 20 });
  * ```
  */
 export function quantizerLaws(q: Quantizer, opts?: LawOptions): Law[] {

@@ -56,7 +56,11 @@ function checkModel(op: string, model: unknown): void {
  * @throws {NumError} `INVALID_ARGUMENT` for a missing model or data.
  * @example
  * ```ts
+ * const model = nn.sequential(nn.linear(3));
+ * const { params, state } = model.init(key(0), [4]);
+ * const test = { x: normal(key(1), [50, 4]), y: randint(key(2), [50], 0, 3) };
  * const { accuracy, loss } = evaluate(model, params, state, test);
+ * console.assert(accuracy >= 0 && accuracy <= 1 && loss > 0);
  * ```
  */
 export function evaluate(
@@ -85,7 +89,11 @@ export function evaluate(
  * @throws {NumError} `INVALID_ARGUMENT` for a missing model or data.
  * @example
  * ```ts
+ * const model = nn.sequential(nn.linear(3));
+ * const { params, state } = model.init(key(0), [4]);
+ * const test = { x: normal(key(1), [50, 4]), y: randint(key(2), [50], 0, 3) };
  * const preds = predict(model, params, state, test); // Int32Array
+ * preds.length; // 50
  * ```
  */
 export function predict(model: Layer<Params>, params: Params, modelState: Params, data: Dataset | Iterable<Dataset>, opts: EvalOptions = {}): Int32Array {

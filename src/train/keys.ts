@@ -36,8 +36,9 @@ export type KeyPurpose = keyof typeof KEY_TAGS;
  * @example
  * ```ts
  * const root = key(0);
- * const order = batches(train, 128, { key: purposeKey(root, 'shuffle', epoch) });
- * const dropoutKey = purposeKey(root, 'dropout', step);
+ * const train = { x: zeros([256, 4]), y: zeros([256], { dtype: 'int32' }) };
+ * const order = batches(train, 128, { key: purposeKey(root, 'shuffle', 3) }); // epoch 3
+ * const dropoutKey = purposeKey(root, 'dropout', 17);                          // step 17
  * ```
  */
 export function purposeKey(root: Key, purpose: KeyPurpose, index = 0): Key {

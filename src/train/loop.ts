@@ -101,7 +101,9 @@ export interface TrainState<S> {
  *
  * @example
  * ```ts
+ * const init = nn.sequential(nn.linear(3)).init(key(0), [4]);
  * const st = initTrain(init.params, init.state, adam(1e-3));
+ * st.step; // 0
  * ```
  */
 export function initTrain<S, X extends Extra = Extra>(params: Params, modelState: Params, optimizer: GradientTransformation<S, X>): TrainState<S> {
@@ -138,8 +140,13 @@ export interface StepOptions<S, X extends Extra = Extra> {
  * @throws {NumError} `INVALID_ARGUMENT` for a missing optimizer, key, or both model and objective.
  * @example
  * ```ts
+ * const model = nn.sequential(nn.linear(3));
+ * const init = model.init(key(0), [4]);
+ * const opt = adam(1e-3);
+ * const st = initTrain(init.params, init.state, opt);
  * const step = trainStep({ optimizer: opt, model, key: key(0) });
- * const { state, loss } = step(st, { x, y });
+ * const { state, loss } = step(st, { x: normal(key(1), [8, 4]), y: randint(key(2), [8], 0, 3) });
+ * state.step; // 1
  * ```
  */
 export function trainStep<S, X extends Extra = Extra>(
@@ -228,9 +235,12 @@ export interface FitOptions<S, X extends Extra = Extra> extends StepOptions<S, X
  * @throws {NumError} `INVALID_ARGUMENT` for bad options; errors of the objective propagate.
  * @example
  * ```ts
- * let st = initTrain(init.params, init.state, adam(1e-3));
+ * const model = nn.sequential(nn.linear(3));
+ * const init = model.init(key(0), [4]);
+ * const train = { x: normal(key(1), [64, 4]), y: randint(key(2), [64], 0, 3) }, validation = train;
+ * const st = initTrain(init.params, init.state, adam(1e-3));
  * const { state, epochs } = fit(st, {
- *   optimizer: adam(1e-3), model, train, batchSize: 128, epochs: 3, key: key(0),
+ *   optimizer: adam(1e-3), model, train, batchSize: 16, epochs: 3, key: key(0),
  *   afterEpoch: (s) => ({ accuracy: evaluate(model, s.params, s.modelState, validation).accuracy }),
  * });
  * ```

@@ -32,9 +32,13 @@ export interface PhaseOptimizer<S> {
  *
  * @example
  * ```ts
- * const full = phaseOptimizer((lr) => adam(lr), schedules.step(5e-3, { stepSize: 3 * stepsPerEpoch, gamma: 0.1 }));
- * let st = { ...trainState, optState: full.enter(adamState) };
- * st = fit(st, { optimizer: full.transform, model, train, batchSize, epochs, key }).state;
+ * const model = nn.sequential(nn.linear(3));
+ * const init = model.init(key(0), [4]);
+ * const train = { x: normal(key(1), [32, 4]), y: randint(key(2), [32], 0, 3) };
+ * const trainState = initTrain(init.params, init.state, adam(1e-3)); // a previous phase's state
+ * const full = phaseOptimizer((lr) => adam(lr), schedules.step(5e-3, { stepSize: 6, gamma: 0.1 }));
+ * let st = { ...trainState, optState: full.enter(trainState.optState) };
+ * st = fit(st, { optimizer: full.transform, model, train, batchSize: 16, epochs: 2, key: key(3) }).state;
  * const carried = st.optState.inner; // into the next phase
  * ```
  */

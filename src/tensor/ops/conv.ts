@@ -90,7 +90,8 @@ function check4d(op: string, arg: string, x: unknown): Tensor {
  * outside the image read `padValue`. The primitive under conv2d and pooling.
  * @example
  * ```ts
- * const cols = im2col(x, makeWindow('demo', 28, 28, 5, {}), 0); // [25·C, N·24·24]
+ * const cols = im2col(zeros([2, 3, 28, 28]), makeWindow('demo', 28, 28, 5, {}), 0); // [25·C, N·24·24]
+ * cols.shape; // [75, 1152]
  * ```
  */
 export function im2col(x: Tensor, win: Window, padValue: number): Tensor {
@@ -108,7 +109,10 @@ export function im2col(x: Tensor, win: Window, padValue: number): Tensor {
  * The transpose of {@link im2col}: sums columns back into an image of `shape` `[N, C, H, W]`.
  * @example
  * ```ts
- * const img = col2im(cols, [1, 1, 28, 28], win);
+ * const win = makeWindow('demo', 28, 28, 5, {});
+ * const cols = im2col(ones([1, 1, 28, 28]), win, 0);
+ * const img = col2im(cols, [1, 1, 28, 28], win); // sums the overlapping patches back
+ * img.shape; // [1, 1, 28, 28]
  * ```
  */
 export function col2im(cols: Tensor, shape: readonly number[], win: Window): Tensor {
@@ -128,8 +132,11 @@ export function col2im(cols: Tensor, shape: readonly number[], win: Window): Ten
  * @throws {NumError} `SHAPE_MISMATCH` for channel/group mismatches or a kernel larger than the input.
  * @example
  * ```ts
- * const y = conv2d(x, w, { stride: 1, padding: 'same' });          // x [8, 3, 32, 32], w [16, 3, 3, 3]
- * const dw = conv2d(x, wDepthwise, { padding: 1, groups: 3 });      // wDepthwise [3, 1, 3, 3]
+ * const x = ones([8, 3, 32, 32]);
+ * const y = conv2d(x, ones([16, 3, 3, 3]), { stride: 1, padding: 'same' });
+ * y.shape; // [8, 16, 32, 32]
+ * const dw = conv2d(x, ones([3, 1, 3, 3]), { padding: 1, groups: 3 }); // depthwise
+ * dw.shape; // [8, 3, 32, 32]
  * ```
  */
 export function conv2d(x: Tensor, weight: Tensor, opts?: Conv2dOptions & { bias?: Tensor | undefined }): Tensor {
@@ -218,7 +225,7 @@ function pool(op: string, x: Tensor, kernel: Pair, opts: PoolOptions | undefined
  * Gradients go to the maximum (shared evenly among ties).
  * @example
  * ```ts
- * maxPool2d(x, 2).shape; // x [N, C, 28, 28] → [N, C, 14, 14]
+ * maxPool2d(zeros([4, 6, 28, 28]), 2).shape; // [4, 6, 14, 14]
  * ```
  */
 export function maxPool2d(x: Tensor, kernel: Pair, opts?: PoolOptions): Tensor {
@@ -230,7 +237,7 @@ export function maxPool2d(x: Tensor, kernel: Pair, opts?: PoolOptions): Tensor {
  * counted in the average (PyTorch's `count_include_pad=True`).
  * @example
  * ```ts
- * avgPool2d(x, 2, { stride: 2 });
+ * avgPool2d(tensor([[[[1, 2], [3, 6]]]]), 2, { stride: 2 }).toArray(); // [[[[3]]]]
  * ```
  */
 export function avgPool2d(x: Tensor, kernel: Pair, opts?: PoolOptions): Tensor {
