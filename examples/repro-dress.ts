@@ -54,6 +54,12 @@ const denseMasks = dress.nestedMasks(r.backbone.params, { levels: [0], criterion
 const dense = dress.packedAccuracy(dress.packedRunner(model, dress.toSparse(dress.trainable(r.backbone.params, denseMasks, { bn: 'shared' }), denseMasks)), test, 0);
 console.log(`[${sec()}] DRESS done; dense backbone ${(100 * dense).toFixed(2)} %`);
 
+if (process.argv.includes('--dress-only')) {
+  // A variant of the joint phase only: the backbone and the baselines are deterministic in the
+  // seed, so they are the ones of the full run with the same seed / pretrain / epochs.
+  console.log(`RESULT ${JSON.stringify({ seed, epochs, jointEpochs, alpha: alpha ?? null, criterion: criterion ?? 'learned', bn: bn ?? 'private', pretrain, trainSize: train.y.shape[0], dense, dress: r.accuracy, seconds: (performance.now() - t0) / 1000 })}`);
+  process.exit(0);
+}
 const packOne = (m: dress.PrunedModel, j = 0): number => {
   const t = dress.trainable(m.params, m.masks, { bn: 'shared' });
   return dress.packedAccuracy(dress.packedRunner(model, dress.toSparse(t, m.masks)), test, j);
