@@ -1,18 +1,16 @@
 /**
  * DRESS benchmark: every nested subnet of a packed LeNet5 (50 / 75 / 87.5 / 93.75 % of every row
- * pruned) against the dense backbone at the same batch (64), in the same process, on the JS
- * backend (the only one until the WebAssembly SpMM lands).
+ * pruned) against the dense backbone at the same batch (64), in the same process, on each backend.
  *
  *   npx tsx bench/dress.bench.ts           # print the tables
  *   npx tsx bench/dress.bench.ts --write   # also rewrite the DRESS section of docs/benchmarks.md
  *
- * Per layer, the GEMM each layer runs: conv1/conv2 `W·X` on the im2col matrix X (row-balanced
- * SpMM `spmmInto`, stride n_1, rank-ordered columns) and fc1/fc2 `x·Wᵀ` (`denseSpmmTInto`),
- * against the dense `gemmInto` of the same product. End to end: `dress.packedRunner(...).apply`
- * of each subnet against `model.apply` of the dense float model (im2col + GEMM). Every subnet's
- * per-layer result is checked against `gemmInto` on its unpacked weights before timing.
- * "ns / nnz / column" = time / (nnz · columns of the dense operand). Runs in a fresh node
- * process (bundled with esbuild) so typed-array reads skip V8's detach check, as the sparse bench.
+ * Per layer, what `dress.packedRunner` runs on that backend (js: the DRESS direct-conv and in-place
+ * linear kernels; wasm: the row-balanced kernels on the im2col matrix) against the dense `gemmInto`
+ * of the same product; end to end, the runner against `model.apply` of the dense float model.
+ * Every subnet's per-layer result is checked against `gemmInto` on its unpacked weights first.
+ * "ns / nnz / column" = time / (nnz · columns of the dense operand). Samples are process CPU time
+ * (the machine is shared), in a fresh node process (bundled with esbuild) as the sparse bench.
  */
 import { cpus } from 'node:os';
 import { backend, dress, im2col, key, makeWindow, nn, normal, type BackendName, type Params, type Tensor } from '../src/index.js';
@@ -191,11 +189,15 @@ async function main(): Promise<void> {
     const intro = `## DRESS subnets (row-balanced, rank-ordered, stride n_1)
 
 \`npx tsx bench/dress.bench.ts [--write]\` packs a LeNet5 (magnitude ranking of a random init) into four
-nested subnets (50 / 75 / 87.5 / 93.75 % of every row pruned) and times, at batch 64, each layer's GEMM
-on the packed prefix (\`spmmInto\` on the im2col matrix for the convs, \`denseSpmmTInto\` for the fcs,
-stride n_1, rank-ordered unsorted columns) against the dense \`gemmInto\` of the same product, and the
-whole forward pass (\`dress.packedRunner\`) against \`model.apply\` of the dense float model. Results are
-checked against \`gemmInto\` on the unpacked subnet first. Fastest of 5 interleaved rounds; fresh node process.`;
+nested subnets (50 / 75 / 87.5 / 93.75 % of every row pruned) and times, at batch 64 and on each backend,
+what \`dress.packedRunner\` runs per layer against the dense \`gemmInto\` of the same product (on the
+prebuilt im2col matrix for the convs, so the dense side excludes im2col): on \`js\` the DRESS kernels
+(\`src/algorithms/dress/kernels.ts\`: direct sparse conv from the image, no im2col; in-place sparse
+linear, no panel copy), on \`wasm\` the row-balanced \`spmmInto\` / \`denseSpmmTInto\` (their WebAssembly
+SpMM) on the im2col matrix. End to end: the runner against \`model.apply\` of the dense float model on
+the same backend. Results are checked against \`gemmInto\` on the unpacked subnet first. Each sample
+repeats a call for ≈ 4 ms of **process CPU time** (\`process.cpuUsage\`, so slices given to other agents'
+jobs are not counted); fastest of 7 interleaved rounds (5 end to end); fresh node process.`;
     writeSection(BEGIN, END, intro, `Measured on ${new Date().toISOString().slice(0, 10)} with Node ${machine()}; ${load}.\n\n${md}`);
   }
 }
