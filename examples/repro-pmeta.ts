@@ -9,7 +9,7 @@
 //   npx tsx examples/repro-pmeta.ts --mnist          # only the MNIST part
 // Sinusoid: --iterations N (default 1000), --test-tasks N (600), --methods maml,pmeta,anil, --rho R (0.25).
 // MNIST:    --mnist-iterations N (default 200), --mnist-test-tasks N (600), --mnist-methods maml,pmeta,
-//           --shots 1,5, --bn frozen[,batch], --channels C (32), --steps K (5), --alpha A (0.1),
+//           --shots 1,5, --bn frozen[,batch], --channels C (32), --steps K (5), --alpha A (0.01),
 //           --first-order, --meta-batch B (default 4 for 1-shot, 2 for 5-shot, as MAML).
 // Both:     --seed S (0), --json FILE (append one JSON line per method run).
 import { appendFileSync } from 'node:fs';
@@ -94,7 +94,7 @@ if (both || flag('--mnist')) {
   const testTasks = Number(opt('--mnist-test-tasks', '600'));
   const channels = Number(opt('--channels', '32'));
   const steps = Number(opt('--steps', '5'));
-  const alpha = Number(opt('--alpha', '0.1'));
+  const alpha = Number(opt('--alpha', '0.01'));
   const firstOrder = flag('--first-order');
   // p-Meta's conv1 is frozen by configuration: by §5 a micro-batched p-Meta needs it frozen for ≥ 2×.
   const pmetaUpdated = [false, true, true, true, true];
