@@ -53,7 +53,7 @@ async function gemmRows(): Promise<string[]> {
       const [bRs, bCs] = s.tb ? [1, s.k] : [s.n, 1];
       const ci = new Float64Array(s.m * s.n), cf = new Float32Array(s.m * s.n);
       const t = await interleaved([
-        { name: 'int', fn: () => intGemmInto(s.m, s.n, s.k, a16, 0, aRs, aCs, b8, 0, bRs, bCs, ci, 0, s.n, 1, false), iterations: 3 },
+        { name: 'int', fn: () => intGemmInto(s.m, s.n, s.k, a16, 0, aRs, aCs, b8, 0, bRs, bCs, ci, 0, s.n, 1, false, 2047, 127), iterations: 3 },
         { name: 'f32', fn: () => gemmInto(s.m, s.n, s.k, af, 0, aRs, aCs, bf, 0, bRs, bCs, cf, 0, s.n, false), iterations: 3 },
       ], 4);
       const ti = t.get('int')!, tf = t.get('f32')!;
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   const write = process.argv.includes('--write');
   console.log(machine());
   const g = await gemmRows();
-  const s = await stepRows();
+  const s = process.argv.includes('--gemm-only') ? [] : await stepRows();
   const body = [
     `Machine: ${machine()}. Times in ms: fastest call (median in parentheses); ratio = f32 / integer (> 1: integer faster).`,
     'Differences below 1.5× are within the noise of this shared 2-core VM.',

@@ -4,6 +4,7 @@
 import { NumError, describe } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { astype } from '../tensor/ops/elementwise.js';
+import { nonNegative, positive } from '../validate.js';
 import { grad } from './grad.js';
 
 /** Options of {@link gradcheck}. */
@@ -38,9 +39,15 @@ export interface GradcheckResult {
  */
 export function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts?: GradcheckOptions): GradcheckResult {
   const op = 'gradcheck';
-  const eps = opts?.eps ?? 1e-6;
-  const atol = opts?.atol ?? 1e-5;
-  const rtol = opts?.rtol ?? 1e-4;
+  if (typeof f !== 'function') throw new NumError('INVALID_ARGUMENT', op, 'f must be a function', 'function', describe(f));
+  if (!Array.isArray(inputs)) throw new NumError('INVALID_ARGUMENT', op, 'inputs must be an array of Tensors', 'Tensor[]', describe(inputs));
+  if (opts !== undefined && (typeof opts !== 'object' || opts === null)) {
+    throw new NumError('INVALID_ARGUMENT', op, 'opts must be an options object', 'object', describe(opts));
+  }
+  // eps = 0 divides 0 by 0: every element would "fail" with NaN instead of saying why.
+  const eps = positive(op, 'eps', opts?.eps ?? 1e-6);
+  const atol = nonNegative(op, 'atol', opts?.atol ?? 1e-5);
+  const rtol = nonNegative(op, 'rtol', opts?.rtol ?? 1e-4);
   inputs.forEach((x, i) => {
     if (!(x instanceof Tensor)) throw new NumError('INVALID_ARGUMENT', op, `inputs[${i}] must be a Tensor`, 'Tensor', describe(x));
   });
@@ -48,7 +55,11 @@ export function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: readonly Tenso
   const argnums = xs.map((_, i) => i);
   const analytic = grad((...a: Tensor[]) => f(...a), { argnums }) as (...a: Tensor[]) => Tensor[];
   const gs = analytic(...xs).map((g) => g.toTyped());
-  const evalAt = (): number => f(...xs).item();
+  const evalAt = (): number => {
+    const y = f(...xs);
+    if (!(y instanceof Tensor) || y.size !== 1) throw new NumError('SHAPE_MISMATCH', op, 'f must return a one-element Tensor', 'Tensor of size 1', y instanceof Tensor ? `[${y.shape.join(', ')}]` : describe(y));
+    return y.item();
+  };
   let maxAbsError = 0;
   let worst: GradcheckResult['worst'];
   let ok = true;

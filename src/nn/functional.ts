@@ -97,6 +97,8 @@ export function batchNorm(x: Tensor, opts: BatchNormOptions): { y: Tensor; runni
  */
 export function dropout(k: Key, x: Tensor, p: number): Tensor {
   const t = asTensor('dropout', 'x', x);
+  // Scaling by 1/(1−p) has no integer meaning: an int tensor used to come back as NaN/Infinity.
+  if (!isFloat(t.dtype)) throw new NumError('DTYPE_MISMATCH', 'dropout', 'x must be a float tensor', 'float32 | float64', t.dtype);
   if (!(p >= 0 && p < 1)) throw new NumError('OUT_OF_RANGE', 'dropout', 'p must be in [0, 1)', '0 <= p < 1', describe(p));
   if (p === 0) return t;
   const keep = bernoulli(k, 1 - p, t.shape);

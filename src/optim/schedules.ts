@@ -4,7 +4,24 @@
  * `injectHyperparams`. Every schedule validates its arguments once, when it is made.
  */
 import type { Schedule } from './base.js';
+import { NumError, describe } from '../errors.js';
 import { finite, nonNegative } from '../validate.js';
+
+// A schedule called without a step count (or with NaN) would silently return NaN and poison
+// every parameter it scales, so the count is checked on every call.
+function at(op: string, n: unknown): number {
+  if (typeof n !== 'number' || Number.isNaN(n)) {
+    throw new NumError('INVALID_ARGUMENT', op, 'the step count must be a number', 'number >= 0', describe(n));
+  }
+  return n;
+}
+
+function bag(op: string, opts: unknown): Record<string, unknown> {
+  if (typeof opts !== 'object' || opts === null) {
+    throw new NumError('INVALID_ARGUMENT', op, 'opts must be an options object', 'object', describe(opts));
+  }
+  return opts as Record<string, unknown>;
+}
 
 /**
  * The same value at every step.
@@ -18,7 +35,7 @@ import { finite, nonNegative } from '../validate.js';
  */
 export function constant(value: number): Schedule {
   const v = finite('schedules.constant', 'value', value);
-  return () => v;
+  return (n) => (at('schedules.constant', n), v);
 }
 
 /** Options of {@link step}. */
@@ -45,9 +62,10 @@ export interface StepOptions {
 export function step(init: number, opts: StepOptions): Schedule {
   const op = 'schedules.step';
   const v = finite(op, 'init', init);
-  const size = nonNegative(op, 'stepSize', opts.stepSize, true);
-  const gamma = finite(op, 'gamma', opts.gamma);
-  return (n) => v * gamma ** Math.floor(n / size);
+  const o = bag(op, opts);
+  const size = nonNegative(op, 'stepSize', o['stepSize'], true);
+  const gamma = finite(op, 'gamma', o['gamma']);
+  return (n) => v * gamma ** Math.floor(at(op, n) / size);
 }
 
 /** Options of {@link cosine}. */
@@ -74,10 +92,11 @@ export interface CosineOptions {
 export function cosine(init: number, opts: CosineOptions): Schedule {
   const op = 'schedules.cosine';
   const v = finite(op, 'init', init);
-  const steps = nonNegative(op, 'decaySteps', opts.decaySteps, true);
-  const alpha = finite(op, 'alpha', opts.alpha ?? 0);
+  const o = bag(op, opts);
+  const steps = nonNegative(op, 'decaySteps', o['decaySteps'], true);
+  const alpha = finite(op, 'alpha', o['alpha'] ?? 0);
   return (n) => {
-    const frac = Math.min(Math.max(n, 0), steps) / steps;
+    const frac = Math.min(Math.max(at(op, n), 0), steps) / steps;
     return v * ((1 - alpha) * 0.5 * (1 + Math.cos(Math.PI * frac)) + alpha);
   };
 }
@@ -107,11 +126,13 @@ export interface ExponentialOptions {
 export function exponential(init: number, opts: ExponentialOptions): Schedule {
   const op = 'schedules.exponential';
   const v = finite(op, 'init', init);
-  const rate = nonNegative(op, 'decayRate', opts.decayRate);
-  const steps = nonNegative(op, 'transitionSteps', opts.transitionSteps, true);
-  const stair = opts.staircase ?? false;
+  const o = bag(op, opts);
+  const rate = nonNegative(op, 'decayRate', o['decayRate']);
+  const steps = nonNegative(op, 'transitionSteps', o['transitionSteps'], true);
+  const stair = o['staircase'] ?? false;
+  if (typeof stair !== 'boolean') throw new NumError('INVALID_ARGUMENT', op, 'staircase must be a boolean', 'boolean', describe(stair));
   return (n) => {
-    const p = n / steps;
+    const p = at(op, n) / steps;
     return v * rate ** (stair ? Math.floor(p) : p);
   };
 }
@@ -144,7 +165,13 @@ export interface WarmupOptions {
 export function warmup(after: Schedule | number, opts: WarmupOptions): Schedule {
   const op = 'schedules.warmup';
   const next = typeof after === 'function' ? after : constant(finite(op, 'after', after));
-  const w = nonNegative(op, 'warmupSteps', opts.warmupSteps);
-  const init = finite(op, 'initValue', opts.initValue ?? 0);
-  return (n) => (n < w ? init + ((next(0) - init) * n) / w : next(n - w));
+  const o = bag(op, opts);
+  const w = nonNegative(op, 'warmupSteps', o['warmupSteps']);
+  const init = finite(op, 'initValue', o['initValue'] ?? 0);
+  return (n) => {
+    const c = at(op, n);
+    // A user schedule returning a non-number would otherwise surface as NaN far from here.
+    const value = (k: number): number => finite(op, 'after(count)', next(k));
+    return c < w ? init + ((value(0) - init) * c) / w : value(c - w);
+  };
 }

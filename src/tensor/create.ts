@@ -145,6 +145,9 @@ export function fromTyped(data: TypedArray, shape?: readonly number[], opts?: { 
  */
 export function full(shape: readonly number[], value: number | boolean, opts?: CreateOptions): Tensor {
   const s = checkShape('full', shape);
+  if (typeof value !== 'number' && typeof value !== 'boolean') {
+    throw new NumError('INVALID_ARGUMENT', 'full', 'value must be a number or boolean', 'number | boolean', describe(value));
+  }
   const dtype = checkDType('full', opts?.dtype) ?? (typeof value === 'boolean' ? 'bool' : 'float32');
   const data = allocate(dtype, sizeOf(s));
   const v = typeof value === 'boolean' ? (value ? 1 : 0) : value;

@@ -47,8 +47,8 @@ function igemm(
   m: number, n: number, k: number, a: IntArray, aOff: number, aRs: number, aCs: number, maxA: number,
   b: IntArray, bOff: number, bRs: number, bCs: number, maxB: number, c: Float64Array, cRs: number, scale: number,
 ): void {
-  const f = intGemmIsExact(maxA, maxB, k) ? intGemmInto : intGemmRef;
-  f(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, 0, cRs, scale, false);
+  if (intGemmIsExact(maxA, maxB, k)) intGemmInto(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, 0, cRs, scale, false, maxA, maxB);
+  else intGemmRef(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, 0, cRs, scale, false);
 }
 
 function biasValues(bt: QTensor | undefined, n: number): Float64Array {

@@ -272,6 +272,19 @@ function microKernel(kc: number, w: number[], ao: number, bo: number, to: number
   w[to + 9] = c30; w[to + 10] = c31; w[to + 11] = c32;
 }
 
+/**
+ * The 4×3 micro-kernel above, for other kernels that pack into the same panel layout (the
+ * integer GEMM of intgemm.ts): one function for every caller keeps V8's view of it monomorphic.
+ * `w` must be a double-only array (see the module comment); A panel at `ao` (4 per step), B panel
+ * at `bo` (3 per step), 12 sums written row-major at `to`.
+ * @example
+ * ```ts
+ * const w = [1.5, 2, 3, 4, 5, 6, 7, ...new Array<number>(12).fill(0)]; // A panel, B panel, tile
+ * gemmMicroKernel4x3(1, w, 0, 4, 7); // w[7..19) = [7.5, 9, 10.5, 10, 12, 14, 15, 18, 21, 20, 24, 28]
+ * ```
+ */
+export const gemmMicroKernel4x3: (kc: number, w: number[], ao: number, bo: number, to: number) => void = microKernel;
+
 /** Moves a whole MR×NR tile from the scratch into C (row `co`, row stride `cRs`). */
 function storeFullTile(w: number[], t: number, c: FloatArray, co: number, cRs: number, add: boolean): void {
   if (add) {

@@ -199,7 +199,11 @@ export function logsumexp(x: Tensor, opts?: AxisOptions): Tensor {
  */
 export function logSoftmax(x: Tensor, opts?: AxisOptions): Tensor {
   const t = asTensor('logSoftmax', 'x', x);
-  return sub(t, logsumexp(t, { axis: opts?.axis ?? -1, keepdims: true }));
+  // (x − m) − log Σ exp(x − m) rather than x − logsumexp(x): at |x| ≈ 1e4 the float32 logsumexp
+  // carries an ulp of ~1e-3, which the subtraction would pass on to every log-probability.
+  const o = softAxes(opts);
+  const z = sub(t, stableShift(t, o));
+  return sub(z, log(sum(exp(z), o)));
 }
 
 /**
@@ -210,5 +214,8 @@ export function logSoftmax(x: Tensor, opts?: AxisOptions): Tensor {
  * ```
  */
 export function softmax(x: Tensor, opts?: AxisOptions): Tensor {
-  return exp(logSoftmax(x, opts));
+  const t = asTensor('softmax', 'x', x);
+  const o = softAxes(opts);
+  const e = exp(sub(t, stableShift(t, o)));
+  return div(e, sum(e, o));
 }
