@@ -41,11 +41,12 @@ function progress(label: string): (e: RunEvent) => void {
 function runMethod(task: string, label: string, learner: pmeta.MetaLearner, opts: Omit<pmeta.RunOptions, 'learner' | 'key' | 'onEvent'>): Row {
   const r = pmeta.run({ ...opts, learner, key: root, onEvent: progress(label) });
   const meta = r.state.meta;
-  const phase = (n: string): number => (r.report.phases.find((p) => p.name === n)?.elapsedMs ?? 0) / 1000;
+  // A phase report's elapsedMs is the run's clock at the phase's last event, so durations are differences.
+  const at = (n: string): number => (r.report.phases.find((p) => p.name === n)?.elapsedMs ?? 0) / 1000;
   const row: Row = {
     task, method: label, loss: r.testLoss, acc: r.testAccuracy, peakKiB: kib(r.memory.peakBytes), fKiB: kib(r.memory.forwardPeakBytes),
     gKiB: kib(r.memory.backwardPeakBytes), mwKiB: kib(r.memory.weightBytes), frozen: Array.from(meta.frozen.toTyped()).join(''),
-    alpha: Array.from(meta.a.toTyped() as ArrayLike<number>), trainSeconds: phase('meta-train'), testSeconds: phase('meta-test'),
+    alpha: Array.from(meta.a.toTyped() as ArrayLike<number>), trainSeconds: at('meta-train'), testSeconds: at('meta-test') - at('finalize'),
   };
   console.log(`  ${label}: α table [${row.alpha.map((v) => v.toFixed(4)).join(' ')}], frozen ${row.frozen}`);
   if (jsonFile !== '') appendFileSync(jsonFile, JSON.stringify(row) + '\n');
