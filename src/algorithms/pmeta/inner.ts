@@ -183,17 +183,20 @@ export function innerLoopDense(cfg: LearnerConfig, p: InnerParams, support: Data
     }
     const fwd: ({ gamma: Tensor; index: Int32Array } | undefined)[] = [];
     const base = theta;
+    // Only layers with backward attention need g(Y_l); a probe elsewhere would cost a full-size
+    // add per layer in every trace level of a second-order step for a gradient nobody reads.
+    const probed = active.filter((l) => cfg.attention[l]);
     const f = (act: Params[], probes: Tensor[]): Tensor => {
       const th = base.slice();
       active.forEach((l, i) => { th[net.layers[l]!] = act[i]!; });
       const taps: Taps = {
-        probes: Array.from({ length: L }, (_, l) => { const i = active.indexOf(l); return i < 0 ? undefined : probes[i]; }),
+        probes: Array.from({ length: L }, (_, l) => { const i = probed.indexOf(l); return i < 0 ? undefined : probes[i]; }),
         onInput: (l, x) => { if (cfg.attention[l] && active.includes(l)) fwd[l] = attend((p.omega[l] as { fw: AttentionParams }).fw, fo(x), cfg.rho.fw); },
       };
       return taskLoss(cfg, forwardDense(cfg, th, p.bnStats, support.x, taps), support.y);
     };
     const act = active.map((l) => base[net.layers[l]!]!);
-    const probes = active.map((l) => zeros([B, ...net.outShapes[net.layers[l]!]!], { dtype: support.x.dtype }));
+    const probes = probed.map((l) => zeros([B, ...net.outShapes[net.layers[l]!]!], { dtype: support.x.dtype }));
     const [loss, [gAct, gProbe]] = valueAndGrad(f, { argnums: [0, 1] })(act, probes) as [Tensor, [Params[], Tensor[]]];
     const lv = loss.item();
     checkLoss(op, lv, k);
@@ -207,7 +210,7 @@ export function innerLoopDense(cfg: LearnerConfig, p: InnerParams, support: Data
       const alpha = alphaAt(cfg, p.a, k, l);
       if (cfg.attention[l]) {
         const af = fwd[l]!;
-        const ab = attend((p.omega[l] as { bw: AttentionParams }).bw, fo(gProbe[i]!), cfg.rho.bw, cfg.backwardPool);
+        const ab = attend((p.omega[l] as { bw: AttentionParams }).bw, fo(gProbe[probed.indexOf(l)]!), cfg.rho.bw, cfg.backwardPool);
         sel[l] = { fw: af.index, bw: ab.index };
         const m = mul(reshape(ab.gamma, [-1, 1]), reshape(af.gamma, [1, -1]));
         gw = mul(gw, w.ndim === 4 ? reshape(m, [m.shape[0]!, m.shape[1]!, 1, 1]) : m);

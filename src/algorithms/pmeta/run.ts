@@ -14,7 +14,7 @@ import { foldIn } from '../../random.js';
 import type { Key } from '../../random.js';
 import { purposeKey } from '../../train/keys.js';
 import { recorder } from '../../train/events.js';
-import type { Report, RunEvent } from '../../train/events.js';
+import type { Emit, Report, RunEvent } from '../../train/events.js';
 import { adapt } from './adapt.js';
 import type { MetaLearner, MetaTrainState } from './learner.js';
 import { adaptationMemory } from './memory.js';
@@ -49,6 +49,8 @@ export interface RunOptions {
   evalEvery?: number | undefined;
   /** Emit a `step` event every this many iterations (default 10). */
   logEvery?: number | undefined;
+  /** Emit a meta-test `step` event (running mean loss/accuracy) every this many tasks; default 0 (off). */
+  testLogEvery?: number | undefined;
   /** Start from this state instead of a fresh one (resume). */
   state?: MetaTrainState | undefined;
   onEvent?: ((e: RunEvent) => void) | undefined;
@@ -115,7 +117,8 @@ export function run(opts: RunOptions): RunResult {
   const method = `pmeta:${cfg.method}`;
   const rec = recorder(method, opts.onEvent);
   const trainKey = purposeKey(opts.key, 'method', 0), testKey = purposeKey(opts.key, 'method', 1), valKey = purposeKey(opts.key, 'method', 2);
-  const evalTasks = (src: TaskSource, k: Key, n: number, st: MetaTrainState): { loss: number[]; acc: number[] } => {
+  const testLogEvery = opts.testLogEvery === undefined ? 0 : count('testLogEvery', opts.testLogEvery, 0);
+  const evalTasks = (src: TaskSource, k: Key, n: number, st: MetaTrainState, emit?: Emit): { loss: number[]; acc: number[] } => {
     const loss: number[] = [], acc: number[] = [];
     for (let t = 0; t < n; t++) {
       const task = src(foldIn(k, t));
@@ -123,6 +126,9 @@ export function run(opts: RunOptions): RunResult {
       const e = evaluateQuery(learner, st.meta, r.theta, task.query);
       loss.push(e.loss);
       acc.push(e.accuracy);
+      if (emit !== undefined && testLogEvery > 0 && (t + 1) % testLogEvery === 0 && t + 1 < n) {
+        emit('step', { step: t }, cfg.loss === 'crossEntropy' ? { loss: meanCi(loss).mean, accuracy: meanCi(acc).mean } : { loss: meanCi(loss).mean });
+      }
     }
     return { loss, acc };
   };
@@ -158,7 +164,7 @@ export function run(opts: RunOptions): RunResult {
     return { ...st, meta };
   });
   const { testLoss, testAccuracy } = rec.phase('meta-test', (emit) => {
-    const r = evalTasks(opts.test, testKey, testTasks, st);
+    const r = evalTasks(opts.test, testKey, testTasks, st, emit);
     const out = { testLoss: meanCi(r.loss), testAccuracy: meanCi(r.acc) };
     emit('end', {}, cfg.loss === 'crossEntropy'
       ? { loss: out.testLoss.mean, lossCi95: out.testLoss.ci95, accuracy: out.testAccuracy.mean, accuracyCi95: out.testAccuracy.ci95 }

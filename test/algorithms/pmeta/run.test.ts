@@ -26,6 +26,18 @@ describe('pmeta.run', () => {
     expect(r.report.cost.energyJ).toBeGreaterThan(0);
   });
 
+  it('emits meta-test progress every testLogEvery tasks (running means), none by default', () => {
+    const events: RunEvent[] = [];
+    const r = pmeta.run({ learner: learner('maml'), train: src, test: src, key: key(2), iterations: 1, metaBatch: 1, testTasks: 7, testLogEvery: 3, onEvent: (e) => events.push(e) });
+    const prog = events.filter((e) => e.phase === 'meta-test' && e.kind === 'step');
+    expect(prog.map((e) => e.step)).toEqual([2, 5]);
+    expect(prog.every((e) => Number.isFinite(e.metrics['loss']))).toBe(true);
+    const quiet: RunEvent[] = [];
+    const q = pmeta.run({ learner: learner('maml'), train: src, test: src, key: key(2), iterations: 1, metaBatch: 1, testTasks: 7, onEvent: (e) => quiet.push(e) });
+    expect(quiet.some((e) => e.phase === 'meta-test' && e.kind === 'step')).toBe(false);
+    expect(q.testLoss).toEqual(r.testLoss);
+  });
+
   it('gives every method the same meta-test tasks from one key (ANIL twice = same figures)', () => {
     const a = pmeta.run({ learner: learner('anil'), train: src, test: src, key: key(1), iterations: 2, metaBatch: 2, testTasks: 5 });
     const b = pmeta.run({ learner: learner('anil'), train: src, test: src, key: key(1), iterations: 2, metaBatch: 2, testTasks: 5 });
@@ -36,6 +48,7 @@ describe('pmeta.run', () => {
     expect(errorCode(() => pmeta.run({ learner: learner('maml'), train: src, test: src, key: key(0), iterations: -1, metaBatch: 2 }))).toBe('INVALID_ARGUMENT');
     expect(errorCode(() => pmeta.run({ learner: learner('maml'), train: src, test: src, key: key(0), iterations: 1, metaBatch: 0 }))).toBe('INVALID_ARGUMENT');
     expect(errorCode(() => pmeta.run({ learner: learner('maml'), train: 3 as never, test: src, key: key(0), iterations: 1, metaBatch: 1 }))).toBe('INVALID_ARGUMENT');
+    expect(errorCode(() => pmeta.run({ learner: learner('maml'), train: src, test: src, key: key(0), iterations: 1, metaBatch: 1, testLogEvery: 1.5 }))).toBe('INVALID_ARGUMENT');
   });
 
   it('meanCi: mean and 1.96·s/√n', () => {
