@@ -73,3 +73,14 @@ export function vals(n: number, seed: number, lo = -1, hi = 1): number[] {
 export function t64(shape: number[], seed: number, lo = -1, hi = 1): Tensor {
   return tensor(vals(shape.reduce((a, b) => a * b, 1), seed, lo, hi), { dtype: 'float64', shape });
 }
+
+/** The NumError `fn` throws; fails the test when it returns or throws anything else. */
+export function numError(fn: () => unknown): { code: string; op: string; message: string } {
+  try {
+    fn();
+  } catch (e) {
+    if (!isNumError(e)) throw new Error(`expected a NumError, got ${String(e)}`);
+    return e;
+  }
+  throw new Error('expected a throw');
+}

@@ -33,9 +33,10 @@ export const WORK_BYTES = 1179776; // (256 * 1024 + 256 * 128 + 32) * 4, as a li
  * Where a strided rows×cols view goes in the arena: its covering span copied as-is (keeping the
  * strides) when that span is at most twice the element count, else gathered row-major.
  */
-interface Placement { span: number; rs: number; cs: number; gather: boolean }
+export interface Placement { span: number; rs: number; cs: number; gather: boolean }
 
-function place(rows: number, cols: number, rs: number, cs: number): Placement {
+/** @internal shared with the integer GEMM's copy-in. */
+export function place(rows: number, cols: number, rs: number, cs: number): Placement {
   if (rs >= 0 && cs >= 0) {
     const span = (rows - 1) * rs + (cols - 1) * cs + 1;
     if (span <= 2 * rows * cols) return { span, rs, cs, gather: false };

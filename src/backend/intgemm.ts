@@ -11,6 +11,7 @@
  * @module
  */
 import { align16, arenaViews, type KernelExports } from './runtime.js';
+import { place, type Placement } from './gemm.js';
 
 /** Workspace bytes: packed B (512·1024 int16) + packed A (512·128 int16) + one 4×8 int32 tile. */
 const WORK_BYTES = 1179776; // (512 * 1024 + 512 * 128) * 2 + 128, as a literal: bundlers keep top-level products
@@ -19,17 +20,6 @@ type IntArray = Int8Array | Int16Array | Int32Array;
 
 /** Float64 elements of C per kernel call (4 MiB: L3-sized, and ≥ 128 rows of a 4096-column C, the kernel's own M block). */
 const CHUNK = 524288;
-
-/** Where a strided rows×cols view goes: its covering span as-is (same strides) when compact, else gathered row-major. */
-interface Placement { span: number; rs: number; cs: number; gather: boolean }
-
-function place(rows: number, cols: number, rs: number, cs: number): Placement {
-  if (rs >= 0 && cs >= 0) {
-    const span = (rows - 1) * rs + (cols - 1) * cs + 1;
-    if (span <= 2 * rows * cols) return { span, rs, cs, gather: false };
-  }
-  return { span: rows * cols, rs: cols, cs: 1, gather: true };
-}
 
 /** Copies a view into the arena's int16 at element `d`; false (nothing usable) if a value does not fit int16. */
 function copyIn(i16: Int16Array, d: number, src: IntArray, off: number, rows: number, cols: number, rs: number, cs: number, p: Placement): boolean {

@@ -2,16 +2,7 @@
 // plain regression tests: each must now throw NumError with the expected code and op.
 import { describe, expect, it } from 'vitest';
 import * as lib from '../../src/index.js';
-
-function numError(f: () => unknown): { code: string; op: string; message: string } {
-  try {
-    f();
-  } catch (e) {
-    expect(lib.isNumError(e), String(e)).toBe(true);
-    return e as lib.NumError;
-  }
-  throw new Error('expected a throw');
-}
+import { numError } from '../helpers.js';
 
 const cyclic = (): Record<string, unknown> => {
   const a: Record<string, unknown> = { w: lib.zeros([1]) };

@@ -2,16 +2,7 @@
 // throws one NumError naming the op, and the valid neighbours of each case still compute.
 import { describe, expect, it } from 'vitest';
 import * as lib from '../../src/index.js';
-
-function numError(f: () => unknown): { code: string; op: string } {
-  try {
-    f();
-  } catch (e) {
-    expect(lib.isNumError(e), String(e)).toBe(true);
-    return e as lib.NumError;
-  }
-  throw new Error('expected a throw');
-}
+import { numError } from '../helpers.js';
 
 describe('silent NaN from finite input', () => {
   it('dropout rejects integer tensors and keeps the expectation on floats', () => {
