@@ -125,8 +125,9 @@ export function intGemmInto(
 ): void {
   // WebAssembly: int32 partials from i32x4.dot_i16x8_s, exact under the bound, so identical
   // bits. It declines (returns false) when an operand holds values outside int16.
-  if (m > 0 && n > 0 && k > 0 && useWasm()
-    && intGemmWasmInto(wasmKernels()!, m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, scale, accumulate)) return;
+  const kx = m > 0 && n > 0 && k > 0 && useWasm() ? wasmKernels() : undefined;
+  if (kx !== undefined
+    && intGemmWasmInto(kx, m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, scale, accumulate)) return;
   intGemmJsInto(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, scale, accumulate, maxA, maxB);
 }
 
