@@ -11,7 +11,7 @@ import { basename, dirname, join } from 'node:path';
 import { NumError, loadTree, saveTree } from '../index.js';
 import { describe } from '../errors.js';
 import type { LoadedTree, SavedLeaf, Tree } from '../index.js';
-import { crc32 } from '../algorithms/dpu/codec.js';
+import { crc32 } from '../io/checksum.js';
 
 /** Metadata key of the checkpoint checksum (CRC-32, 8 hex digits). */
 export const CHECKSUM_KEY = 'edgegrad.crc32';

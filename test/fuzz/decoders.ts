@@ -5,7 +5,7 @@ import {
   alq, dpu, dress, fromTyped, key, loadTree, nn, normal, quant, rct, saveTree, tensor, tree, zeros,
 } from '../../src/index.js';
 import type { LoadedTree, Params, Tensor } from '../../src/index.js';
-import { crc32 } from '../../src/algorithms/dpu/codec.js';
+import { crc32 } from '../../src/io/checksum.js';
 import { decodeFashionCache, encodeFashionCache, fnv1a } from '../../src/node/fashion-cache.js';
 import { isPlainObject } from '../../src/tree.js';
 import { buildFile } from '../io/util.js';

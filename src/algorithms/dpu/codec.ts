@@ -33,6 +33,7 @@
  * well-formed but meant for another model or round.
  */
 import { NumError, describe } from '../../errors.js';
+import { crc32 } from '../../io/checksum.js';
 
 /**
  * What an update is relative to: the edge's deployed model, the initial model `w_init`
@@ -84,38 +85,6 @@ const BASES: readonly UpdateBase[] = ['deployed', 'init', 'zeros'];
 const MAX_ROUND = 0xfffffffe;
 const MAX_RICE = 30;
 const HEX16 = /^[0-9a-f]{16}$/;
-
-// ---- CRC-32 ----------------------------------------------------------------------------------
-
-let crcTable: Int32Array | undefined;
-
-function table(): Int32Array {
-  if (crcTable === undefined) {
-    crcTable = new Int32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c;
-    }
-  }
-  return crcTable;
-}
-
-/**
- * CRC-32 (IEEE 802.3 polynomial, reflected, as in zip and PNG) of `bytes[start, end)`.
- *
- * @example
- * ```ts
- * crc32(new TextEncoder().encode('123456789')); // 0xcbf43926
- * ```
- * @internal
- */
-export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  const t = table();
-  let c = -1;
-  for (let i = start; i < end; i++) c = t[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ -1) >>> 0;
-}
 
 // ---- checks ----------------------------------------------------------------------------------
 

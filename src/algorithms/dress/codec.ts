@@ -1,7 +1,7 @@
 /**
  * Bytes of a packed DRESS model: a `saveTree` (safetensors) file whose tree holds every layer's
  * float32 values and its column indices as little-endian bytes (2 per index for Uint16, 4 for
- * Uint32), plus an FNV-1a checksum of the payload in the metadata. The decoder checks structure,
+ * Uint32), plus a CRC-32 checksum of the payload in the metadata. The decoder checks structure,
  * counts, index ranges and the checksum, and throws `FORMAT` on anything malformed.
  *
  * @module
@@ -9,6 +9,7 @@
 import { NumError, describe } from '../../errors.js';
 import { MAX_ELEMENTS } from '../../validate.js';
 import { loadTree, saveTree } from '../../io/safetensors.js';
+import { crc32 } from '../../io/checksum.js';
 import { fromTyped } from '../../tensor/create.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { isPlainObject } from '../../tree.js';
@@ -17,12 +18,10 @@ import type { ColumnArray, PackedDress, PackedLayer } from './pack.js';
 
 const FORMAT_NAME = 'edgegrad.dress.packed';
 const VERSION = 1;
-const CHECKSUM_KEY = 'edgegrad.dress.fnv1a';
+const CHECKSUM_KEY = 'edgegrad.dress.crc32';
 
-function fnv1a(bytes: Uint8Array): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-  return (h >>> 0).toString(16).padStart(8, '0');
+function checksum(bytes: Uint8Array): string {
+  return crc32(bytes).toString(16).padStart(8, '0');
 }
 
 function columnBytes(c: ColumnArray): Uint8Array {
@@ -57,7 +56,7 @@ function payload(p: PackedDress): unknown {
  */
 export function encodePacked(packed: PackedDress): Uint8Array {
   const tree = payload(packed);
-  return saveTree(tree, { [CHECKSUM_KEY]: fnv1a(saveTree(tree)) });
+  return saveTree(tree, { [CHECKSUM_KEY]: checksum(saveTree(tree)) });
 }
 
 function bad(what: string, expected: string, got: unknown): never {
@@ -128,7 +127,7 @@ function decodeLayer(o: unknown, k: number, i: number): PackedLayer {
  */
 export function decodePacked(bytes: Uint8Array): PackedDress {
   const { tree, metadata } = loadTree(bytes);
-  if (metadata[CHECKSUM_KEY] === undefined || fnv1a(saveTree(tree)) !== metadata[CHECKSUM_KEY]) {
+  if (metadata[CHECKSUM_KEY] === undefined || checksum(saveTree(tree)) !== metadata[CHECKSUM_KEY]) {
     bad('checksum mismatch: the bytes are corrupted', String(metadata[CHECKSUM_KEY]), 'a different payload');
   }
   if (!isPlainObject(tree) || tree['format'] !== FORMAT_NAME || tree['version'] !== VERSION) bad('not a packed DRESS model', `${FORMAT_NAME} v${VERSION}`, isPlainObject(tree) ? String(tree['format']) : tree);

@@ -4,7 +4,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cost, dpu, key, loadTree, permutation, saveTree, type Params } from '../../../src/index.js';
-import { crc32 } from '../../../src/algorithms/dpu/codec.js';
 import { errorCode } from '../../helpers.js';
 import { toyModel, treeBits } from './helpers.js';
 
@@ -44,10 +43,6 @@ describe('encodeUpdate / decodeUpdate', () => {
       sameUpdate(dpu.decodeUpdate(bytes), u);
       expect(cost.payloadBits(bytes)).toBe(8 * bytes.length);
     }), { numRuns: 200 });
-  });
-
-  it('CRC-32 matches the standard check value', () => {
-    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
   });
 
   it('Rice-coded positions cost about the §9 Golomb estimate for random positions', () => {

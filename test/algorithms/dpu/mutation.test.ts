@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dpu, fromTyped, isNumError, key, normal, tree, type Params, type Tensor } from '../../../src/index.js';
-import { crc32 } from '../../../src/algorithms/dpu/codec.js';
+import { crc32 } from '../../../src/io/checksum.js';
 import { toyModel, treeBits } from './helpers.js';
 
 const model = toyModel();
