@@ -1,10 +1,11 @@
 /**
  * Crash-safe checkpoints: a checkpoint is written to a temporary file in the same folder, flushed
  * to disk, then renamed over the target, so a process killed at any instant leaves either the
- * previous checkpoint or the new one, never a mix. A CRC-32 of the whole file (with the checksum
- * field itself absent) is kept in the safetensors metadata and verified on load, so a file that
- * was truncated or damaged some other way (a copy cut short, a disk error) is rejected with
- * `FORMAT` instead of being loaded as valid.
+ * previous checkpoint or the new one, never a mix. A CRC-32 of the whole file, taken with the
+ * checksum's own 8 hex digits read as `00000000`, is kept in the safetensors metadata and verified
+ * on the raw bytes before anything is decoded, so a file that was truncated or damaged some other
+ * way (a copy cut short, a disk error) is rejected with `FORMAT` instead of being loaded as valid.
+ * The tree is encoded once on save and the bytes are never re-encoded on load.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -30,6 +31,27 @@ export interface SaveCheckpointOptions {
 }
 
 const hex = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
+const PLACEHOLDER = '00000000';
+// The checksum entry as saveTree's JSON header spells it; its 8 digits follow this prefix.
+const ENTRY = new TextEncoder().encode(`${JSON.stringify(CHECKSUM_KEY)}:"`);
+const ZEROS = new TextEncoder().encode(PLACEHOLDER);
+
+/** Offset of the checksum's 8 hex digits in the JSON header of `bytes`, or -1. */
+function digitsAt(bytes: Uint8Array): number {
+  if (bytes.length < 8) return -1;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const end = Math.min(bytes.length, 8 + dv.getUint32(0, true) + dv.getUint32(4, true) * 2 ** 32);
+  outer: for (let i = 8; i + ENTRY.length + 8 <= end; i++) {
+    for (let j = 0; j < ENTRY.length; j++) if (bytes[i + j] !== ENTRY[j]) continue outer;
+    return i + ENTRY.length;
+  }
+  return -1;
+}
+
+/** CRC-32 of `bytes` with the 8 bytes at `at` read as the placeholder digits. */
+function fileCrc(bytes: Uint8Array, at: number): number {
+  return crc32(bytes, at + 8, bytes.length, crc32(ZEROS, 0, 8, crc32(bytes, 0, at)));
+}
 
 function checkMetadata(op: string, m: unknown): Record<string, string> {
   if (m === undefined) return {};
@@ -67,10 +89,9 @@ export function saveCheckpoint(path: string, tree: Tree<SavedLeaf>, opts: SaveCh
   const progress = opts.onProgress;
   if (progress !== undefined && typeof progress !== 'function') throw new NumError('INVALID_ARGUMENT', OP_SAVE, 'onProgress must be a function', 'function', describe(progress));
   const meta = checkMetadata(OP_SAVE, opts.metadata);
-  // The checksum covers the file as it would be without the checksum entry; the loader rebuilds
-  // exactly that file from what it decoded, so any change to header or data shows.
-  const sum = crc32(saveTree(tree, meta), 0);
-  const bytes = saveTree(tree, { ...meta, [CHECKSUM_KEY]: hex(sum) });
+  const bytes = saveTree(tree, { ...meta, [CHECKSUM_KEY]: PLACEHOLDER });
+  const at = digitsAt(bytes);
+  bytes.set(new TextEncoder().encode(hex(fileCrc(bytes, at))), at);
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${serial++}.tmp`);
@@ -110,13 +131,18 @@ export function saveCheckpoint(path: string, tree: Tree<SavedLeaf>, opts: SaveCh
  * ```
  */
 export function verifyCheckpoint(bytes: Uint8Array): LoadedTree {
+  if (!(bytes instanceof Uint8Array)) throw new NumError('INVALID_ARGUMENT', OP_LOAD, 'bytes must be a Uint8Array', 'Uint8Array', describe(bytes));
+  const at = digitsAt(bytes);
+  if (at < 0) throw new NumError('FORMAT', OP_LOAD, 'no checksum: not written by saveCheckpoint (or written partially)', `metadata ${CHECKSUM_KEY}`, 'none');
+  // Checked on the raw bytes first, so a damaged file never reaches the decoder.
+  const want = new TextDecoder().decode(bytes.subarray(at, at + 8));
+  const got = hex(fileCrc(bytes, at));
+  if (got !== want) throw new NumError('FORMAT', OP_LOAD, 'checksum mismatch: the checkpoint is corrupted', want, got);
   const { tree, metadata } = loadTree(bytes);
-  const want = metadata[CHECKSUM_KEY];
-  if (want === undefined) throw new NumError('FORMAT', OP_LOAD, 'no checksum: not written by saveCheckpoint (or written partially)', `metadata ${CHECKSUM_KEY}`, 'none');
+  // The digits found must be the metadata entry itself, not a look-alike elsewhere in the header.
+  if (metadata[CHECKSUM_KEY] !== want) throw new NumError('FORMAT', OP_LOAD, 'checksum entry is not in the metadata', `metadata ${CHECKSUM_KEY} = ${want}`, describe(metadata[CHECKSUM_KEY]));
   const rest: Record<string, string> = {};
   for (const [k, v] of Object.entries(metadata)) if (k !== CHECKSUM_KEY) rest[k] = v;
-  const got = hex(crc32(saveTree(tree, rest), 0));
-  if (got !== want) throw new NumError('FORMAT', OP_LOAD, 'checksum mismatch: the checkpoint is corrupted', want, got);
   return { tree, metadata: rest };
 }
 

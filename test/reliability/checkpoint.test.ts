@@ -7,9 +7,11 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isNumError, tensor, zeros } from '../../src/index.js';
 import type { TrainState } from '../../src/index.js';
+import { crc32 } from '../../src/io/checksum.js';
 import { saveFile } from '../../src/node/files.js';
 import { CHECKSUM_KEY, loadCheckpoint, saveCheckpoint, verifyCheckpoint } from '../../src/node/checkpoint.js';
 import { TOTAL_STEPS, advance, bits, initial } from './train-run.js';
@@ -46,6 +48,22 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     expect(code(() => loadCheckpoint(p))).toBe('FORMAT');
     expect(code(() => saveCheckpoint(p, {}, { metadata: { [CHECKSUM_KEY]: 'x' } }))).toBe('INVALID_ARGUMENT');
     expect(code(() => saveCheckpoint('', {}))).toBe('INVALID_ARGUMENT');
+  });
+
+  it('stores the CRC-32 of the file with its own digits read as 00000000; any changed byte is rejected', () => {
+    const p = join(dir, 'c.safetensors');
+    saveCheckpoint(p, { w: tensor([1, 2, 3, 4]), step: 9 }, { metadata: { note: 'x' } });
+    const good = new Uint8Array(readFileSync(p));
+    const text = new TextDecoder().decode(good);
+    const at = text.indexOf(`"${CHECKSUM_KEY}":"`) + CHECKSUM_KEY.length + 4;
+    const zeroed = good.slice();
+    zeroed.set(new TextEncoder().encode('00000000'), at);
+    expect(text.slice(at, at + 8)).toBe(crc32(zeroed).toString(16).padStart(8, '0'));
+    fc.assert(fc.property(fc.nat({ max: good.length - 1 }), fc.integer({ min: 1, max: 255 }), (i, x) => {
+      const bad = good.slice();
+      bad[i]! ^= x;
+      expect(code(() => verifyCheckpoint(bad))).toBe('FORMAT');
+    }), { numRuns: 300 });
   });
 });
 
