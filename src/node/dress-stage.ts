@@ -47,7 +47,7 @@ export function runDressStage(opts: DressStageOptions): DressStageResult {
   const train = data.take(opts.train, Array.from({ length: n }, (_, i) => i));
   const levels = opts.levels ?? dress.DEFAULT_LEVELS;
   log(`DRESS: ${levels.length} nested row-sparse subnets of the trained LeNet5 (sparsity ${levels.map((s) => `${100 * s}%`).join(', ')}), `
-    + `joint training ${opts.epochs} epoch(s) on ${n} images, learned scores from |W|, Σ α_j L_j with α_j = 1/${levels.length}`);
+    + `joint training ${opts.epochs} epoch(s) on ${n} images, masks ranked by |W| every step, Σ α_j L_j with α_j = 1/${levels.length}`);
   let last = performance.now();
   const r = dress.run({
     model: opts.model, params: opts.params, modelState: opts.modelState, train, test: opts.test, key: opts.key, epochs: opts.epochs, levels,

@@ -58,6 +58,7 @@ export interface RunOptions {
   batchSize?: number | undefined;
   levels?: readonly number[] | undefined;
   denseLevel?: boolean | undefined;
+  /** Mask criterion; default `'magnitude'` (see `nestedMasks`). */
   criterion?: Criterion | undefined;
   layers?: LayerSelection | undefined;
   alpha?: readonly number[] | undefined;

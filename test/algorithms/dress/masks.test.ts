@@ -111,9 +111,33 @@ describe('nested masks', () => {
   });
 });
 
-describe('the view', () => {
+describe('the default criterion', () => {
   const params = mlpParams(2);
-  const state = dress.nestedMasks(params, { denseLevel: true });
+
+  it('is magnitude: no scores are trained, the view and refresh rank by |W|', () => {
+    const state = dress.nestedMasks(params, { denseLevel: true });
+    expect(state.criterion).toBe('magnitude');
+    const tree = dress.trainable(params, state);
+    expect(tree.scores).toEqual({});
+    const v = dress.view({ denseLevel: true });
+    expect(v.init(tree).criterion).toBe('magnitude');
+    expect(v.init(params).criterion).toBe('magnitude');
+    // refresh follows the weights: negating a row's weights keeps |W| and so the masks
+    const flipped = { ...tree, net: (params as Record<string, Tensor>[]).map((l) => (l['weight'] === undefined ? l : { ...l, weight: l['weight'].neg() })) };
+    const s2 = dress.refresh(flipped, state);
+    expect(dress.maskOf(s2.layers[1]!, 4)).toEqual(dress.maskOf(state.layers[1]!, 4));
+    const w0 = Float32Array.from(weightOf(params, '0.weight').toTyped());
+    for (let i = 0; i < 12; i++) w0[i * 10 + 9] = -10; // the largest |W| of every row
+    const boosted = { ...tree, net: (params as Record<string, Tensor>[]).map((l, i) => (i === 0 ? { ...l, weight: tensor(Array.from(w0), { shape: [12, 10] }) } : l)) };
+    const s3 = dress.refresh(boosted, state);
+    const m3 = dress.maskOf(s3.layers[0]!, 4);
+    for (let i = 0; i < s3.layers[0]!.rows; i++) expect(m3[i * 10 + 9]).toBe(1); // the boosted column is kept by every row
+  });
+});
+
+describe('the view (learned scores)', () => {
+  const params = mlpParams(2);
+  const state = dress.nestedMasks(params, { denseLevel: true, criterion: 'learned' });
   const tree = dress.trainable(params, state);
   const v = dress.view({ denseLevel: true });
 
@@ -121,6 +145,7 @@ describe('the view', () => {
     const s2 = v.init(tree);
     expect(s2.criterion).toBe('learned');
     expect(s2.layers[0]!.order.toTyped()).toEqual(state.layers[0]!.order.toTyped());
+    expect(s2.layers[0]!.order.toTyped()).toEqual(dress.nestedMasks(params, { denseLevel: true }).layers[0]!.order.toTyped());
   });
 
   it('level 0 (s = 0) is the dense backbone exactly (invariant 9)', () => {

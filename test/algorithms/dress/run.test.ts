@@ -27,6 +27,8 @@ describe('dress.run', () => {
     expect(r.report.phases.map((p) => p.name)).toEqual(['pretrain', 'joint', 'pack', 'profile']);
     expect(events.filter((e) => e.kind === 'epoch' && e.phase === 'joint')).toHaveLength(2);
     expect(events.find((e) => e.kind === 'epoch' && e.phase === 'joint')!.metrics['accuracy1']).toBeGreaterThan(0);
+    expect(r.masks.criterion).toBe('magnitude'); // the default: ranked by |W|, no scores trained
+    expect(r.params.scores).toEqual({});
     expect(r.accuracy).toHaveLength(2);
     expect(r.accuracy[0]!).toBeGreaterThan(0.8);
     expect(r.profiles[1]!.bytes).toBeLessThan(r.profiles[0]!.bytes);
