@@ -9,10 +9,11 @@
 //
 //   npm run repro:dress                         # = --train-size 8000 --epochs 2 --pretrain 3 --seed 0 --criterion magnitude
 //   npm run repro:dress -- --seed 1             # the second seed of docs/dress.md
+//   npm run repro:dress -- --dataset fashion     # Fashion-MNIST: the first --train-size of its 60,000 training images, its 10,000 test images (default mnist)
 //
 // Prints a table and one JSON line (`RESULT {...}`) that docs/dress.md quotes.
 import { data, dress, key, nn, type Params } from '../src/index.js';
-import { loadMnist } from '../src/node/mnist.js';
+import { datasetName, loadDataset } from '../src/node/datasets.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -37,12 +38,12 @@ const criterion = (word('criterion') ?? 'magnitude') as dress.Criterion;
 const bn = word('bn') as 'private' | 'shared' | undefined;
 const epochs = arg('epochs', 2), pretrain = arg('pretrain', 3), seed = arg('seed', 0), trainSize = arg('train-size', 8000);
 const levels = dress.DEFAULT_LEVELS;
-const { train: full, test } = loadMnist({ seed });
+const { train: full, test, title } = loadDataset(datasetName(word('dataset')), { seed });
 const train = trainSize >= full.y.shape[0]! ? full : data.take(full, Array.from({ length: trainSize }, (_, i) => i));
 const model = nn.lenet5() as nn.Layer<Params>;
 const t0 = performance.now();
 const sec = (): string => `${((performance.now() - t0) / 1000).toFixed(0)}s`;
-console.log(`LeNet5, MNIST ${train.y.shape[0]} train / ${test.y.shape[0]} test, seed ${seed}; pretrain ${pretrain} epochs, then ${epochs} epochs per method (Adam 1e-3, batch 64)`);
+console.log(`LeNet5, ${title} ${train.y.shape[0]} train / ${test.y.shape[0]} test, seed ${seed}; pretrain ${pretrain} epochs, then ${epochs} epochs per method (Adam 1e-3, batch 64)`);
 
 const jointEpochs = arg('joint-epochs', epochs);
 console.log(`joint phase: ${jointEpochs} epochs, alpha ${alpha?.join(',') ?? 'uniform'}, criterion ${criterion}, bn ${bn ?? 'private'}`);

@@ -7,10 +7,11 @@
 //   npm run repro:rct -- --epochs 2 --methods rct,fp32 --no-write
 //
 // Options: --epochs E (3), --lr η (0.05, constant), --batch B (64), --interval I (100),
-// --methods rct,fixed8,fixed16,fp32,qat, --seed S (0), --no-write.
+// --methods rct,fixed8,fixed16,fp32,qat, --seed S (0), --dataset mnist|fashion (mnist), --no-write.
+// With --dataset fashion the plot goes to docs/rct-bits-fashion.svg.
 import { writeFileSync } from 'node:fs';
 import { key, rct } from '../src/index.js';
-import { loadMnist } from '../src/node/mnist.js';
+import { datasetName, loadDataset } from '../src/node/datasets.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -56,8 +57,9 @@ function main(): void {
   const seed = Number(arg('seed', '0'));
   const methods = arg('methods', 'rct,fixed8,fixed16,fp32,qat').split(',') as rct.RunMethod[];
   const write = !process.argv.includes('--no-write');
-  const { train, test } = loadMnist({ seed });
-  console.log(`LeNet5, MNIST ${train.y.shape[0]} / ${test.y.shape[0]}; SGD η = ${lr}, batch ${batchSize}, ${epochs} epochs, I = ${interval}; methods ${methods.join(', ')}`);
+  const dataset = datasetName(process.argv.includes('--dataset') ? arg('dataset', '') : undefined);
+  const { train, test, title } = loadDataset(dataset, { seed });
+  console.log(`LeNet5, ${title} ${train.y.shape[0]} / ${test.y.shape[0]}; SGD η = ${lr}, batch ${batchSize}, ${epochs} epochs, I = ${interval}; methods ${methods.join(', ')}`);
   const t0 = performance.now();
   const r = rct.run({
     train, test, key: key(seed), epochs, batchSize, learningRate: lr, methods, controller: { interval },
@@ -86,8 +88,9 @@ function main(): void {
   console.log(`total ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   const st = r.integer.rct?.state;
   if (write && st !== undefined) {
-    writeFileSync(new URL('../docs/rct-bits.svg', import.meta.url), bitsSvg(st, `RCT-style LeNet5: weight bitwidth per layer (η = ${lr}, I = ${interval})`));
-    console.log('wrote docs/rct-bits.svg');
+    const svg = `rct-bits${dataset === 'mnist' ? '' : `-${dataset}`}.svg`;
+    writeFileSync(new URL(`../docs/${svg}`, import.meta.url), bitsSvg(st, `RCT-style LeNet5 on ${title}: weight bitwidth per layer (η = ${lr}, I = ${interval})`));
+    console.log(`wrote docs/${svg}`);
   }
 }
 

@@ -46,7 +46,7 @@ export function datasetName(v: unknown): DatasetName {
  * const { train, test, description } = loadDataset('fashion', { seed: 0 });
  * ```
  */
-export function loadDataset(name: DatasetName, opts: { seed?: number; trainSize?: number; log?: (line: string) => void } = {}): NamedSplit {
+export function loadDataset(name: DatasetName, opts: { seed?: number | undefined; trainSize?: number | undefined; log?: ((line: string) => void) | undefined } = {}): NamedSplit {
   const seed = opts.seed ?? 0;
   if (name === 'mnist') {
     const { train, test } = loadMnist({ seed, trainSize: opts.trainSize });
