@@ -6,6 +6,7 @@
  * Leaves come in a fixed order: arrays by index, objects by key insertion order.
  */
 import { NumError, describe } from './errors.js';
+import { tooDeep } from './depth.js';
 import type { Tensor } from './tensor/tensor.js';
 
 /** A nested structure of arrays and plain objects with leaves of type T. */
@@ -78,18 +79,6 @@ export function entries<T>(t: Tree<T>): [string, T][] {
 
 function join(prefix: string, key: string | number): string {
   return prefix === '' ? String(key) : `${prefix}.${key}`;
-}
-
-/**
- * Nesting deeper than this is taken as a cyclic (or runaway) tree and rejected, long before the
- * engine's stack would overflow; real parameter trees nest a handful of levels.
- */
-const MAX_DEPTH = 256;
-
-function tooDeep(op: string, depth: number): void {
-  if (depth > MAX_DEPTH) {
-    throw new NumError('STRUCTURE_MISMATCH', op, 'tree nests too deeply (cyclic?)', `at most ${MAX_DEPTH} levels`, `more than ${MAX_DEPTH}`);
-  }
 }
 
 function walk(t: unknown, path: string, visit: (leaf: unknown, path: string) => void, depth = 0): void {

@@ -18,6 +18,7 @@ import type { DType } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Tree } from '../tree.js';
 import { isPlainObject } from '../tree.js';
+import { checkDepth } from '../depth.js';
 
 /**
  * Bits per stored element (32 for float32, 1 for binary; may be fractional for averages).
@@ -168,6 +169,8 @@ export function leafCosts(op: string, params: Tree<Tensor>, precision?: Precisio
     const bits = precisionBits === 1 && p.ndim >= 2 ? packedBinaryBits(p.shape) : bitsOf(p.size, precisionBits);
     out.push({ path, tensor: p, precision: precisionBits, count: p.size, bits, bytes: Math.ceil(bits / 8) });
   };
+  checkDepth(op, params);
+  checkDepth(op, spec);
   go(params, spec, '');
   return out;
 }

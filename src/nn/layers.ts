@@ -19,6 +19,7 @@ import type { Conv2dOptions, Pair, PoolOptions } from '../tensor/ops/conv.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { batchNorm as batchNormOp, dropout as dropoutOp } from './functional.js';
 import { positiveInt } from '../validate.js';
+import { tensorArg } from '../sparse/primitives.js';
 
 /**
  * Per-call context. `training` switches batch norm and dropout; `key` feeds dropout (each layer of
@@ -118,7 +119,7 @@ export function linear(out: number, opts?: { bias?: boolean | undefined }): Laye
   return {
     info: { kind: 'linear', options: { out, bias: useBias } },
     init(k, inputShape) {
-      if (inputShape.length < 1) throw new NumError('SHAPE_MISMATCH', 'nn.linear', 'input needs a feature axis', '>= 1 dim', fmtShape(inputShape));
+      if (!Array.isArray(inputShape) || inputShape.length < 1) throw new NumError('SHAPE_MISMATCH', 'nn.linear', 'input needs a feature axis', '>= 1 dim', fmtShape(inputShape));
       const fanIn = inputShape[inputShape.length - 1]!;
       const [kw, kb] = split(k, 2) as [Key, Key];
       const params: DenseParams = { weight: fanInUniform(kw, [out, fanIn], fanIn) };
@@ -214,7 +215,7 @@ export function quantizeActivations(q: { readonly name: string; apply(x: Tensor)
  * ```
  */
 export function flatten(): Layer<Params> {
-  return stateless('nn.flatten', (s) => [s.reduce((a, b) => a * b, 1)], (x) => reshape(x, [x.shape[0]!, -1]));
+  return stateless('nn.flatten', (s) => [s.reduce((a, b) => a * b, 1)], (x) => reshape(x, [tensorArg('nn.flatten', 'x', x).shape[0]!, -1]));
 }
 
 function poolLayer(op: string, kernel: Pair, opts: PoolOptions | undefined, fn: typeof maxPoolOp): Layer<Params> {
@@ -331,6 +332,7 @@ export function sequential(...layers: Layer<Params>[]): Layer<Params[]> {
   return {
     info: { kind: 'sequential', layers },
     init(k, inputShape) {
+      if (!Array.isArray(inputShape)) throw new NumError('SHAPE_MISMATCH', 'nn.sequential', 'input shape must be an array', 'number[]', describe(inputShape));
       const keys = split(k, Math.max(1, layers.length));
       let shape = inputShape.slice();
       const params: Params[] = [];

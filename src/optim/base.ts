@@ -13,6 +13,7 @@ import { add, astype } from '../tensor/ops/elementwise.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Tree } from '../tree.js';
 import { isPlainObject, map } from '../tree.js';
+import { tooDeep } from '../depth.js';
 import { finite } from '../validate.js';
 
 
@@ -154,17 +155,18 @@ export function zerosLike(op: string, params: Params): Params {
  * follow `ref`'s structure (or be empty there). @internal
  */
 export function zipLeaves<R>(fn: (leaf: Tensor, ...at: unknown[]) => R, ref: Params, ...others: unknown[]): Tree<R> {
-  const go = (r: unknown, os: unknown[]): unknown => {
+  const go = (r: unknown, os: unknown[], depth: number): unknown => {
     if (r === null || r === undefined) return r;
-    if (Array.isArray(r)) return r.map((c, i) => go(c, os.map((o) => (Array.isArray(o) ? (o as unknown[])[i] : undefined))));
+    tooDeep('optim', depth);
+    if (Array.isArray(r)) return r.map((c, i) => go(c, os.map((o) => (Array.isArray(o) ? (o as unknown[])[i] : undefined)), depth + 1));
     if (isPlainObject(r)) {
       const out: Record<string, unknown> = {};
-      for (const k of Object.keys(r)) out[k] = go(r[k], os.map((o) => (isPlainObject(o) ? o[k] : undefined)));
+      for (const k of Object.keys(r)) out[k] = go(r[k], os.map((o) => (isPlainObject(o) ? o[k] : undefined)), depth + 1);
       return out;
     }
     return fn(r as Tensor, ...os);
   };
-  return go(ref, others) as Tree<R>;
+  return go(ref, others, 0) as Tree<R>;
 }
 
 function joinPath(prefix: string, key: string | number): string {
@@ -181,8 +183,9 @@ export function expandPrefix<T>(
   leafOnly?: (x: T) => boolean,
 ): Tree<T> {
   const where = (path: string): string => (path === '' ? 'at the root' : `at '${path}'`);
-  const go = (p: unknown, r: unknown, path: string): unknown => {
+  const go = (p: unknown, r: unknown, path: string, depth = 0): unknown => {
     if (r === null || r === undefined) return r;
+    tooDeep(op, depth);
     if (isValue(p)) {
       if (leafOnly !== undefined && leafOnly(p) && !(r instanceof Tensor)) {
         throw new NumError('STRUCTURE_MISMATCH', op, `${arg} ${where(path)} is per-element, so it must sit at a leaf`, 'a leaf of the params', describe(r));
@@ -193,7 +196,7 @@ export function expandPrefix<T>(
       if (!Array.isArray(p) || p.length !== r.length) {
         throw new NumError('STRUCTURE_MISMATCH', op, `${arg} does not match the params ${where(path)}`, `an array of length ${r.length} or ${valueDesc}`, describe(p));
       }
-      return r.map((c, i) => go((p as unknown[])[i], c, joinPath(path, i)));
+      return r.map((c, i) => go((p as unknown[])[i], c, joinPath(path, i), depth + 1));
     }
     if (isPlainObject(r)) {
       const keys = Object.keys(r);
@@ -203,7 +206,7 @@ export function expandPrefix<T>(
           `keys {${keys.join(', ')}} or ${valueDesc}`, pk === undefined ? describe(p) : `keys {${pk.join(', ')}}`);
       }
       const out: Record<string, unknown> = {};
-      for (const k of keys) out[k] = go((p as Record<string, unknown>)[k], r[k], joinPath(path, k));
+      for (const k of keys) out[k] = go((p as Record<string, unknown>)[k], r[k], joinPath(path, k), depth + 1);
       return out;
     }
     throw new NumError('INVALID_ARGUMENT', op, `${arg} ${where(path)} must be ${valueDesc}`, valueDesc, describe(p));
@@ -229,6 +232,18 @@ export function maskTree(op: string, mask: Mask, ref: Params): Tree<MaskLeaf> {
     return null;
   }, ref, full);
   return full;
+}
+
+/**
+ * `t` when it is a gradient transformation (an `{init, update}` pair), else INVALID_ARGUMENT:
+ * combinators check their children when built, not at the first step. @internal
+ */
+export function checkTransform<T>(op: string, name: string, t: T): T {
+  const o = t as { init?: unknown; update?: unknown } | null | undefined;
+  if (typeof o?.init !== 'function' || typeof o.update !== 'function') {
+    throw new NumError('INVALID_ARGUMENT', op, `${name} must be a gradient transformation`, '{init, update}', describe(t));
+  }
+  return t;
 }
 
 /** Throws tree.map's STRUCTURE_MISMATCH unless the two trees have the same structure. @internal */

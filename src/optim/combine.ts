@@ -11,8 +11,8 @@ import { Tensor } from '../tensor/tensor.js';
 import type { Tree } from '../tree.js';
 import { entries, isPlainObject, map } from '../tree.js';
 import type { EmptyState, Extra, GradientTransformation, Mask, ScalarOrSchedule, Schedule, StateOf } from './base.js';
-import { checkSameTree, expandPrefix, keepMasked, maskTree, valueAt, zipLeaves } from './base.js';
-import { finite } from '../validate.js';
+import { checkSameTree, checkTransform, expandPrefix, keepMasked, maskTree, valueAt, zipLeaves } from './base.js';
+import { finite, fnArg, options } from '../validate.js';
 
 /** Any gradient transformation (for constraints). */
 type AnyTransform = GradientTransformation<unknown>;
@@ -37,6 +37,7 @@ export type ChainState<T extends readonly AnyTransform[]> = { [K in keyof T]: St
  * ```
  */
 export function chain<T extends readonly AnyTransform[]>(...transforms: T): GradientTransformation<ChainState<T>> {
+  transforms.forEach((t, i) => checkTransform('chain', `transform ${i}`, t));
   return {
     init: (params) => transforms.map((t) => t.init(params)) as ChainState<T>,
     update(updates, state, params, extra) {
@@ -91,6 +92,7 @@ export interface MaskedState<S> {
  */
 export function masked<S, X extends Extra = Extra>(inner: GradientTransformation<S, X>, mask: Mask): GradientTransformation<MaskedState<S>, X> {
   const op = 'masked';
+  checkTransform(op, 'inner', inner);
   return {
     init: (params) => ({ inner: inner.init(keepMasked(params, maskTree(op, mask, params))) }),
     update(updates, state, params, extra) {
@@ -171,7 +173,10 @@ const isString = (x: unknown): x is string => typeof x === 'string';
  */
 export function partition<T extends Record<string, AnyTransform>>(transforms: T, labels: Labels): GradientTransformation<PartitionState<T>> {
   const op = 'partition';
+  if (!isPlainObject(transforms)) throw new NumError('INVALID_ARGUMENT', op, 'transforms must be an object of named transforms', '{label: transform}', describe(transforms));
   const names = Object.keys(transforms);
+  for (const n of names) checkTransform(op, `transforms.${n}`, transforms[n]);
+  if (typeof labels !== 'function' && labels === undefined) throw new NumError('INVALID_ARGUMENT', op, 'labels are required', 'a tree of labels or a function', 'undefined');
   const labelTree = (ref: Params): Tree<string> => {
     const l = expandPrefix(op, 'labels', typeof labels === 'function' ? labels(ref) : labels, ref, isString, 'a string label');
     for (const [path, label] of entries(l)) {
@@ -267,7 +272,12 @@ export function injectHyperparams<H extends object, S, X extends Extra = Extra>(
   opts: InjectHyperparamsOptions<H> = {},
 ): (hparams: InjectableArgs<H>) => GradientTransformation<InjectHyperparamsState<S>, X> {
   const op = 'injectHyperparams';
-  const staticNames = new Set<string>(opts.staticArgs ?? []);
+  fnArg(op, 'factory', factory);
+  const o = options(op, 'opts', opts);
+  if (o.staticArgs !== undefined && (!Array.isArray(o.staticArgs) || !o.staticArgs.every((n) => typeof n === 'string'))) {
+    throw new NumError('INVALID_ARGUMENT', op, 'opts.staticArgs must be an array of argument names', 'string[]', describe(o.staticArgs));
+  }
+  const staticNames = new Set<string>(o.staticArgs ?? []);
   return (hparams) => {
     if (!isPlainObject(hparams)) throw new NumError('INVALID_ARGUMENT', op, 'hyperparameters must be a plain object', 'object', describe(hparams));
     const fixed: Record<string, unknown> = {};
@@ -286,7 +296,7 @@ export function injectHyperparams<H extends object, S, X extends Extra = Extra>(
       for (const [k, s] of scheduled) h[k] = valueAt(op, k, s, count);
       return h;
     };
-    const build = (h: Record<string, number>): GradientTransformation<S, X> => factory({ ...fixed, ...h } as H);
+    const build = (h: Record<string, number>): GradientTransformation<S, X> => checkTransform(op, 'the factory result', factory({ ...fixed, ...h } as H));
     return {
       init(params) {
         const h = current(0, hparams);

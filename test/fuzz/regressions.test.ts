@@ -60,4 +60,24 @@ describe('API fuzz regressions', () => {
     lib.dress.rankRowsInto(order, [1, 2, 4, 3], 2, 2, 1);
     expect([...order.subarray(0, 2)]).toEqual([1, 0]);
   });
+
+  it('checks option bags, transforms and cyclic trees in the optimizer and DPU entry points (npm run fuzz, 60 runs)', () => {
+    expect(numError(() => lib.injectHyperparams((() => 0) as never, null as never))).toMatchObject({ code: 'INVALID_ARGUMENT', op: 'injectHyperparams' });
+    expect(numError(() => lib.injectHyperparams(7 as never))).toMatchObject({ code: 'INVALID_ARGUMENT', op: 'injectHyperparams' });
+    const bad = lib.injectHyperparams((() => 0) as never)({ learningRate: 0.1 } as never);
+    expect(numError(() => bad.init({ w: lib.zeros([1]) }))).toMatchObject({ code: 'INVALID_ARGUMENT', op: 'injectHyperparams' });
+    expect(numError(() => lib.dpu.combineContributions(undefined as never, 0 as never, null as never))).toMatchObject({ code: 'INVALID_ARGUMENT', op: 'dpu.combineContributions' });
+    expect(numError(() => lib.dpu.partialUpdate(cyclic() as never))).toMatchObject({ code: 'STRUCTURE_MISMATCH', op: 'dpu.partialUpdate' });
+    expect(numError(() => lib.cost.paramCount(cyclic() as never))).toMatchObject({ code: 'STRUCTURE_MISMATCH', op: 'paramCount' });
+    expect(numError(() => lib.nn.lenet5().init(lib.key(0), undefined as never))).toMatchObject({ code: 'SHAPE_MISMATCH', op: 'nn.sequential' });
+    expect(numError(() => lib.nn.linear(2).init(lib.key(0), undefined as never))).toMatchObject({ code: 'SHAPE_MISMATCH', op: 'nn.linear' });
+    expect(numError(() => lib.nn.flatten().apply({}, undefined as never))).toMatchObject({ code: 'INVALID_ARGUMENT', op: 'nn.flatten' });
+    for (const f of [() => lib.chain(lib.tensor(1) as never, lib.adam(0.5)), () => lib.masked(3 as never, true), () => lib.partition({ a: 1 } as never, 'a'),
+      () => lib.partition(null as never, 'a'), () => lib.dpu.trackLocalContribution(null as never)]) {
+      expect(numError(f).code).toBe('INVALID_ARGUMENT');
+    }
+    const opt = lib.chain(lib.adam(0.1));
+    expect(numError(() => opt.init(cyclic() as never)).code).toBe('STRUCTURE_MISMATCH');
+    expect(lib.cost.paramCount({ w: lib.zeros([2, 3]), b: [lib.zeros([4])] })).toBe(10);
+  });
 });

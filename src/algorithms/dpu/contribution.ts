@@ -15,12 +15,14 @@
 import type { Params } from '../../tree.js';
 import { NumError, describe } from '../../errors.js';
 import type { Extra, GradientTransformation } from '../../optim/base.js';
-import { zipLeaves } from '../../optim/base.js';
+import { checkTransform, zipLeaves } from '../../optim/base.js';
 import { fromTyped, zeros } from '../../tensor/create.js';
 import { floatType } from '../../tensor/dtype.js';
 import { mul, square, sub } from '../../tensor/ops/elementwise.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { isPlainObject } from '../../tree.js';
+import { checkDepth } from '../../depth.js';
+import { fnArg, options } from '../../validate.js';
 import type { Scores } from './selection.js';
 import { checkParams, isSelectable } from './selection.js';
 
@@ -62,6 +64,8 @@ export function trackLocalContribution<S, X extends Extra = Extra>(
   selectable: (t: Tensor) => boolean = isSelectable,
 ): GradientTransformation<LocalContributionState<S>, X> {
   const op = 'dpu.trackLocalContribution';
+  checkTransform(op, 'inner', inner);
+  fnArg(op, 'selectable', selectable);
   return {
     init: (params) => ({
       inner: inner.init(params),
@@ -171,7 +175,9 @@ function total(scores: Scores): number {
  */
 export function combineContributions(local: Scores | null, global: Scores, opts: CombineOptions = {}): CombinedMetric {
   const op = 'dpu.combineContributions';
-  const lambda = checkLambda(op, opts.lambda);
+  const lambda = checkLambda(op, options(op, 'opts', opts).lambda);
+  checkDepth(op, local);
+  checkDepth(op, global);
   if (local === null || local === undefined) {
     if (lambda !== 1) throw new NumError('INVALID_ARGUMENT', op, 'the local contribution is needed unless lambda = 1', 'a scores tree', describe(local));
     local = global;

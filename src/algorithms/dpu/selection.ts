@@ -13,6 +13,7 @@ import { fromTyped, full } from '../../tensor/create.js';
 import { logicalNot, where } from '../../tensor/ops/elementwise.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { isPlainObject, leaves, map } from '../../tree.js';
+import { checkDepth } from '../../depth.js';
 import type { Scores, Selection } from './selectable.js';
 import { checkParams, checkRatio, isSelectable, mapScores, scoreLeaves, zipSelection } from './selectable.js';
 import { topIndices } from './topk.js';
@@ -172,6 +173,7 @@ export function selectedCount(params: Params, selection: Selection): number {
  * ```
  */
 export function partialUpdate(selection: Selection): GradientTransformation<EmptyState> {
+  checkDepth('dpu.partialUpdate', selection);
   const frozen = complement(selection);
   return freeze(frozen);
 }
