@@ -91,8 +91,8 @@ function dpuDecoders(): Decoder[] {
   ];
 }
 
-const DRESS_KEY = 'edgegrad.dress.fnv1a';
-const hex = (b: Uint8Array): string => fnv1a(b).toString(16).padStart(8, '0');
+const DRESS_KEY = 'edgegrad.dress.crc32';
+const hex = (b: Uint8Array): string => crc32(b).toString(16).padStart(8, '0');
 const dressEncode = (l: LoadedTree): Uint8Array => saveTree(l.tree, { ...l.metadata, [DRESS_KEY]: hex(saveTree(l.tree)) });
 
 function dressDecoder(): Decoder {
