@@ -179,7 +179,7 @@ export function unflatten<T>(def: TreeDef, ls: readonly T[]): Tree<T> {
  * ```ts
  * tree.map((x: number) => x * 2, { a: 1, b: [2, 3] });            // { a: 2, b: [4, 6] }
  * const params = { w: tensor([1, 2]) }, grads = { w: tensor([10, 10]) };
- * tree.map((p: Tensor, g: Tensor) => sub(p, mul(0.1, g)), params, grads).w.toArray(); // [0, 1]
+ * tree.leaves(tree.map((p: Tensor, g: Tensor) => sub(p, mul(0.1, g)), params, grads))[0]!.toArray(); // [0, 1]
  * ```
  */
 export function map<T, R>(fn: (...leaves: T[]) => R, t: Tree<T>, ...rest: Tree<T>[]): Tree<R> {

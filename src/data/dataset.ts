@@ -266,7 +266,8 @@ function checkStat(op: string, name: string, v: unknown, positive: boolean): voi
  * ```ts
  * const xn = normalize(full([2, 1, 28, 28], 0.1307), 0.1307, 0.3081);             // MNIST
  * const cn = normalize(ones([2, 3, 32, 32]), [0.4914, 0.4822, 0.4465], [0.2023, 0.1994, 0.2010]); // CIFAR-10
- * xn.toArray()[0][0][0][0]; // 0
+ * xn.toTyped()[0]; // 0
+ * cn.shape; // [2, 3, 32, 32]
  * ```
  */
 export function normalize(x: Tensor, mean: number | readonly number[], std: number | readonly number[]): Tensor {

@@ -96,7 +96,7 @@ export function batchNorm(x: Tensor, opts: BatchNormOptions): { y: Tensor; runni
  * @example
  * ```ts
  * const h = dropout(key(0), ones([1000]), 0.5); // each entry 0 or 2
- * console.assert(h.toArray().every((v) => v === 0 || v === 2));
+ * console.assert(h.toTyped().every((v) => v === 0 || v === 2));
  * ```
  */
 export function dropout(k: Key, x: Tensor, p: number): Tensor {

@@ -88,11 +88,11 @@ export type Mask = Tree<MaskLeaf> | ((params: Params) => Tree<MaskLeaf>);
  * @example
  * ```ts
  * const opt = sgd(0.1);
- * let params = { w: tensor([1, 2]) };
+ * let params: Params = { w: tensor([1, 2]) };
  * const state = opt.init(params);
  * const [updates] = opt.update({ w: tensor([10, 10]) }, state, params);
  * params = applyUpdates(params, updates);
- * params.w.toArray(); // [0, 1]
+ * tree.leaves(params)[0]!.toArray(); // [0, 1]
  * ```
  */
 export function applyUpdates(params: Params, updates: Params): Params {

@@ -131,7 +131,7 @@ export function masked<S, X extends Extra = Extra>(inner: GradientTransformation
  * const sparse = chain(adam(1e-3), freeze({ w: frozen, b: false }));
  * const params = { w: ones([2]), b: ones([1]) };
  * const [u] = sparse.update({ w: ones([2]), b: ones([1]) }, sparse.init(params), params);
- * u.w.toArray()[0]; // 0
+ * tree.leaves(u)[0]!.toTyped()[0]; // 0
  * ```
  */
 export function freeze(mask: Mask): GradientTransformation<EmptyState> {

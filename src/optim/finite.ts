@@ -52,7 +52,7 @@ function allFinite(updates: Params): boolean {
  * const st = opt.init(params);
  * const [u, st2] = opt.update({ w: tensor([NaN, 1]) }, st, params); // zeros if grads hold NaN
  * st2.notFiniteCount; // 1
- * u.w.toArray(); // [0, 0]
+ * tree.leaves(u)[0]!.toArray(); // [0, 0]
  * ```
  */
 export function skipNotFinite<S, X extends Extra = Extra>(inner: GradientTransformation<S, X>, opts?: SkipNotFiniteOptions): GradientTransformation<SkipNotFiniteState<S>, X> {

@@ -25,7 +25,7 @@ import { finite, inRange, nonNegative } from '../validate.js';
  * const opt = partition({ train: adam(1e-3), keep: identity() }, labels);
  * const params = { head: ones([2]), backbone: ones([2]) };
  * const [u] = opt.update({ head: ones([2]), backbone: ones([2]) }, opt.init(params), params);
- * u.backbone.toArray(); // [1, 1]
+ * tree.leaves(u)[1]!.toArray(); // [1, 1]
  * ```
  */
 export function identity(): GradientTransformation<EmptyState> {

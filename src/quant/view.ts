@@ -26,8 +26,11 @@ function selector(op: string, q: Quantizer | QuantizerSelect): QuantizerSelect {
  * A {@link ParamView} that quantizes selected leaves (by default every leaf with ndim ≥ 2).
  * @example
  * ```ts
+ * const model = nn.mlp([2]), x = ones([3, 4]), y = tensor([0, 1, 1], { dtype: 'int32' });
+ * const { params } = model.init(key(0), [4]);
  * const view = quant.quantizedView(quant.steSign());
- * const loss = (latent: Params) => crossEntropy(model.apply(view.apply(latent, {}), x), y);
+ * const loss = (latent: Params) => crossEntropy(model.apply(view.apply(latent, {}) as Params[], x), y);
+ * tree.paths(grad(loss)(params)); // ['0.weight', '0.bias']
  * ```
  */
 export function quantizedView(q: Quantizer | QuantizerSelect): ParamView<EmptyState> {

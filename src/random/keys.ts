@@ -41,8 +41,8 @@ export function key(seed: number): Key {
  * ```ts
  * let k = key(0);
  * const [next, sub] = split(k);   // JAX-style: keep one, consume the other
- * const w = normal(sub, [4, 4]);
- * k = next;
+ * const w = normal(sub!, [4, 4]);
+ * k = next!;
  * const many = split(k, 8);       // 8 keys
  * ```
  */

@@ -235,8 +235,9 @@ export function allClose(actual: Closeable, expected: Closeable, opts?: CloseOpt
  * ```ts
  * import { expect } from 'vitest';
  * import { toBeAllClose } from 'edgegrad/testing';
- * expect.extend({ toBeAllClose });
- * expect(softmax(tensor([0, 0]))).toBeAllClose([0.5, 0.5]);
+ * expect.extend({ toBeAllClose }); // then `expect(x).toBeAllClose(y)`, once declared on vitest's Matchers (docs/testing.md)
+ * toBeAllClose(softmax(tensor([0, 0])), [0.5, 0.5]).pass; // true
+ * toBeAllClose(tensor([1]), [1.1]).pass; // false
  * ```
  */
 export function toBeAllClose(received: unknown, expected: unknown, opts?: CloseOptions): { pass: boolean; message: () => string } {

@@ -1,5 +1,5 @@
 // Every function exported from edgegrad, edgegrad/testing and edgegrad/node has a TSDoc @example,
-// and every example runs against src/ (conventions: docs/contributing.md#examples).
+// and every example type-checks and runs against src/ (conventions: docs/development.md#examples).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import * as nodeFs from 'node:fs';
 import * as nodeOs from 'node:os';
@@ -13,8 +13,9 @@ import * as testing from '../../src/testing/index.js';
 import * as nodeEntry from '../../src/node/index.js';
 import { collectExportedFunctions } from './examples-extract.js';
 import type { ExportedFunction } from './examples-extract.js';
-import { OPEN_EXAMPLES, OPEN_MISSING } from './examples-open.js';
+import { NOT_RUN, OPEN_EXAMPLES, OPEN_MISSING } from './examples-open.js';
 import { check, moduleSource, rewriteExample, scopeFor, strictConsole } from './examples-run.js';
+import { typecheckExamples } from './examples-types.js';
 
 const mods: Record<string, unknown> = {
   'edgegrad': root, 'edgegrad/testing': testing, 'edgegrad/node': nodeEntry,
@@ -43,7 +44,8 @@ const scopes = new Map<string, Record<string, unknown>>();
 for (const p of prepared) scopes.set(groupOf(p), scopeFor(mods, p.fn.entry, p.fn.namespace));
 const dir = mkdtempSync(nodePath.join(nodeOs.tmpdir(), 'eg-examples-'));
 const groups = new Map<string, Prepared[]>();
-for (const p of prepared) if (p.code !== undefined && !OPEN_EXAMPLES.includes(p.id)) groups.set(groupOf(p), [...(groups.get(groupOf(p)) ?? []), p]);
+const runs = (p: Prepared): boolean => p.code !== undefined && !OPEN_EXAMPLES.includes(p.id) && !(p.id in NOT_RUN);
+for (const p of prepared) if (runs(p)) groups.set(groupOf(p), [...(groups.get(groupOf(p)) ?? []), p]);
 const modulePaths = new Map<string, string>();
 let n = 0;
 for (const [g, ps] of groups) {
@@ -90,12 +92,26 @@ describe('TSDoc examples', () => {
     expect(() => rewriteExample('const = ;')).toThrow(/does not parse/);
   });
 
-  it('the open list names only existing examples', () => {
+  it('the open lists name only existing examples', () => {
     const ids = new Set(prepared.map((p) => p.id));
     expect(OPEN_EXAMPLES.filter((id) => !ids.has(id))).toEqual([]);
+    expect(Object.keys(NOT_RUN).filter((id) => !ids.has(id) || OPEN_EXAMPLES.includes(id))).toEqual([]);
   });
 
-  for (const p of prepared.filter((q) => !OPEN_EXAMPLES.includes(q.id))) {
+  it('every example type-checks against src/ (strict, as tsconfig.test.json)', () => {
+    const errors = typecheckExamples(fns);
+    const bad = [...errors].filter(([id]) => !OPEN_EXAMPLES.includes(id)).map(([id, d]) => `${id}: ${d.join('; ')}`);
+    expect(bad).toEqual([]);
+  });
+
+  it('the type check can fail', () => {
+    const fn = { ...fns.find((f) => f.name === 'edgegrad:tensor')!, examples: ['tensor([1]).shape; // [1]', "const n: number = tensor([1]);\nmissingName;"] };
+    const errors = typecheckExamples([fn]);
+    expect([...errors.keys()]).toEqual(['edgegrad:tensor#2']);
+    expect(errors.get('edgegrad:tensor#2')!.join('\n')).toMatch(/line 1: Type 'Tensor' is not assignable[\s\S]*line 2: Cannot find name 'missingName'/);
+  });
+
+  for (const p of prepared.filter((q) => !OPEN_EXAMPLES.includes(q.id) && !(q.id in NOT_RUN))) {
     it(`${p.id} (${p.fn.file}:${p.fn.line})`, async () => {
       if (p.error !== undefined) throw new Error(p.error);
       const g = groupOf(p);

@@ -51,7 +51,10 @@ function sameLayout(a: Layout, b: Layout): boolean {
  *   for non-float32 leaves.
  * @example
  * ```ts
- * const update = dpu.createUpdate({ round: r, deployed: edge, next: trained });
+ * const model = nn.mlp([3]);
+ * const edge = dpu.edgeModel(dpu.initialWeights(model, [4], 1));
+ * const update = dpu.createUpdate({ round: 0, deployed: edge, next: dpu.initialWeights(model, [4], 2) });
+ * update.indices.length; // 15 (every selectable weight of the 4→3 layer changed)
  * const bytes = dpu.encodeUpdate(update);
  * ```
  */
@@ -141,10 +144,15 @@ function mismatch(what: string, expected: string, got: string): NumError {
  *   apply to this model or round; `INVALID_ARGUMENT` / `DTYPE_MISMATCH` for a malformed edge model.
  * @example
  * ```ts
+ * const model = nn.mlp([3]);
+ * let edge = dpu.edgeModel(dpu.initialWeights(model, [4], 1));
+ * const bytes = dpu.encodeUpdate(dpu.createUpdate({ round: 0, deployed: edge, next: dpu.initialWeights(model, [4], 2) }));
+ * edge = dpu.applyUpdate(edge, bytes, { init: (seed) => dpu.initialWeights(model, [4], seed) });
+ * edge.round; // 0
  * try {
- *   edge = dpu.applyUpdate(edge, bytes, { init: (seed) => dpu.initialWeights(model, [784], seed) });
+ *   dpu.applyUpdate(edge, bytes); // the same update again: refused, `edge` is untouched
  * } catch (e) {
- *   if (isNumError(e)) keepServing(edge); // unchanged
+ *   console.assert(isNumError(e) && e.code === 'STATE_MISMATCH');
  * }
  * ```
  */

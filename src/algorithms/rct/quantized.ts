@@ -120,7 +120,7 @@ export function quantizeTensor(w: Tensor, b: number): QTensor {
  * ```ts
  * const { params } = nn.lenet5().init(key(0), [1, 28, 28]);
  * const qp = rct.quantizedParams(params);
- * qp['0.weight'].b; // 8
+ * qp['0.weight']!.b; // 8
  * ```
  */
 export function quantizedParams(params: Params, opts?: BitsOptions): QuantizedParams {

@@ -288,7 +288,7 @@ export function equal(a: TensorLike, b: TensorLike): Tensor { return compare('eq
 export function notEqual(a: TensorLike, b: TensorLike): Tensor { return compare('notEqual', k.B_NE, a, b); }
 /** Logical and (nonzero = true). @example ```ts logicalAnd(tensor([true, true]), tensor([true, false])).toArray(); // [true, false] ``` */
 export function logicalAnd(a: TensorLike, b: TensorLike): Tensor { return compare('logicalAnd', k.B_AND, a, b); }
-/** Logical or (nonzero = true). @example ```ts logicalOr(tensor([false, true]), false).toArray(); // [false, true] ``` */
+/** Logical or (nonzero = true). @example ```ts logicalOr(tensor([false, true]), 0).toArray(); // [false, true] ``` */
 export function logicalOr(a: TensorLike, b: TensorLike): Tensor { return compare('logicalOr', k.B_OR, a, b); }
 /** Logical not (nonzero = true). @example ```ts logicalNot(tensor([0, 2])).toArray(); // [true, false] ``` */
 export function logicalNot(x: Tensor): Tensor { return unaryKernel(k.U_NOT, asTensor('logicalNot', 'x', x), 'bool'); }

@@ -1,0 +1,116 @@
+// Type-checks every @example against src/ (docs/development.md#examples). Each example becomes
+// one in-memory module that imports its scope (see ./examples-run.ts) by name, so types such as
+// `Params` or `Key` resolve as well as values; all of them go through one TypeScript program, so
+// the library is checked once (~10 s for ~400 examples), never written to disk.
+import ts from 'typescript';
+import { join } from 'node:path';
+import { ENTRIES, ROOT } from './examples-extract.js';
+import type { Entry, ExportedFunction } from './examples-extract.js';
+
+/** The compiler options of tsconfig.test.json, minus the rules that do not fit snippets. */
+function options(): ts.CompilerOptions {
+  const cfg = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.test.json'), {}, {
+    ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')); },
+  });
+  if (cfg === undefined) throw new Error('tsconfig.test.json does not parse');
+  return {
+    ...cfg.options,
+    // An example may leave a result unused, and imports its scope by plain named imports.
+    noUnusedLocals: false, noUnusedParameters: false, verbatimModuleSyntax: false, isolatedModules: false,
+    noEmit: true, baseUrl: ROOT,
+    paths: Object.fromEntries(ENTRIES.map((e) => [e.specifier, [e.file]])),
+  };
+}
+
+/** Top-level names an example binds itself (they shadow the scope). */
+function ownNames(sf: ts.SourceFile): Set<string> {
+  const names = new Set<string>();
+  const bind = (n: ts.BindingName): void => {
+    if (ts.isIdentifier(n)) names.add(n.text);
+    else for (const el of n.elements) if (!ts.isOmittedExpression(el)) bind(el.name);
+  };
+  for (const st of sf.statements) {
+    if (ts.isVariableStatement(st)) for (const d of st.declarationList.declarations) bind(d.name);
+    if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st) || ts.isInterfaceDeclaration(st) || ts.isTypeAliasDeclaration(st)) && st.name !== undefined) names.add(st.name.text);
+    if (ts.isImportDeclaration(st) && st.importClause !== undefined) {
+      const c = st.importClause;
+      if (c.name !== undefined) names.add(c.name.text);
+      const nb = c.namedBindings;
+      if (nb !== undefined && ts.isNamespaceImport(nb)) names.add(nb.name.text);
+      if (nb !== undefined && ts.isNamedImports(nb)) for (const e of nb.elements) names.add(e.name.text);
+    }
+  }
+  return names;
+}
+
+/** For an entry and namespace: the modules whose exports are in scope, later ones shadowing earlier. */
+function scopeModules(program: ts.Program, entry: Entry['specifier'], namespace: string): { spec: string; names: string[] }[] {
+  const checker = program.getTypeChecker();
+  const moduleOf = (file: string): ts.Symbol => checker.getSymbolAtLocation(program.getSourceFile(file)!)!;
+  const namesOf = (m: ts.Symbol): string[] => checker.getExportsOfModule(m).map((s) => s.name).filter((n) => n !== 'default');
+  const fileOf = (spec: string): string => ENTRIES.find((e) => e.specifier === spec)!.file;
+  const out = [{ spec: 'edgegrad', names: namesOf(moduleOf(fileOf('edgegrad'))) }];
+  if (entry !== 'edgegrad') out.push({ spec: entry, names: namesOf(moduleOf(fileOf(entry))) });
+  let m = moduleOf(fileOf(entry));
+  for (const part of namespace === '' ? [] : namespace.split('.')) {
+    const exp = checker.getExportsOfModule(m).find((s) => s.name === part)!;
+    m = exp.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exp) : exp;
+    const decl = m.declarations?.find(ts.isSourceFile);
+    if (decl === undefined) throw new Error(`namespace ${namespace} is not a module file`);
+    out.push({ spec: decl.fileName.replace(/\.ts$/, '.js'), names: namesOf(m) });
+  }
+  return out;
+}
+
+/** The module text an example is checked as. */
+export function typedSource(code: string, scope: readonly { spec: string; names: string[] }[], extra: readonly string[]): string {
+  const taken = ownNames(ts.createSourceFile('x.ts', code, ts.ScriptTarget.ES2022, true));
+  const lines: string[] = [];
+  for (let i = scope.length - 1; i >= 0; i--) {
+    const names = scope[i]!.names.filter((n) => !taken.has(n));
+    for (const n of names) taken.add(n);
+    if (names.length > 0) lines.push(`import { ${names.join(', ')} } from ${JSON.stringify(scope[i]!.spec)};`);
+  }
+  for (const e of extra) if (!taken.has(e.split(' ')[1]!)) lines.push(e);
+  // `export {}` keeps it a module (top-level await) even when nothing is imported.
+  return `${lines.join('\n')}\nexport {};\n${code}\n`;
+}
+
+/** Diagnostics of every example, by id (`name#n`); an example without errors is absent. */
+export function typecheckExamples(fns: readonly ExportedFunction[]): Map<string, string[]> {
+  const opts = options();
+  const base = ts.createProgram(ENTRIES.map((e) => e.file), opts);
+  const files = new Map<string, { id: string; text: string; head: number }>();
+  const scopes = new Map<string, ReturnType<typeof scopeModules>>();
+  let n = 0;
+  for (const fn of fns) {
+    const key = `${fn.entry}|${fn.namespace}`;
+    if (!scopes.has(key)) scopes.set(key, scopeModules(base, fn.entry, fn.namespace));
+    const extra = fn.entry === 'edgegrad/testing' ? ["import fc from 'fast-check';"] : [];
+    fn.examples.forEach((code, i) => {
+      const text = typedSource(code, scopes.get(key)!, extra);
+      const head = text.slice(0, text.length - code.length - 1).split('\n').length - 1;
+      files.set(join(ROOT, 'test', 'platform', '__examples__', `ex${n++}.ts`), { id: `${fn.name}#${i + 1}`, text, head });
+    });
+  }
+  const host = ts.createCompilerHost(opts);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (f, lang, ...rest) => {
+    const v = files.get(f);
+    return v !== undefined ? ts.createSourceFile(f, v.text, lang) : getSourceFile(f, lang, ...rest);
+  };
+  const fileExists = host.fileExists.bind(host);
+  host.fileExists = (f) => files.has(f) || fileExists(f);
+  const program = ts.createProgram([...files.keys()], opts, host, base);
+  const out = new Map<string, string[]>();
+  for (const [f, v] of files) {
+    const sf = program.getSourceFile(f)!;
+    const diags = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)];
+    if (diags.length === 0) continue;
+    out.set(v.id, diags.map((d) => {
+      const line = d.start === undefined ? 0 : sf.getLineAndCharacterOfPosition(d.start).line + 1 - v.head;
+      return `line ${line}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`;
+    }));
+  }
+  return out;
+}
