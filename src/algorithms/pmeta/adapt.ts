@@ -12,6 +12,7 @@ import type { RegistryReport } from './registry.js';
 import { checkSet, innerLoopDense } from './inner.js';
 import type { Selection } from './inner.js';
 import { checkMeta } from './learner.js';
+import { learnerOf, stepOptions } from './check.js';
 import type { MetaLearner, MetaState } from './learner.js';
 
 /**
@@ -54,13 +55,12 @@ export interface Adaptation {
  */
 export function adapt(learner: MetaLearner, meta: MetaState, support: Dataset, opts?: AdaptOptions): Adaptation {
   const op = 'pmeta.adapt';
-  const cfg = learner?.config;
-  if (cfg === undefined) throw new NumError('INVALID_ARGUMENT', op, 'learner must come from pmeta.metaLearner', 'MetaLearner', describe(learner));
+  const cfg = learnerOf(op, learner);
   checkMeta(op, cfg, meta);
   checkSet(op, cfg, support, 'support');
-  const steps = opts?.steps ?? cfg.steps;
-  if (!Number.isInteger(steps) || steps < 1) throw new NumError('INVALID_ARGUMENT', op, 'steps must be a positive integer', 'integer >= 1', describe(steps));
-  const form = opts?.form ?? 'device';
+  const o = stepOptions(op, opts, { steps: cfg.steps, batch: 1 });
+  const steps = o.steps;
+  const form = o.form ?? 'device';
   if (form !== 'device' && form !== 'dense') throw new NumError('INVALID_ARGUMENT', op, "form must be 'device' or 'dense'", "'device' | 'dense'", describe(form));
   if (form === 'device') return adaptOnDevice(cfg, meta, support, steps);
   return noGrad(() => innerLoopDense(cfg, meta, support, steps, op));

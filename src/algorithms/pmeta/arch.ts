@@ -10,6 +10,9 @@ import type { AdaptationOp } from '../../cost/adaptation.js';
 import { NumError, describe, fmtShape } from '../../errors.js';
 import { batchNorm2d, conv2d, flatten, linear, maxPool2d, relu, sequential } from '../../nn/layers.js';
 import type { Layer } from '../../nn/layers.js';
+import { layerArg, netArg } from './check.js';
+
+const ratioOk = (x: unknown): boolean => typeof x === 'number' && x > 0 && x <= 1;
 
 /** One op of a {@link Net}. */
 export type OpSpec =
@@ -113,7 +116,8 @@ export function conv4Net(opts: { classes: number; channels?: number | undefined;
 
 /** Input and output channels of parameterised layer `l` (`[C_l, C_{l−1}]`) and its kernel size. */
 export function layerChannels(net: Net, l: number): { cout: number; cin: number; k: number } {
-  const j = net.layers[l]!;
+  netArg('pmeta.layerChannels', 'net', net);
+  const j = net.layers[layerArg('pmeta.layerChannels', net.layers.length, l)]!;
   const o = net.ops[j]!;
   const cin = net.inShapes[j]![0]!;
   if (o.kind === 'conv') return { cout: o.out, cin, k: o.kernel };
@@ -126,6 +130,12 @@ export function layerChannels(net: Net, l: number): { cout: number; cin: number;
  * `updated[l]`: layer l adapts at this step; `rho[l]`: its `[ρ_fw, ρ_bw]` (1 with attention off).
  */
 export function costOps(net: Net, updated: readonly boolean[], rho: readonly (readonly [number, number])[], bnBatch: boolean): AdaptationOp[] {
+  const op = 'pmeta.costOps';
+  const L = netArg(op, 'net', net).layers.length;
+  if (!Array.isArray(updated) || updated.length !== L) throw new NumError('INVALID_ARGUMENT', op, 'updated needs one flag per layer', `${L} booleans`, describe(updated));
+  if (!Array.isArray(rho) || rho.length !== L || !rho.every((r) => Array.isArray(r) && r.length === 2 && r.every((x) => ratioOk(x)))) {
+    throw new NumError('INVALID_ARGUMENT', op, 'rho needs one [ρ_fw, ρ_bw] pair in (0, 1] per layer', `${L} pairs`, describe(rho));
+  }
   return net.ops.map((o, j): AdaptationOp => {
     const base = { inShape: net.inShapes[j]!, outShape: net.outShapes[j]! };
     switch (o.kind) {

@@ -19,6 +19,9 @@ import { matmul } from '../../tensor/ops/matmul.js';
 import { gather, reshape, scatterAdd, transpose } from '../../tensor/ops/movement.js';
 import { mean, softmax } from '../../tensor/ops/reduce.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { NumError, describe, fmtShape } from '../../errors.js';
+import { count, positiveInt } from '../../validate.js';
+import { attentionArg, numbersArg, poolArg, ratioArg, tensorArg } from './check.js';
 
 /** Parameters of one attention module over C channels: `u1 [r, C]`, `c1 [r]`, `u2 [C, r]`, `c2 [C]`. */
 export interface AttentionParams {
@@ -39,6 +42,7 @@ export type Pooling = 'mean' | 'absMean';
 
 /** Hidden width r = max(4, ⌈C/4⌉). */
 export function attentionWidth(c: number): number {
+  positiveInt('pmeta.attentionWidth', 'c', c);
   return Math.max(4, Math.ceil(c / 4));
 }
 
@@ -66,6 +70,10 @@ export function initAttention(k: Key, c: number, dtype: 'float32' | 'float64' = 
  * ```
  */
 export function attentionLogits(p: AttentionParams, t: Tensor, pool: Pooling = 'mean'): Tensor {
+  const op = 'pmeta.attentionLogits';
+  attentionArg(op, 'p', p);
+  tensorArg(op, 't', t, 2);
+  poolArg(op, pool);
   const axes = t.shape.map((_, i) => i).filter((i) => i !== 1);
   return pooledLogits(p, mean(pool === 'mean' ? t : abs(t), { axis: axes }));
 }
@@ -86,6 +94,8 @@ export function pooledLogits(p: AttentionParams, z: Tensor): Tensor {
  * ```
  */
 export function topIndices(s: ArrayLike<number>, m: number): Int32Array {
+  numbersArg('pmeta.topIndices', 's', s);
+  count('pmeta.topIndices', 'm', m);
   const order = Array.from({ length: s.length }, (_, i) => i);
   order.sort((a, b) => (s[b]! - s[a]!) || a - b);
   return Int32Array.from(order.slice(0, m)).sort();
@@ -99,6 +109,9 @@ export function topIndices(s: ArrayLike<number>, m: number): Int32Array {
  * ```
  */
 export function gammaOf(s: Tensor, index: Int32Array): Tensor {
+  const op = 'pmeta.gammaOf';
+  if (tensorArg(op, 's', s).ndim !== 1) throw new NumError('SHAPE_MISMATCH', op, 's must be a vector of channel logits', '[C]', fmtShape(s.shape));
+  if (!(index instanceof Int32Array)) throw new NumError('INVALID_ARGUMENT', op, 'index must be an Int32Array of kept channels', 'Int32Array', describe(index));
   const c = s.shape[0]!;
   const idx = fromTyped(index, [index.length]);
   const kept = mul(softmax(gather(s, idx)), index.length);
@@ -113,6 +126,9 @@ export function gammaOf(s: Tensor, index: Int32Array): Tensor {
  * ```
  */
 export function attend(p: AttentionParams, t: Tensor, rho: number, pool: Pooling = 'mean'): { gamma: Tensor; index: Int32Array } {
+  attentionArg('pmeta.attend', 'p', p);
+  tensorArg('pmeta.attend', 't', t, 2);
+  ratioArg('pmeta.attend', 'rho', rho);
   return select(attentionLogits(p, t, pool), rho);
 }
 

@@ -24,6 +24,9 @@ import type { Dataset } from '../../data/dataset.js';
 import { attend } from './attention.js';
 import type { AttentionParams } from './attention.js';
 import type { LearnerConfig } from './learner.js';
+import { checkInner } from './learner.js';
+import { configArg, layerArg, rateTable, tensorArg, thetaArg } from './check.js';
+import { count, opName } from '../../validate.js';
 
 /** Per step and layer: the kept input (fw) and output (bw) channels, or null when not updated. */
 export type Selection = { fw: Int32Array; bw: Int32Array } | null;
@@ -68,7 +71,12 @@ export function bnFrozen(x: Tensor, w: Tensor, b: Tensor, st: Params, eps: numbe
  * ```
  */
 export function forwardDense(cfg: LearnerConfig, theta: readonly Params[], bnStats: readonly Params[], x: Tensor, taps?: Taps): Tensor {
-  const { net } = cfg;
+  const op = 'pmeta.forwardDense';
+  const { net } = configArg(op, cfg);
+  thetaArg(op, 'theta', net, theta, true);
+  if (cfg.bn === 'frozen') thetaArg(op, 'bnStats', net, bnStats, false);
+  tensorArg(op, 'x', x, 2);
+  if (taps !== undefined && (taps === null || typeof taps !== 'object')) throw new NumError('INVALID_ARGUMENT', op, 'taps must be an object', '{probes?, onInput?}', describe(taps));
   let h = x;
   let l = 0;
   net.ops.forEach((o, j) => {
@@ -93,11 +101,16 @@ export function forwardDense(cfg: LearnerConfig, theta: readonly Params[], bnSta
 
 /** The task loss of predictions. */
 export function taskLoss(cfg: LearnerConfig, out: Tensor, y: Tensor): Tensor {
+  configArg('pmeta.taskLoss', cfg);
   return cfg.loss === 'mse' ? mseLoss(out, y) : crossEntropy(out, y);
 }
 
 /** α_l^(k) as a scalar tensor (differentiable in a unless rates are fixed); K_test > K reuses the last row. */
 export function alphaAt(cfg: LearnerConfig, a: Tensor, k: number, l: number): Tensor {
+  const op = 'pmeta.alphaAt';
+  rateTable(op, configArg(op, cfg), a);
+  count(op, 'k', k);
+  layerArg(op, cfg.net.layers.length, l);
   const row = Math.min(k, a.shape[0]! - 1);
   const raw = reshape(slice(a, [row, l], [row + 1, l + 1]), []);
   if (!cfg.updated[l]) return mul(raw, 0);
@@ -118,6 +131,7 @@ export function alphaValue(cfg: LearnerConfig, a: Tensor, k: number, l: number):
  *   `INVALID_ARGUMENT` for labels outside 0 … N−1 or a non-dataset.
  */
 export function checkSet(op: string, cfg: LearnerConfig, ds: Dataset, name: string): void {
+  configArg(op, cfg);
   if (ds === null || typeof ds !== 'object' || !(ds.x instanceof Tensor) || !(ds.y instanceof Tensor)) {
     throw new NumError('INVALID_ARGUMENT', op, `${name} must be a dataset {x, y}`, '{x: Tensor, y: Tensor}', describe(ds));
   }
@@ -165,15 +179,19 @@ export function checkLoss(op: string, v: number, k: number): void {
  * const { theta } = innerLoopDense(cfg, meta, task.support);
  * ```
  */
-export function innerLoopDense(cfg: LearnerConfig, p: InnerParams, support: Dataset, steps = cfg.steps, op = 'pmeta.adapt'): InnerResult {
-  const { net, firstOrder } = cfg;
+export function innerLoopDense(cfg: LearnerConfig, p: InnerParams, support: Dataset, steps?: number, op = 'pmeta.adapt'): InnerResult {
+  op = opName(op, 'pmeta.innerLoopDense');
+  const { net, firstOrder } = configArg(op, cfg);
+  const K = steps === undefined ? cfg.steps : count(op, 'steps', steps);
+  checkInner(op, cfg, p);
+  checkSet(op, cfg, support, 'support');
   const L = net.layers.length;
   const fo = <T extends Tensor>(t: T): T => (firstOrder ? stopGradient(t) : t);
   let theta = p.theta.slice();
   const selections: Selection[][] = [];
   const losses: number[] = [];
   const B = support.x.shape[0]!;
-  for (let k = 0; k < steps; k++) {
+  for (let k = 0; k < K; k++) {
     const active = Array.from({ length: L }, (_, l) => l).filter((l) => alphaValue(cfg, p.a, k, l) !== 0);
     const sel: Selection[] = Array.from({ length: L }, () => null);
     selections.push(sel);

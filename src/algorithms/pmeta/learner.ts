@@ -15,6 +15,8 @@ import { Tensor } from '../../tensor/tensor.js';
 import { costOps, layerChannels } from './arch.js';
 import type { Net } from './arch.js';
 import { initAttention } from './attention.js';
+import { configArg, layerArg, netArg } from './check.js';
+import { opName, options } from '../../validate.js';
 import type { Pooling } from './attention.js';
 
 /** The methods of the comparison; all run on the same inner-loop machinery. */
@@ -150,10 +152,12 @@ function flags(name: string, v: readonly boolean[] | undefined, n: number, dflt:
  * ```
  */
 export function metaLearner(opts: MetaLearnerOptions): MetaLearner {
-  if (opts === null || typeof opts !== 'object') throw new NumError('INVALID_ARGUMENT', OP, 'options must be an object', 'MetaLearnerOptions', describe(opts));
-  const net = opts.net;
-  if (net === null || typeof net !== 'object' || !Array.isArray(net.layers) || typeof net.model?.init !== 'function') {
-    throw new NumError('INVALID_ARGUMENT', OP, 'net must come from pmeta.mlpNet / pmeta.conv4Net', 'Net', describe(net));
+  if (opts === undefined) throw new NumError('INVALID_ARGUMENT', OP, 'options must be an object', 'MetaLearnerOptions', 'undefined');
+  options(OP, 'options', opts);
+  const net = netArg(OP, 'net', opts.net);
+  if (typeof net.model?.init !== 'function') throw new NumError('INVALID_ARGUMENT', OP, 'net must come from pmeta.mlpNet / pmeta.conv4Net', 'Net', describe(net));
+  for (const name of ['firstOrder', 'microBatch'] as const) {
+    if (opts[name] !== undefined && typeof opts[name] !== 'boolean') throw new NumError('INVALID_ARGUMENT', OP, `${name} must be a boolean`, 'boolean', describe(opts[name]));
   }
   const method = opts.method ?? 'pmeta';
   if (!['pmeta', 'maml', 'fomaml', 'anil', 'boil', 'mamlpp'].includes(method)) throw new NumError('INVALID_ARGUMENT', OP, 'unknown method', 'pmeta | maml | fomaml | anil | boil | mamlpp', describe(method));
@@ -176,7 +180,7 @@ export function metaLearner(opts: MetaLearnerOptions): MetaLearner {
   }
   const metaLr = opts.metaLr ?? 1e-3;
   const tauAlpha = opts.tauAlpha ?? 1e-6;
-  if (!(metaLr > 0) || !(tauAlpha >= 0)) throw new NumError('INVALID_ARGUMENT', OP, 'metaLr must be > 0 and tauAlpha >= 0', 'metaLr > 0, tauAlpha >= 0', `${describe(metaLr)}, ${describe(tauAlpha)}`);
+  if (typeof metaLr !== 'number' || !Number.isFinite(metaLr) || !(metaLr > 0) || typeof tauAlpha !== 'number' || !Number.isFinite(tauAlpha) || !(tauAlpha >= 0)) throw new NumError('INVALID_ARGUMENT', OP, 'metaLr must be > 0 and tauAlpha >= 0', 'metaLr > 0, tauAlpha >= 0', `${describe(metaLr)}, ${describe(tauAlpha)}`);
   const updated = flags('updated', opts.updated, L, (l) => (method === 'anil' ? l === head : method === 'boil' ? l !== head : true));
   if (!updated.some((u) => u)) throw new NumError('INVALID_ARGUMENT', OP, 'at least one layer must be updated', 'a true entry in updated', describe(updated));
   const attention = flags('attention', opts.attention, L, (l) => method === 'pmeta' && l !== head);
@@ -217,16 +221,19 @@ export function metaLearner(opts: MetaLearnerOptions): MetaLearner {
 
 /** The meta-learned parameters the outer optimizer updates: θ, a (unless rates are fixed), ω. */
 export function learnables(cfg: LearnerConfig, meta: MetaState): Params {
+  checkInner('pmeta.learnables', cfg, meta);
   return cfg.rates === 'fixed' ? { theta: meta.theta, omega: meta.omega } : { theta: meta.theta, a: meta.a, omega: meta.omega };
 }
 
 /** Kept ratios `[ρ_fw, ρ_bw]` of layer l (1 with attention off). */
 export function layerRho(cfg: LearnerConfig, l: number): [number, number] {
+  layerArg('pmeta.layerRho', configArg('pmeta.layerRho', cfg).net.layers.length, l);
   return cfg.attention[l] ? [cfg.rho.fw, cfg.rho.bw] : [1, 1];
 }
 
 /** Kept channel counts `[m_fw, m_bw]` of layer l. */
 export function keptOf(cfg: LearnerConfig, l: number): [number, number] {
+  layerArg('pmeta.keptOf', configArg('pmeta.keptOf', cfg).net.layers.length, l);
   const { cout, cin } = layerChannels(cfg.net, l);
   const [f, b] = layerRho(cfg, l);
   return [keptChannels(f, cin), keptChannels(b, cout)];
@@ -241,11 +248,28 @@ function sameShapeAs(a: unknown, ref: Tensor): boolean {
  * @throws {NumError} `STATE_MISMATCH` when it was not.
  */
 export function checkMeta(op: string, cfg: LearnerConfig, meta: MetaState): void {
+  op = opName(op, 'pmeta.checkMeta');
+  checkInner(op, cfg, meta);
+  const L = cfg.net.layers.length;
+  if (!(meta.frozen instanceof Tensor) || !sameShapeAs(meta.frozen, fromTyped(new Int32Array(L), [L]))) {
+    throw new NumError('STATE_MISMATCH', op, `meta-state does not fit ${cfg.net.name}: frozen set`, `[${L}]`, describe(meta.frozen));
+  }
+}
+
+/**
+ * {@link checkMeta} without the frozen set: the differentiable part `{theta, bnStats, a, omega}`
+ * the inner loop reads. @internal
+ */
+export function checkInner(op: string, cfg: LearnerConfig, meta: Pick<MetaState, 'theta' | 'bnStats' | 'a' | 'omega'>): void {
+  configArg(op, cfg);
   const bad = (what: string, expected: string, got: string): never => { throw new NumError('STATE_MISMATCH', op, `meta-state does not fit ${cfg.net.name}: ${what}`, expected, got); };
   if (meta === null || typeof meta !== 'object' || !Array.isArray(meta.theta) || !Array.isArray(meta.omega) || !Array.isArray(meta.bnStats)) {
     bad('not a meta-state', '{theta, bnStats, a, omega, frozen}', describe(meta));
   }
   const { net } = cfg;
+  if (meta.omega.length !== net.layers.length || meta.bnStats.length !== net.ops.length) {
+    bad('ω or bnStats has the wrong length', `${net.layers.length} and ${net.ops.length}`, `${meta.omega.length} and ${meta.bnStats.length}`);
+  }
   if (meta.theta.length !== net.ops.length) bad('θ has the wrong number of ops', `${net.ops.length}`, `${meta.theta.length}`);
   net.layers.forEach((j, l) => {
     const { cout, cin, k } = layerChannels(net, l);
@@ -261,5 +285,9 @@ export function checkMeta(op: string, cfg: LearnerConfig, meta: MetaState): void
   });
   const L = net.layers.length;
   if (!(meta.a instanceof Tensor) || meta.a.ndim !== 2 || meta.a.shape[1] !== L || meta.a.shape[0]! < 1) bad('rate table a', `[K, ${L}]`, meta.a instanceof Tensor ? fmtShape(meta.a.shape) : describe(meta.a));
-  if (!(meta.frozen instanceof Tensor) || !sameShapeAs(meta.frozen, fromTyped(new Int32Array(L), [L]))) bad('frozen set', `[${L}]`, describe(meta.frozen));
+  net.ops.forEach((o, j) => {
+    const s = meta.bnStats[j] as { runningMean?: unknown; runningVar?: unknown } | undefined;
+    if (o.kind === 'bn' && (!(s?.runningMean instanceof Tensor) || !(s.runningVar instanceof Tensor))) bad(`BN statistics of op ${j}`, '{runningMean, runningVar}', describe(s));
+    if (o.kind === 'bn' && !(meta.theta[j] as { weight?: unknown } | undefined)?.weight) bad(`BN affine parameters of op ${j}`, '{weight, bias}', describe(meta.theta[j]));
+  });
 }

@@ -4,7 +4,7 @@
  */
 import { adaptationMacs, adaptationMemory as costMemory } from '../../cost/adaptation.js';
 import type { AdaptationMemoryReport } from '../../cost/adaptation.js';
-import { NumError, describe } from '../../errors.js';
+import { learnerOf, stepOptions } from './check.js';
 import { costOps } from './arch.js';
 import { alphaValue } from './inner.js';
 import { checkMeta, layerRho } from './learner.js';
@@ -38,12 +38,9 @@ export interface PmetaMemory {
  */
 export function adaptationMemory(learner: MetaLearner, meta?: MetaState, opts?: { batch?: number | undefined; steps?: number | undefined }): PmetaMemory {
   const op = 'pmeta.adaptationMemory';
-  const cfg = learner?.config;
-  if (cfg === undefined) throw new NumError('INVALID_ARGUMENT', op, 'learner must come from pmeta.metaLearner', 'MetaLearner', describe(learner));
+  const cfg = learnerOf(op, learner);
   if (meta !== undefined) checkMeta(op, cfg, meta);
-  const batch = opts?.batch ?? cfg.supportSize;
-  const K = opts?.steps ?? cfg.steps;
-  if (!Number.isInteger(K) || K < 1) throw new NumError('INVALID_ARGUMENT', op, 'steps must be a positive integer', 'integer >= 1', describe(K));
+  const { batch, steps: K } = stepOptions(op, opts, { steps: cfg.steps, batch: cfg.supportSize });
   const { net } = cfg;
   const rho = net.layers.map((_, l) => layerRho(cfg, l));
   const ever = net.layers.map(() => false);

@@ -15,7 +15,10 @@ import { mean } from '../../tensor/ops/reduce.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { alphaAt, checkSet, forwardDense, innerLoopDense, taskLoss } from './inner.js';
 import type { InnerParams } from './inner.js';
-import { checkMeta, learnables } from './learner.js';
+import { checkInner, checkMeta, learnables } from './learner.js';
+import { configArg, learnerOf, rateTable, tensorArg, thetaArg } from './check.js';
+import { isPlainObject } from '../../tree.js';
+import { opName } from '../../validate.js';
 import type { LearnerConfig, MetaLearner, MetaState, MetaTrainState } from './learner.js';
 
 /** A few-shot task: support and query sets (a `data.Task` or a sinusoid task). */
@@ -32,6 +35,7 @@ export interface MetaStepResult {
 
 /** λ Σ_{k,l} c_l α_l^(k) over the layers that may adapt. */
 export function ratePenalty(cfg: LearnerConfig, a: Tensor): Tensor | undefined {
+  rateTable('pmeta.ratePenalty', configArg('pmeta.ratePenalty', cfg), a);
   if (cfg.lambda === 0 || cfg.rates === 'fixed') return undefined;
   let acc: Tensor | undefined;
   for (let k = 0; k < a.shape[0]!; k++) {
@@ -54,6 +58,11 @@ function checkTasks(op: string, cfg: LearnerConfig, tasks: readonly MetaTask[]):
 
 /** Frozen-statistics BN: per-channel mean and biased variance of each BN input over `x`. */
 export function batchStatistics(cfg: LearnerConfig, theta: readonly Params[], bnStats: readonly Params[], x: Tensor): Params[] {
+  const op = 'pmeta.batchStatistics';
+  const { net } = configArg(op, cfg);
+  thetaArg(op, 'theta', net, theta, true);
+  thetaArg(op, 'bnStats', net, bnStats, false);
+  tensorArg(op, 'x', x, 2);
   return noGrad(() => {
     const out: Params[] = bnStats.slice();
     const probeCfg: LearnerConfig = { ...cfg, bn: 'batch' };
@@ -81,6 +90,11 @@ export function batchStatistics(cfg: LearnerConfig, theta: readonly Params[], bn
  */
 export function metaObjective(cfg: LearnerConfig, meta: MetaState, lp: Params, tasks: readonly MetaTask[], op = 'pmeta.metaStep'):
   { loss: Tensor; queryLoss: number; penalty: number } {
+  op = opName(op, 'pmeta.metaObjective');
+  checkMeta(op, cfg, meta);
+  if (!isPlainObject(lp)) throw new NumError('INVALID_ARGUMENT', op, 'lp must be the learnables {theta, a?, omega}', 'object', describe(lp));
+  checkInner(op, cfg, { theta: lp['theta'] as Params[], bnStats: meta.bnStats, a: (lp['a'] ?? meta.a) as Tensor, omega: lp['omega'] as Params[] });
+  checkTasks(op, cfg, tasks);
   const p = lp as { theta: Params[]; a?: Tensor; omega: Params[] };
   const inner: InnerParams = { theta: p.theta, bnStats: meta.bnStats, a: p.a ?? meta.a, omega: p.omega };
   let total: Tensor | undefined;
@@ -112,9 +126,11 @@ export function metaObjective(cfg: LearnerConfig, meta: MetaState, lp: Params, t
  */
 export function metaStep(learner: MetaLearner, st: MetaTrainState, tasks: readonly MetaTask[]): MetaStepResult {
   const op = 'pmeta.metaStep';
-  const cfg = learner?.config;
-  if (cfg === undefined) throw new NumError('INVALID_ARGUMENT', op, 'learner must come from pmeta.metaLearner', 'MetaLearner', describe(learner));
-  checkMeta(op, cfg, st?.meta);
+  const cfg = learnerOf(op, learner);
+  if (!isPlainObject(st) || typeof st['step'] !== 'number' || !Number.isSafeInteger(st['step']) || st['step'] < 0 || !('opt' in st)) {
+    throw new NumError('STATE_MISMATCH', op, 'state must come from learner.init (or a previous metaStep)', '{meta, opt, step}', describe(st));
+  }
+  checkMeta(op, cfg, st.meta);
   checkTasks(op, cfg, tasks);
   let meta = st.meta;
   if (cfg.bn === 'frozen') {
@@ -154,7 +170,7 @@ export function metaStep(learner: MetaLearner, st: MetaTrainState, tasks: readon
  * ```
  */
 export function finalize(learner: MetaLearner, meta: MetaState): MetaState {
-  const cfg = learner.config;
+  const cfg = learnerOf('pmeta.finalize', learner);
   checkMeta('pmeta.finalize', cfg, meta);
   const [K, L] = meta.a.shape as [number, number];
   const a = Float32Array.from(meta.a.toTyped() as ArrayLike<number>);
@@ -180,8 +196,11 @@ export function finalize(learner: MetaLearner, meta: MetaState): MetaState {
  * ```
  */
 export function evaluateQuery(learner: MetaLearner, meta: MetaState, theta: readonly Params[], query: MetaTask['query']): { loss: number; accuracy: number } {
-  const cfg = learner.config;
-  checkSet('pmeta.evaluateQuery', cfg, query, 'query');
+  const op = 'pmeta.evaluateQuery';
+  const cfg = learnerOf(op, learner);
+  checkInner(op, cfg, meta);
+  thetaArg(op, 'theta', cfg.net, theta, true);
+  checkSet(op, cfg, query, 'query');
   return noGrad(() => {
     const out = forwardDense(cfg, theta, meta.bnStats, query.x);
     return { loss: taskLoss(cfg, out, query.y).item(), accuracy: cfg.loss === 'crossEntropy' ? accuracy(out, query.y) : Number.NaN };

@@ -16,6 +16,11 @@ import { purposeKey } from '../../train/keys.js';
 import { recorder } from '../../train/events.js';
 import type { Emit, Report, RunEvent } from '../../train/events.js';
 import { adapt } from './adapt.js';
+import { learnerOf, numbersArg } from './check.js';
+import { checkMeta } from './learner.js';
+import { readKey } from '../../random/check.js';
+import { isPlainObject } from '../../tree.js';
+import { options } from '../../validate.js';
 import type { MetaLearner, MetaTrainState } from './learner.js';
 import { adaptationMemory } from './memory.js';
 import type { PmetaMemory } from './memory.js';
@@ -76,6 +81,7 @@ export interface RunResult {
 
 /** Mean ± 95 % CI of a sample. */
 export function meanCi(xs: readonly number[]): MeanCi {
+  numbersArg('pmeta.meanCi', 'xs', xs);
   const n = xs.length;
   const mean = xs.reduce((a, b) => a + b, 0) / Math.max(1, n);
   const v = n > 1 ? xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1) : 0;
@@ -104,11 +110,23 @@ function memoryCost(m: PmetaMemory): CostReport {
 export function run(opts: RunOptions): RunResult {
   const op = 'pmeta.run';
   if (opts === null || typeof opts !== 'object' || opts.learner?.config === undefined) throw new NumError('INVALID_ARGUMENT', op, 'options need a learner', 'RunOptions', describe(opts));
+  options(op, 'options', opts);
   for (const name of ['train', 'test'] as const) {
     if (typeof opts[name] !== 'function') throw new NumError('INVALID_ARGUMENT', op, `${name} must be a task sampler (key → task)`, 'function', describe(opts[name]));
   }
+  for (const name of ['validation', 'onEvent'] as const) {
+    if (opts[name] !== undefined && typeof opts[name] !== 'function') throw new NumError('INVALID_ARGUMENT', op, `${name} must be a function when given`, 'function', describe(opts[name]));
+  }
+  readKey(op, opts.key);
   const { learner } = opts;
-  const cfg = learner.config;
+  const cfg = learnerOf(op, learner);
+  if (opts.state !== undefined) {
+    if (!isPlainObject(opts.state) || typeof opts.state.step !== 'number' || !Number.isSafeInteger(opts.state.step) || opts.state.step < 0) {
+      throw new NumError('STATE_MISMATCH', op, 'state must come from learner.init or a previous run', '{meta, opt, step}', describe(opts.state));
+    }
+    checkMeta(op, cfg, opts.state.meta);
+  }
+  if (opts.validationTasks !== undefined) count('validationTasks', opts.validationTasks, 1);
   const iterations = count('iterations', opts.iterations, 0);
   const metaBatch = count('metaBatch', opts.metaBatch, 1);
   const testTasks = count('testTasks', opts.testTasks ?? 600, 1);
