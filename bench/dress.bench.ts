@@ -5,18 +5,20 @@
  *   npx tsx bench/dress.bench.ts           # print the tables
  *   npx tsx bench/dress.bench.ts --write   # also rewrite the DRESS section of docs/benchmarks.md
  *
- * Per layer, what `dress.packedRunner` runs on that backend (js: the DRESS direct-conv and in-place
- * linear kernels; wasm: the row-balanced kernels on the im2col matrix) against the dense `gemmInto`
- * of the same product; end to end, the runner against `model.apply` of the dense float model.
+ * Per layer and level, both paths of `dress.packedRunner` as it calls them (`paths.ts`: the DRESS
+ * direct kernels; im2col + the row-balanced SpMM, WebAssembly on wasm) and the one
+ * `dress.kernelPath` picks, against the dense `gemmInto` of the same product (and dense im2col +
+ * GEMM for convs); end to end, the runner (auto; on wasm also each path forced) against
+ * `model.apply` of the dense float model. The measured crossover sets `WASM_DIRECT_MAX_REUSE`.
  * Every subnet's per-layer result is checked against `gemmInto` on its unpacked weights first.
  * "ns / nnz / column" = time / (nnz · columns of the dense operand). Samples are process CPU time
  * (the machine is shared), in a fresh node process (bundled with esbuild) as the sparse bench.
  */
 import { cpus } from 'node:os';
-import { backend, dress, im2col, key, makeWindow, nn, normal, type BackendName, type Params, type Tensor } from '../src/index.js';
+import { backend, dress, im2col, key, makeWindow, nn, normal, type BackendName, type Params, type Tensor, type Window } from '../src/index.js';
 import { gemmInto } from '../src/tensor/kernels/gemm.js';
-import { denseSpmmTInto, spmmInto, type KernelRows } from '../src/sparse/kernels.js';
-import { sparseConvInto, sparseLinearInto } from '../src/algorithms/dress/kernels.js';
+import type { KernelRows } from '../src/sparse/kernels.js';
+import { packedConv, packedLinear, type KernelPath } from '../src/algorithms/dress/paths.js';
 import { fmt, machine, runInFreshProcess, writeSection } from './util.js';
 
 const BEGIN = '<!-- dress-table:begin (written by `npx tsx bench/dress.bench.ts --write`) -->';
@@ -25,8 +27,12 @@ const BATCH = 64;
 /** Every timed sample repeats its call until it lasts about this long (ms), then divides. */
 const SAMPLE_MS = 4;
 
-interface Row { backend: BackendName; layer: string; level: number; sparsity: number; nnz: number; cols: number; ms: number; denseMs: number }
-interface E2e { backend: BackendName; level: number; ms: number; denseMs: number }
+interface Row {
+  backend: BackendName; layer: string; level: number; sparsity: number; nnz: number; cols: number; reuse: number;
+  /** The DRESS direct kernel; im2col + row-balanced SpMM; what the runner picks; the dense GEMM (on a prebuilt im2col matrix); dense im2col + GEMM. */
+  directMs: number; spmmMs: number; chosen: KernelPath; denseMs: number; denseConvMs: number;
+}
+interface E2e { backend: BackendName; level: number; ms: number; directMs: number; spmmMs: number; denseMs: number }
 type Result = { layers: Row[]; e2e: E2e[] };
 
 function busyMs(): number {
@@ -75,16 +81,17 @@ async function measureOn(be: BackendName, log: (s: string) => void): Promise<Res
   backend.set(be);
   const model = nn.lenet5() as nn.Layer<Params>;
   const init = model.init(key(0), [1, 28, 28]);
-  const masks = dress.nestedMasks(init.params, { criterion: 'magnitude' });
+  const masks = dress.nestedMasks(init.params);
   const packed = dress.toSparse(dress.trainable(init.params, masks), masks);
   const x = normal(key(1), [BATCH, 1, 28, 28]);
   // The dense operand each layer sees (random activations of the right shape), and its im2col matrix.
-  const conv = (c: number, hw: number, seed: number): { x: Float32Array; c: number; hw: number; b: Float32Array; p: number } => {
+  type ConvIn = { t: Tensor; win: Window; b: Float32Array; p: number };
+  const conv = (c: number, hw: number, seed: number): ConvIn => {
     const t = normal(key(seed), [BATCH, c, hw, hw]);
     const win = makeWindow('bench', hw, hw, 5, {});
-    return { x: t.toTyped() as Float32Array, c, hw, b: im2col(t, win, 0).toTyped() as Float32Array, p: BATCH * win.ho * win.wo };
+    return { t, win, b: im2col(t, win, 0).toTyped() as Float32Array, p: BATCH * win.ho * win.wo };
   };
-  const inputs: Record<string, { x: Float32Array; c: number; hw: number; b: Float32Array; p: number } | { b: Float32Array; p: number }> = {
+  const inputs: Record<string, ConvIn | { b: Float32Array; p: number }> = {
     '0.weight': conv(1, 28, 2), '3.weight': conv(20, 12, 3),
     '7.weight': { b: normal(key(4), [BATCH, 800]).toTyped() as Float32Array, p: BATCH },
     '9.weight': { b: normal(key(5), [BATCH, 500]).toTyped() as Float32Array, p: BATCH },
@@ -92,49 +99,55 @@ async function measureOn(be: BackendName, log: (s: string) => void): Promise<Res
   const layers: Row[] = [];
   for (const l of packed.layers) {
     const inp = inputs[l.path]!;
-    const isConv = 'x' in inp;
+    const cv = 'win' in inp ? inp : undefined;
     // The dense backbone's weight of this layer (what the dense GEMM multiplies).
     const full = (init.params as Record<string, Tensor>[])[Number(l.path.split('.')[0])]!['weight']!.toTyped() as Float32Array;
     const out = new Float32Array(l.rows * inp.p);
-    const gemm = (w: Float32Array, o: Float32Array): void => {
-      if (isConv) gemmInto(l.rows, inp.p, l.cols, w, 0, l.cols, 1, inp.b, 0, inp.p, 1, o, 0, inp.p, false);
-      else gemmInto(inp.p, l.rows, l.cols, inp.b, 0, l.cols, 1, w, 0, 1, l.cols, o, 0, l.rows, false);
+    const gemm = (w: Float32Array, b: Float32Array, o: Float32Array): void => {
+      if (cv !== undefined) gemmInto(l.rows, inp.p, l.cols, w, 0, l.cols, 1, b, 0, inp.p, 1, o, 0, inp.p, false);
+      else gemmInto(inp.p, l.rows, l.cols, b, 0, l.cols, 1, w, 0, 1, l.cols, o, 0, l.rows, false);
     };
-    const contenders = [repeated('dense', () => gemm(full, out))];
+    const contenders = [repeated('dense', () => gemm(full, inp.b, out))];
+    if (cv !== undefined) contenders.push(repeated('dense conv', () => gemm(full, im2col(cv.t, cv.win, 0).toTyped() as Float32Array, out)));
     const n1 = l.counts[0]!;
     l.counts.forEach((n, j) => {
       const rows: KernelRows = { m: l.rows, k: l.cols, indptr: null, rowNnz: n, stride: n1, indices: l.columns, nnz: l.rows * n };
-      // What dress.packedRunner runs on this backend: the DRESS kernels on js (direct conv from
-      // the image, no im2col), the generic row-balanced kernels (on the im2col matrix) otherwise.
-      let fn: () => void;
-      if (be === 'js' && 'x' in inp) {
-        const hw = inp.hw - 4;
-        const g = { n: BATCH, ci: inp.c, h: inp.hw, w: inp.hw, kh: 5, kw: 5, sh: 1, sw: 1, dh: 1, dw: 1, pt: 0, pl: 0, ho: hw, wo: hw };
-        fn = () => sparseConvInto(out, l.values, l.columns, l.rows, n1, n, inp.x, g);
-      } else if (be === 'js') fn = () => sparseLinearInto(out, l.values, l.columns, l.rows, l.cols, n1, n, inp.b, inp.p);
-      else fn = isConv ? () => spmmInto(out, rows, l.values, inp.b, inp.p) : () => denseSpmmTInto(out, rows, l.values, inp.b, inp.p);
+      // Both paths of dress.packedRunner, exactly as it calls them (the spmm path of a conv includes im2col and the NCHW reorder).
+      const run = (path: KernelPath): (() => Float32Array) => (cv !== undefined ? () => packedConv(path, l, rows, cv.t, cv.win) : () => packedLinear(path, l, rows, inp.b, inp.p));
       const ref = new Float32Array(out.length);
-      gemm(dress.unpackLayer(l, j), ref);
-      fn();
-      if (be === 'js' && 'x' in inp) {
-        // direct conv writes NCHW; the GEMM writes [rows, batch·pixels]
+      gemm(dress.unpackLayer(l, j), inp.b, ref);
+      // a conv's GEMM writes [rows, batch·pixels]; the runner's paths write NCHW
+      const want = cv === undefined ? ref : (() => {
         const hw2 = inp.p / BATCH, nchw = new Float32Array(ref.length);
         for (let i = 0; i < l.rows; i++) for (let q = 0; q < inp.p; q++) nchw[(Math.floor(q / hw2) * l.rows + i) * hw2 + (q % hw2)] = ref[i * inp.p + q]!;
-        check(`${be} ${l.path} level ${j}`, out, nchw);
-      } else check(`${be} ${l.path} level ${j}`, out, ref);
-      contenders.push(repeated(`level ${j}`, fn));
+        return nchw;
+      })();
+      for (const path of ['direct', 'spmm'] as const) {
+        check(`${be} ${l.path} level ${j} ${path}`, run(path)(), want);
+        contenders.push(repeated(`${path} ${j}`, () => { run(path)(); }));
+      }
     });
     const t = timed(contenders, 7);
     l.counts.forEach((n, j) => layers.push({
-      backend: be, layer: l.path, level: j, sparsity: packed.levels[j]!, nnz: l.rows * n, cols: inp.p, ms: t.get(`level ${j}`)!, denseMs: t.get('dense')!,
+      backend: be, layer: l.path, level: j, sparsity: packed.levels[j]!, nnz: l.rows * n, cols: inp.p, reuse: (l.rows * n) / l.cols,
+      directMs: t.get(`direct ${j}`)!, spmmMs: t.get(`spmm ${j}`)!, chosen: dress.kernelPath(l.rows, n, l.cols),
+      denseMs: t.get('dense')!, denseConvMs: t.get('dense conv') ?? t.get('dense')!,
     }));
-    log(`  [${be}] ${l.path}: dense ${fmt(t.get('dense')!, 3)} ms, subnets ${l.counts.map((_, j) => fmt(t.get(`level ${j}`)!, 3)).join(' / ')} ms`);
+    log(`  [${be}] ${l.path}: dense ${fmt(t.get('dense')!, 3)} ms, direct ${l.counts.map((_, j) => fmt(t.get(`direct ${j}`)!, 3)).join(' / ')}, spmm ${l.counts.map((_, j) => fmt(t.get(`spmm ${j}`)!, 3)).join(' / ')} ms`);
   }
-  const runner = dress.packedRunner(model, packed);
+  const auto = dress.packedRunner(model, packed), direct = dress.packedRunner(model, packed, { path: 'direct' }), spmm = dress.packedRunner(model, packed, { path: 'spmm' });
   const e2eContenders = [repeated('dense', () => { model.apply(init.params, x); })];
-  packed.levels.forEach((_, j) => e2eContenders.push(repeated(`level ${j}`, () => { runner.apply(x, j); })));
+  packed.levels.forEach((_, j) => {
+    e2eContenders.push(repeated(`auto ${j}`, () => { auto.apply(x, j); }));
+    if (be === 'wasm') {
+      e2eContenders.push(repeated(`direct ${j}`, () => { direct.apply(x, j); }));
+      e2eContenders.push(repeated(`spmm ${j}`, () => { spmm.apply(x, j); }));
+    }
+  });
   const t = timed(e2eContenders, 5);
-  const e2e = packed.levels.map((_, j) => ({ backend: be, level: j, ms: t.get(`level ${j}`)!, denseMs: t.get('dense')! }));
+  const e2e = packed.levels.map((_, j) => ({
+    backend: be, level: j, ms: t.get(`auto ${j}`)!, directMs: t.get(`direct ${j}`) ?? t.get(`auto ${j}`)!, spmmMs: t.get(`spmm ${j}`) ?? NaN, denseMs: t.get('dense')!,
+  }));
   log(`  [${be}] end to end: dense ${fmt(t.get('dense')!)} ms, subnets ${e2e.map((e) => fmt(e.ms)).join(' / ')} ms`);
   return { layers, e2e };
 }
@@ -150,13 +163,18 @@ async function measure(log: (s: string) => void): Promise<Result> {
 }
 
 function table(r: Result): string {
-  const ns = (row: Row): number => (row.ms * 1e6) / (row.nnz * row.cols);
-  const lines = ['| backend | layer | level | sparsity | nnz | time (ms) | dense GEMM (ms) | speed-up | ns / nnz / column |', '|---|---|---|---|---|---|---|---|---|'];
+  const ms = (row: Row): number => (row.chosen === 'direct' ? row.directMs : row.spmmMs);
+  const ns = (row: Row): number => (ms(row) * 1e6) / (row.nnz * row.cols);
+  const lines = [
+    '| backend | layer | level | sparsity | rows·n / C | direct (ms) | im2col + SpMM (ms) | runner takes | dense GEMM (ms) | speed-up vs GEMM | dense im2col + GEMM (ms) | ns / nnz / column |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
   for (const row of r.layers) {
-    lines.push(`| ${row.backend} | ${row.layer} | ${row.level} | ${fmt(100 * row.sparsity, 2)} % | ${row.nnz} | ${fmt(row.ms, 3)} | ${fmt(row.denseMs, 3)} | ${fmt(row.denseMs / row.ms, 2)}× | ${fmt(ns(row), 3)} |`);
+    lines.push(`| ${row.backend} | ${row.layer} | ${row.level} | ${fmt(100 * row.sparsity, 2)} % | ${fmt(row.reuse, 1)} | ${fmt(row.directMs, 3)} | ${fmt(row.spmmMs, 3)} | ${row.chosen} `
+      + `| ${fmt(row.denseMs, 3)} | ${fmt(row.denseMs / ms(row), 2)}× | ${fmt(row.denseConvMs, 3)} | ${fmt(ns(row), 3)} |`);
   }
-  lines.push('', '| backend | end to end (batch 64) | time (ms) | dense float model (ms) | speed-up |', '|---|---|---|---|---|');
-  for (const e of r.e2e) lines.push(`| ${e.backend} | subnet ${e.level} | ${fmt(e.ms)} | ${fmt(e.denseMs)} | ${fmt(e.denseMs / e.ms, 2)}× |`);
+  lines.push('', '| backend | end to end (batch 64) | runner, auto (ms) | all direct (ms) | all im2col + SpMM (ms) | dense float model (ms) | speed-up (auto) |', '|---|---|---|---|---|---|---|');
+  for (const e of r.e2e) lines.push(`| ${e.backend} | subnet ${e.level} | ${fmt(e.ms)} | ${fmt(e.directMs)} | ${fmt(e.spmmMs)} | ${fmt(e.denseMs)} | ${fmt(e.denseMs / e.ms, 2)}× |`);
   lines.push('');
   for (const be of [...new Set(r.layers.map((x) => x.backend))]) {
     const mine = r.layers.filter((x) => x.backend === be);
@@ -165,8 +183,11 @@ function table(r: Result): string {
       const v = mine.filter((x) => x.layer === name).map(ns);
       return `${name} ${fmt(Math.max(...v) / Math.min(...v), 2)}×`;
     });
-    const gemmSum = sparsest.reduce((a, x) => a + x.ms, 0), denseSum = sparsest.reduce((a, x) => a + x.denseMs, 0);
-    lines.push(`**${be}**: 93.75 % subnet, sum of its four layer products: ${fmt(gemmSum, 3)} ms vs dense GEMMs ${fmt(denseSum, 3)} ms (${fmt(denseSum / gemmSum, 2)}×). `
+    const sum = sparsest.reduce((a, x) => a + ms(x), 0), denseSum = sparsest.reduce((a, x) => a + x.denseMs, 0);
+    const convSum = sparsest.reduce((a, x) => a + x.denseConvMs, 0);
+    const best = sparsest.reduce((a, x) => a + Math.min(x.directMs, x.spmmMs), 0);
+    lines.push(`**${be}**: 93.75 % subnet, sum of its four layer products as the runner runs them: ${fmt(sum, 3)} ms vs dense GEMMs ${fmt(denseSum, 3)} ms (${fmt(denseSum / sum, 2)}×; `
+      + `${fmt(convSum / sum, 2)}× vs dense with im2col; the faster path per layer would give ${fmt(denseSum / best, 2)}×). `
       + `Spread of ns / nnz / column across the four levels (max / min): ${spread.join(', ')}.`, '');
   }
   return lines.join('\n');
@@ -189,15 +210,10 @@ async function main(): Promise<void> {
     const intro = `## DRESS subnets (row-balanced, rank-ordered, stride n_1)
 
 \`npx tsx bench/dress.bench.ts [--write]\` packs a LeNet5 (magnitude ranking of a random init) into four
-nested subnets (50 / 75 / 87.5 / 93.75 % of every row pruned) and times, at batch 64 and on each backend,
-what \`dress.packedRunner\` runs per layer against the dense \`gemmInto\` of the same product (on the
-prebuilt im2col matrix for the convs, so the dense side excludes im2col): on \`js\` the DRESS kernels
-(\`src/algorithms/dress/kernels.ts\`: direct sparse conv from the image, no im2col; in-place sparse
-linear, no panel copy), on \`wasm\` the row-balanced \`spmmInto\` / \`denseSpmmTInto\` (their WebAssembly
-SpMM) on the im2col matrix. End to end: the runner against \`model.apply\` of the dense float model on
-the same backend. Results are checked against \`gemmInto\` on the unpacked subnet first. Each sample
-repeats a call for ≈ 4 ms of **process CPU time** (\`process.cpuUsage\`, so slices given to other agents'
-jobs are not counted); fastest of 7 interleaved rounds (5 end to end); fresh node process.`;
+nested subnets and times, at batch 64 and on each backend, both paths of \`dress.packedRunner\` per layer
+and level (direct DRESS kernels; im2col + row-balanced SpMM), the path \`dress.kernelPath\` picks, the
+dense \`gemmInto\` of the same product (on a prebuilt im2col matrix) and dense im2col + GEMM; end to end
+the runner against \`model.apply\` of the dense float model. Process-CPU-time samples, fresh node process.`;
     writeSection(BEGIN, END, intro, `Measured on ${new Date().toISOString().slice(0, 10)} with Node ${machine()}; ${load}.\n\n${md}`);
   }
 }

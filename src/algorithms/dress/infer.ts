@@ -1,7 +1,7 @@
 /**
- * Sparse inference of a packed model (spec §6): every packed linear layer runs the row-balanced
- * `B · Aᵀ` kernel and every packed conv im2col plus the row-balanced SpMM, both over the first
- * `n_j` of the `n_1` rank-ordered (unsorted) entries of each row (stride `n_1`). A runner builds
+ * Sparse inference of a packed model (spec §6): every packed linear and conv layer runs over the
+ * first `n_j` of the `n_1` rank-ordered (unsorted) entries of each row (stride `n_1`), on the path
+ * `kernelPath` picks (`paths.ts`): the DRESS direct kernels, or im2col + the row-balanced SpMM. A runner builds
  * its placeholders and one tiny row descriptor per (layer, level) once; switching subnets picks
  * another descriptor and BN set, and never touches the weight or index buffers.
  *
@@ -11,19 +11,17 @@ import { noGrad } from '../../autograd/grad.js';
 import { NumError, describe, fmtShape } from '../../errors.js';
 import type { Ctx, Layer, WeightKernels } from '../../nn/layers.js';
 import type { KernelRows } from '../../sparse/kernels.js';
-import { useWasm } from '../../backend/index.js';
-import { denseSpmmTInto, spmmInto } from '../../sparse/kernels.js';
 import { fromTyped, zeros } from '../../tensor/create.js';
-import { astype } from '../../tensor/ops/elementwise.js';
-import { broadcastTo, contiguous, permute, reshape } from '../../tensor/ops/movement.js';
-import { im2col, makeWindow } from '../../tensor/ops/conv.js';
+import { broadcastTo } from '../../tensor/ops/movement.js';
+import { makeWindow } from '../../tensor/ops/conv.js';
 import type { Conv2dOptions } from '../../tensor/ops/conv.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { isPlainObject } from '../../tree.js';
 import type { Params, Tree } from '../../tree.js';
 import type { PackedDress, PackedLayer } from './pack.js';
 import { relayout } from './pack.js';
-import { sparseConvInto, sparseLinearInto } from './kernels.js';
+import { flat, kernelPath, packedConv, packedLinear } from './paths.js';
+import type { KernelPath } from './paths.js';
 
 interface Slot {
   layer: PackedLayer;
@@ -50,12 +48,19 @@ export interface PackedRunner {
   positions(): { path: string; rows: number; positions: number }[];
 }
 
-function flat(t: Tensor): Float32Array {
-  const c = contiguous(t.dtype === 'float32' ? t : astype(t, 'float32'));
-  return (c.data as Float32Array).subarray(c.offset, c.offset + c.size);
+/**
+ * Options of {@link packedRunner}.
+ * @example
+ * ```ts
+ * const o: PackedRunnerOptions = { path: 'direct' }; // the DRESS JS kernels on every backend
+ * ```
+ */
+export interface PackedRunnerOptions {
+  /** `'auto'` (default): per layer and level as `dress.kernelPath` decides; else force one path. */
+  path?: 'auto' | KernelPath | undefined;
 }
 
-function kernels(slots: Map<Tensor, Slot>, level: () => number): WeightKernels {
+function kernels(slots: Map<Tensor, Slot>, level: () => number, force: KernelPath | undefined): WeightKernels {
   return {
     linear(x, w) {
       const s = slots.get(w);
@@ -64,10 +69,7 @@ function kernels(slots: Map<Tensor, Slot>, level: () => number): WeightKernels {
       const lead = x.shape.slice(0, -1);
       const p = lead.reduce((a, d) => a * d, 1);
       if (x.shape[x.ndim - 1] !== rows.k) throw new NumError('SHAPE_MISMATCH', 'dress.packedRunner', `input of '${s.layer.path}' has the wrong features`, String(rows.k), fmtShape(x.shape));
-      const out = new Float32Array(p * rows.m);
-      const l = s.layer;
-      if (useWasm()) denseSpmmTInto(out, rows, l.values, flat(x), p);
-      else sparseLinearInto(out, l.values, l.columns, l.rows, l.cols, l.counts[0]!, rows.rowNnz, flat(x), p);
+      const out = packedLinear(force ?? kernelPath(rows.m, rows.rowNnz, rows.k), s.layer, rows, flat(x), p);
       s.positions = p;
       s.hits++;
       return fromTyped(out, [...lead, rows.m]);
@@ -77,25 +79,14 @@ function kernels(slots: Map<Tensor, Slot>, level: () => number): WeightKernels {
       if (s === undefined) return undefined;
       if ((opts.groups ?? 1) !== 1) throw new NumError('INVALID_ARGUMENT', 'dress.packedRunner', `packed conv '${s.layer.path}' must have groups = 1`, '1', describe(opts.groups));
       const rows = s.rows[level()]!;
-      const [n, , h, wd] = x.shape as [number, number, number, number];
       const [, ci, kh, kw] = s.layer.shape as [number, number, number, number];
       if (x.ndim !== 4 || x.shape[1] !== ci) throw new NumError('SHAPE_MISMATCH', 'dress.packedRunner', `input of '${s.layer.path}' has the wrong channels`, `[N, ${ci}, H, W]`, fmtShape(x.shape));
+      const [n, , h, wd] = x.shape as [number, number, number, number];
       const win = makeWindow('dress.packedRunner', h, wd, [kh, kw], opts);
-      const pos = n * win.ho * win.wo;
-      s.positions = pos;
+      s.positions = n * win.ho * win.wo;
       s.hits++;
-      if (!useWasm()) {
-        // Direct sparse conv: no im2col matrix, output already NCHW.
-        const l = s.layer;
-        const out = new Float32Array(n * rows.m * win.ho * win.wo);
-        const g = { n, ci, h, w: wd, kh, kw, sh: win.sh, sw: win.sw, dh: win.dh, dw: win.dw, pt: win.pt, pl: win.pl, ho: win.ho, wo: win.wo };
-        sparseConvInto(out, l.values, l.columns, rows.m, l.counts[0]!, rows.rowNnz, flat(x), g);
-        return fromTyped(out, [n, rows.m, win.ho, win.wo]);
-      }
-      const cols = im2col(x.dtype === 'float32' ? x : astype(x, 'float32'), win, 0);
-      const out = new Float32Array(rows.m * pos);
-      spmmInto(out, rows, s.layer.values, flat(cols), pos);
-      return contiguous(permute(reshape(fromTyped(out, [rows.m, pos]), [rows.m, n, win.ho, win.wo]), [1, 0, 2, 3]));
+      const out = packedConv(force ?? kernelPath(rows.m, rows.rowNnz, rows.k), s.layer, rows, x, win);
+      return fromTyped(out, [n, rows.m, win.ho, win.wo]);
     },
   };
 }
@@ -108,16 +99,18 @@ function join(path: string, k: string | number): string {
  * Prepares a packed model for inference with `model` (the backbone's layer). Rank-major layers
  * are re-laid out row-major once, here.
  *
- * @throws {NumError} `INVALID_ARGUMENT` from `apply` for a level out of range or when a packed
- *   weight is not consumed by an `nn.linear` / `nn.conv2d` of the model.
+ * @throws {NumError} `INVALID_ARGUMENT` for an unknown `opts.path`, and from `apply` for a level
+ *   out of range or when a packed weight is not consumed by an `nn.linear` / `nn.conv2d` of the model.
  * @example
  * ```ts
  * const runner = dress.packedRunner(nn.lenet5(), packed);
  * for (let j = 0; j < packed.levels.length; j++) console.log(runner.apply(x, j).shape);
  * ```
  */
-export function packedRunner(model: Layer<Params>, packed: PackedDress): PackedRunner {
+export function packedRunner(model: Layer<Params>, packed: PackedDress, opts: PackedRunnerOptions = {}): PackedRunner {
   const op = 'dress.packedRunner';
+  const path = opts?.path ?? 'auto';
+  if (path !== 'auto' && path !== 'direct' && path !== 'spmm') throw new NumError('INVALID_ARGUMENT', op, "opts.path must be 'auto', 'direct' or 'spmm'", "'auto' | 'direct' | 'spmm'", describe(path));
   const p = packed.layers.some((l) => l.layout !== 'row') ? relayout(packed, 'row') : packed;
   const byPath = new Map(p.layers.map((l) => [l.path, l]));
   const slots = new Map<Tensor, Slot>();
@@ -147,7 +140,7 @@ export function packedRunner(model: Layer<Params>, packed: PackedDress): PackedR
   // One parameter tree per level, built once: a switch is a lookup, not a rebuild.
   const perLevel = p.levels.map((_, j) => overlay(p.bn[j], base, '') as Params);
   let active = 0;
-  const ks = kernels(slots, () => active);
+  const ks = kernels(slots, () => active, path === 'auto' ? undefined : path);
   return {
     packed: p,
     apply(x, level) {

@@ -13,8 +13,9 @@
  *   panel first: the panel copy is O(k·batch) per call, which for a 10-row classifier with 31
  *   weights per row was larger than the product.
  *
- * The generic row-balanced kernels of `src/sparse/kernels.ts` (and whatever backend they dispatch
- * to) remain the path on the `'wasm'` backend; `kernelsRef` below is the test oracle of both.
+ * On the `'wasm'` backend the runner uses these only where they beat im2col + the WebAssembly SpMM
+ * of `src/sparse/kernels.ts` (few multiply-adds per dense-operand element; `paths.ts`). The
+ * reference twins below are the test oracle.
  *
  * @module
  */

@@ -111,15 +111,39 @@ describe('sparse inference and switching', () => {
     const was = backend.get();
     try {
       for (const be of backend.available() ? (['js', 'wasm'] as const) : (['js'] as const)) {
-        backend.set(be); // js: the DRESS direct-conv / in-place kernels; wasm: the generic row-balanced ones
+        backend.set(be);
+        // auto (kernelPath per layer and level), and each path forced: the DRESS direct kernels, im2col + the row-balanced SpMM
+        const runners = [runner, dress.packedRunner(model, packed, { path: 'direct' }), dress.packedRunner(model, packed, { path: 'spmm' })];
         for (let j = 0; j < masks.levels.length; j++) {
           const want = model.apply(dress.view().apply(tree, { ...masks, level: j }), x, { training: false, state: init.state }).toTyped();
-          const got = runner.apply(x, j).toTyped();
-          got.forEach((g, q) => expect(Math.abs(g - want[q]!)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(want[q]!))));
+          for (const r of runners) {
+            const got = r.apply(x, j).toTyped();
+            got.forEach((g, q) => expect(Math.abs(g - want[q]!)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(want[q]!))));
+          }
         }
         const rank = dress.packedRunner(model, dress.relayout(packed, 'rank'));
         expect(rank.apply(x, 3).toTyped()).toEqual(runner.apply(x, 3).toTyped());
       }
+    } finally {
+      backend.set(was);
+    }
+  });
+
+  it('kernelPath: always direct on js; on wasm direct iff rows·count ≤ WASM_DIRECT_MAX_REUSE·cols; bad input → INVALID_ARGUMENT', () => {
+    const was = backend.get();
+    try {
+      backend.set('js');
+      expect(dress.kernelPath(500, 400, 800)).toBe('direct');
+      if (backend.available()) {
+        backend.set('wasm');
+        const c = dress.WASM_DIRECT_MAX_REUSE;
+        expect(dress.kernelPath(10, 31, 500)).toBe('direct');
+        expect(dress.kernelPath(500, 50, 800)).toBe('spmm');
+        expect(dress.kernelPath(c, 7, 7)).toBe('direct'); // exactly at the threshold
+        expect(dress.kernelPath(c + 1, 7, 7)).toBe('spmm');
+      }
+      for (const [r, n, c] of [[0, 1, 1], [1, 2, 1], [1.5, 1, 2], [NaN, 1, 1], [1, 1, -3]]) expect(errorCode(() => dress.kernelPath(r!, n!, c!))).toBe('INVALID_ARGUMENT');
+      expect(errorCode(() => dress.packedRunner(model, packed, { path: 'gpu' as 'spmm' }))).toBe('INVALID_ARGUMENT');
     } finally {
       backend.set(was);
     }
