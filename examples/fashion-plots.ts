@@ -65,7 +65,7 @@ function chart(panels: Panel[], xLabel: string, yLabel: string, title: string): 
     for (let e = xlo; e <= xhi; e++) {
       const xv = sx(10 ** e);
       out.push(`<line x1="${xv.toFixed(1)}" x2="${xv.toFixed(1)}" y1="${T}" y2="${H - B}" stroke="#eeeeee"/>`);
-      out.push(`<text x="${xv.toFixed(1)}" y="${H - B + 16}" text-anchor="middle">${e === 0 ? '1' : e === 1 ? '10' : `1e${e}`}</text>`);
+      out.push(`<text x="${xv.toFixed(1)}" y="${H - B + 16}" text-anchor="middle">${e >= -1 && e <= 2 ? String(10 ** e) : `1e${e}`}</text>`);
     }
     out.push(`<rect x="${x0}" y="${T}" width="${PW}" height="${H - T - B}" fill="none" stroke="#888888"/>`);
     out.push(`<text x="${x0 + PW / 2}" y="${H - 10}" text-anchor="middle">${xLabel}</text>`);
@@ -94,9 +94,12 @@ function alqPanel(text: string, title: string): Panel {
   const fp = rs.find((r) => r[0]!.startsWith('FP32'))!;
   const bwn = rs.find((r) => r[0]!.startsWith('BWN'))!;
   const stages = rs.filter((r) => r[0]!.startsWith('ALQ'));
+  // With --eval-size the stages are measured on a test subset and the final model once more on all of it.
+  const final = rs.find((r) => r[0]!.includes('ALQ final'));
   return {
     title, series: [
       { label: 'ALQ (stages)', color: '#d62728', points: stages.map((r) => [num(r[1]!), acc(r)]) },
+      ...(final === undefined ? [] : [{ label: 'ALQ final (all test)', color: '#ff7f0e', markersOnly: true, points: [[num(final[1]!), acc(final)]] as [number, number][] }]),
       { label: 'BWN (1 bit)', color: '#1f77b4', markersOnly: true, points: [[1, acc(bwn)]] },
       { label: 'FP32 (32 bits)', color: '#222222', markersOnly: true, points: [[32, acc(fp)]] },
     ],
@@ -138,7 +141,9 @@ function main(): void {
   const af = block(alqDoc, 'alq-results-fashion');
   if (am !== undefined) alqPanels.push(alqPanel(am, 'MNIST (8,000 / 2,000)'));
   if (af !== undefined) alqPanels.push(alqPanel(af, 'Fashion-MNIST'));
-  writeFileSync(docs('alq-bits.svg'), chart(alqPanels, 'average weight bits (log)', 'test accuracy (%)', 'ALQ on LeNet5: test accuracy vs average weight bits'));
+  const subset = /On the first ([0-9,]+) test images/.exec(af ?? '')?.[1];
+  const note = subset === undefined ? '' : ` (Fashion: stages on ${subset} test images)`;
+  writeFileSync(docs('alq-bits.svg'), chart(alqPanels, 'average weight bits (log)', 'test accuracy (%)', `ALQ on LeNet5: test accuracy vs average weight bits${note}`));
   console.log(`wrote docs/alq-bits.svg (${alqPanels.length} panels)`);
 
   const dpuDoc = readFileSync(docs('dpu.md'), 'utf8');

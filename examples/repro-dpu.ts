@@ -10,6 +10,9 @@
 //                                           # update of the seeded random w_init (second block, second plot)
 //   npm run repro:dpu -- --no-write         # either, printing only
 //   npx tsx examples/repro-dpu.ts --quick   # a small configuration that runs in about a minute (never writes)
+//   ... --json FILE                         # also save the per-round results (no models) as JSON
+//   ... --merge A.json,B.json               # no training: join saved runs of the same configuration (different
+//                                           # --methods) and write their docs block and plot as one run
 //
 // Options: --ratio K (default 0.01), --budget B (samples per phase, default 25000: a phase
 // trains max(--min-epochs, round(B / |D^r|)) epochs), --min-epochs E (default 5), --initial N0,
@@ -223,6 +226,15 @@ const markers = (fullFirst: boolean, dataset: DatasetName = 'mnist'): [string, s
     ? ['<!-- dpu-results:begin (written by `npm run repro:dpu`) -->', '<!-- dpu-results:end -->']
     : ['<!-- dpu-results-from-init:begin (written by `npm run repro:dpu -- --from-init`) -->', '<!-- dpu-results-from-init:end -->'];
 
+/** Saved runs (`--json`) joined into one result; their options must agree except for the methods. */
+function mergeRuns(files: readonly string[], o: ReproOptions): ReproResult {
+  const runs = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as { options: Omit<ReproOptions, 'log'>; seconds: number; results: dpu.SimulationResult[] });
+  const key = (x: Omit<ReproOptions, 'log'>): string => JSON.stringify({ ...x, methods: [] });
+  for (const run of runs) if (key(run.options) !== key(runs[0]!.options)) throw new Error(`--merge: ${files.join(', ')} were run with different options`);
+  const results = runs.flatMap((run) => run.results);
+  return { options: { ...runs[0]!.options, methods: results.map((x) => x.method), log: o.log }, results, seconds: runs.reduce((a, run) => a + run.seconds, 0) };
+}
+
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1]! : fallback;
@@ -251,7 +263,15 @@ function main(): void {
     log: (l) => console.log(l),
     dataset,
   };
-  const r = runDpuRepro(o);
+  const merge = arg('--merge', '');
+  const r = merge === '' ? runDpuRepro(o) : mergeRuns(merge.split(','), o);
+  const jsonOut = arg('--json', '');
+  if (jsonOut !== '') {
+    // Only what the tables need: the edge models would be megabytes of numbers.
+    const { log: _log, ...options } = r.options;
+    writeFileSync(jsonOut, JSON.stringify({ options, seconds: r.seconds, results: r.results.map((x) => ({ method: x.method, rounds: x.rounds })) }));
+    console.log(`wrote ${jsonOut}`);
+  }
   const md = resultsMarkdown(r);
   console.log(`\n${md}\n`);
   if (!quick && !process.argv.includes('--no-write')) {
