@@ -2,7 +2,8 @@
  * ALQ inference benchmark: LeNet5 over a batch of 500 MNIST-sized inputs, float inference of the
  * reconstructed weights (`predict`, our f32 GEMM and conv) against packed multi-bit inference
  * (`alq.packedPredict`, bitpack's multi-bit GEMM with float activations), at several average
- * bitwidths, in one process.
+ * bitwidths, in one process, on each available backend (the wasm rows run the multi-bit GEMM of
+ * src/bitpack/multibit-rows.ts, the JS rows the float64 bit-plane kernel).
  *
  *   npx tsx bench/alq.bench.ts            # print the table
  *   npx tsx bench/alq.bench.ts --write    # also rewrite the ALQ section of docs/benchmarks.md
@@ -12,7 +13,7 @@
  * the work per bitwidth matches a trained model's. Before timing, packed and float predictions
  * are checked to agree. Takes about a minute.
  */
-import { alq, batches, key, nn, normal, predict, randint } from '../src/index.js';
+import { alq, backend, batches, key, nn, normal, predict, randint } from '../src/index.js';
 import type { Dataset, Params } from '../src/index.js';
 import { fmt, interleaved, machine, writeSection } from './util.js';
 
@@ -47,28 +48,31 @@ async function main(): Promise<void> {
     ['0.5 bits (half the groups empty)', emptyHalf(alq.quantize(init.params, { maxBits: 1, grouping: alq.lenet5Grouping() }))],
   ];
   const rows: string[] = [];
-  for (const [name, state] of cases) {
-    const params: Params = alq.view({ grouping: alq.lenet5Grouping() }).apply(init.params, state);
-    const packed = alq.pack(params, state);
-    const f = predict(model, params, init.state, batch);
-    const p = alq.packedPredict(model, packed, init.state, batch);
-    const agree = f.every((v, i) => v === p[i]);
-    if (!agree) throw new Error(`${name}: packed and float predictions differ`);
-    const t = await interleaved([
-      { name: 'float', fn: () => { predict(model, params, init.state, batch); }, iterations: 3 },
-      { name: 'packed', fn: () => { alq.packedPredict(model, packed, init.state, batch); }, iterations: 3 },
-    ], 3);
-    const fl = t.get('float')!, pk = t.get('packed')!;
-    const bits = alq.averageBits(state).total;
-    const row = `| ${name} | ${fmt(bits, 2)} | ${alq.packedBytes(packed).toLocaleString('en-US')} | ${fmt(fl.min, 0)} (${fmt(fl.p50, 0)}) | ${fmt(pk.min, 0)} (${fmt(pk.p50, 0)}) | ${fmt(fl.min / pk.min, 2)}× |`;
-    console.log(row);
-    rows.push(row);
+  for (const be of backend.available() ? ['wasm', 'js'] as const : ['js'] as const) {
+    backend.set(be);
+    for (const [name, state] of cases) {
+      const params: Params = alq.view({ grouping: alq.lenet5Grouping() }).apply(init.params, state);
+      const packed = alq.pack(params, state);
+      const f = predict(model, params, init.state, batch);
+      const p = alq.packedPredict(model, packed, init.state, batch);
+      const agree = f.every((v, i) => v === p[i]);
+      if (!agree) throw new Error(`${be} ${name}: packed and float predictions differ`);
+      const t = await interleaved([
+        { name: 'float', fn: () => { predict(model, params, init.state, batch); }, iterations: 3 },
+        { name: 'packed', fn: () => { alq.packedPredict(model, packed, init.state, batch); }, iterations: 3 },
+      ], be === 'wasm' ? 5 : 3);
+      const fl = t.get('float')!, pk = t.get('packed')!;
+      const bits = alq.averageBits(state).total;
+      const row = `| ${be} | ${name} | ${fmt(bits, 2)} | ${alq.packedBytes(packed).toLocaleString('en-US')} | ${fmt(fl.min, 0)} (${fmt(fl.p50, 0)}) | ${fmt(pk.min, 0)} (${fmt(pk.p50, 0)}) | ${fmt(fl.min / pk.min, 2)}× |`;
+      console.log(row);
+      rows.push(row);
+    }
   }
   const body = [
     `Node ${m}. LeNet5 forward over ${N} inputs; ms per call, fastest (median); speed = float time / packed time.`,
     '',
-    '| weights | avg bits | packed bytes | float ms | packed ms | packed speed vs float |',
-    '|---|---|---|---|---|---|',
+    '| backend | weights | avg bits | packed bytes | float ms | packed ms | packed speed vs float |',
+    '|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
   if (process.argv.includes('--write')) {
@@ -76,8 +80,8 @@ async function main(): Promise<void> {
       '## ALQ packed inference',
       '',
       'Packed multi-bit inference (`alq.packedPredict`: weight-only, float activations, bitpack\'s',
-      'multi-bit GEMM) against float inference of the same reconstructed LeNet5 (`bench/alq.bench.ts`).',
-      'Both give identical predictions (checked before timing).',
+      'multi-bit GEMM) against float inference of the same reconstructed LeNet5 (`bench/alq.bench.ts`),',
+      'on each backend. Both give identical predictions (checked before timing).',
     ].join('\n'), body);
   }
 }

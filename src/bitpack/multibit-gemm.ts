@@ -11,6 +11,10 @@
  * so the result equals the float matmul with the reconstruction {@link multiBitToFloat} up to
  * float rounding (the reference {@link multiBitGemmRef} does exactly that matmul, in float64).
  *
+ * On the wasm backend the float-activation mode runs on WebAssembly instead (multibit-rows.ts:
+ * the weight decoded once into row lists without its empty groups, float32 SIMD sums), within
+ * float32 rounding of this one; the multi-bit × multi-bit mode is the JS kernel on both backends.
+ *
  * @module
  */
 import { NumError, describe } from '../errors.js';
@@ -20,6 +24,7 @@ import { prepareTransform } from './transform.js';
 import { checkOut, transformed } from './xnor.js';
 import type { MultiBitMatrix } from './multibit.js';
 import { checkMultiBit, reconstruct } from './multibit.js';
+import { multiBitFloatWasm } from './multibit-rows.js';
 
 /**
  * Activations of {@link multiBitGemm}: float rows (row-major `[M, K]`) or a multi-bit matrix.
@@ -181,7 +186,7 @@ function segmentXorCount(p: Uint32Array, po: number, q: Uint32Array, qo: number,
 
 function compute(out: Float32Array, x: MultiBitActivations, w: MultiBitMatrix, t: PreparedTransform): void {
   if (isMultiBit(x)) computeMultiBit(out, x, w, t);
-  else computeFloat(out, x, w, t);
+  else if (!multiBitFloatWasm(x, w.cols === 0 ? 0 : x.length / w.cols, w, (r, i, v) => { out[i * w.rows + r] = transformed(v, r, t); })) computeFloat(out, x, w, t);
 }
 
 /** Multi-bit × multi-bit: Σ over segments, weight planes and activation planes of α·β·binaryDot. */

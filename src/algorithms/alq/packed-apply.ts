@@ -13,6 +13,7 @@ import { noGrad } from '../../autograd/grad.js';
 import { multiBitMatrix, packUnsignedActivations } from '../../bitpack/multibit.js';
 import type { MultiBitMatrix } from '../../bitpack/multibit.js';
 import { multiBitGemm } from '../../bitpack/multibit-gemm.js';
+import { multiBitConv2dWasm } from '../../bitpack/multibit-rows.js';
 import type { MultiBitActivations } from '../../bitpack/multibit-gemm.js';
 import type { Dataset } from '../../data/dataset.js';
 import { NumError, describe } from '../../errors.js';
@@ -151,6 +152,12 @@ function kernelsFor(op: string, runtimes: Map<Tensor, Runtime>, opts: PackedAppl
       const [N, , H, W] = x.shape as [number, number, number, number];
       const [O, , kh, kw] = w.shape as [number, number, number, number];
       const win = makeWindow(op, H, W, [kh, kw], convOpts);
+      if (opts.activationBits === undefined && x.dtype === 'float32') {
+        // wasm backend: im2col and the multi-bit kernel inside the arena, NCHW out (bitpack/multibit-rows.ts)
+        const xs = x.contiguous().toTyped({ copy: false }) as Float32Array;
+        const y = multiBitConv2dWasm(xs, N, x.shape[1]!, H, W, win, rt.matrix, rt.columns);
+        if (y !== undefined) return fromTyped(y, [N, O, win.ho, win.wo]);
+      }
       const L = win.ho * win.wo, NL = N * L, K = rt.matrix.cols;
       const cols = im2col(x, win, 0).toTyped({ copy: false }); // [K, N·L]
       const acts = new Float32Array(NL * K);

@@ -1,0 +1,141 @@
+/**
+ * Multi-bit weights × float activations on WebAssembly (src/backend/wat/60-multibit.wat), for
+ * ALQ's weight-only inference: the weight arrives decoded into pair lists ({@link WeightRows}:
+ * per pair of output rows, the columns of their non-empty groups with the reconstructed float32
+ * values of both rows),
+ * the activations are laid out transposed in the arena (`[K, columns]`, the im2col patch matrix
+ * as the im2col kernel writes it, so conv activations never leave the arena), and the kernel
+ * sums each output in list order in float32. The JS twin `multiBitRowsGemmRef`
+ * (src/bitpack/multibit-rows.ts) does the same sums with `Math.fround`, so results are
+ * bit-identical to it.
+ *
+ * @module
+ */
+import { im2colKernels, layout, type Win } from './conv.js';
+import { WASM_MULTIBIT } from './kernels-wasm.js';
+import { align16, arenaViews, lazyKernels } from './runtime.js';
+
+/** The multi-bit family. Pointers and strides in bytes; `idx` holds column indices k < K. */
+interface MultiBitExports {
+  mb_rows_f32(pairs: number, nb: number, K: number, ptr: number, rows: number, idx: number, val: number,
+    b: number, bRs: number, out: number, oRs: number, work: number): void;
+}
+
+/**
+ * The multi-bit module, compiled on first use; `undefined` without WebAssembly SIMD.
+ *
+ * @example
+ * ```ts
+ * if (multiBitKernels() === undefined) console.log('JS multi-bit GEMM');
+ * ```
+ */
+export const multiBitKernels = /* @__PURE__ */ lazyKernels<MultiBitExports>(WASM_MULTIBIT);
+
+/**
+ * A weight matrix as pair lists: pair q computes output rows `pairRows[2q]` and `pairRows[2q+1]`
+ * (`rows` itself marks a scratch row, for odd row counts) from the entries `[ptr[q], ptr[q+1])`:
+ * column `col[p]` of the activations with the two rows' weights `val[2p]`, `val[2p+1]`.
+ */
+export interface WeightRows {
+  readonly rows: number;
+  readonly cols: number;
+  readonly pairs: number;
+  readonly ptr: Int32Array;
+  readonly pairRows: Int32Array;
+  readonly col: Int32Array;
+  readonly val: Float32Array;
+}
+
+/**
+ * Places the kernel's panel workspace (K·64 bytes), then ptr, pairRows, idx and val, at byte
+ * `at`; returns the offsets and the end.
+ */
+function placeRows(i32: Int32Array, f32: Float32Array, at: number, w: WeightRows): { work: number; ptr: number; rows: number; idx: number; val: number; end: number } {
+  const nnz = w.col.length;
+  const work = at, ptr = work + 64 * w.cols, rows = align16(ptr + 4 * (w.pairs + 1)), idx = align16(rows + 8 * w.pairs);
+  const val = align16(idx + 4 * nnz), end = align16(val + 8 * nnz);
+  i32.set(w.ptr, ptr >> 2);
+  i32.set(w.pairRows, rows >> 2);
+  i32.set(w.col, idx >> 2);
+  f32.set(w.val, val >> 2);
+  return { work, ptr, rows, idx, val, end };
+}
+
+/** Bytes needed by {@link placeRows}. */
+const rowsBytes = (w: WeightRows): number => 64 * w.cols + 4 * (w.pairs + 1) + 8 * w.pairs + 12 * w.col.length + 64;
+
+/**
+ * `emit(r, i, v)` for every output `v = Σ_k W[r, k]·x[i, k]` (x row-major `[m, w.cols]`), on
+ * the wasm kernel, a cache-sized block of x's rows at a time; false, having emitted nothing,
+ * when the module cannot be loaded.
+ *
+ * @example
+ * ```ts
+ * multiBitRowsWasm(x, m, rows, (r, i, v) => { out[i * rows.rows + r] = v; });
+ * ```
+ */
+export function multiBitRowsWasm(x: ArrayLike<number>, m: number, w: WeightRows, emit: (r: number, i: number, v: number) => void): boolean {
+  const kx = multiBitKernels();
+  if (kx === undefined) return false;
+  const K = w.cols, R = w.rows;
+  // Rows of x per block: the transposed block (K·mc floats) at most 1 MiB, a multiple of 32.
+  const mc = Math.min(m, Math.max(32, Math.floor(262144 / Math.max(1, K) / 32) * 32));
+  const bBytes = 4 * K * mc;
+  const v0 = arenaViews(kx, rowsBytes(w) + bBytes + 4 * (R + 1) * mc + 64);
+  const L = placeRows(v0.i32, v0.f32, 0, w);
+  const bPtr = L.end, oPtr = align16(bPtr + bBytes);
+  const { f32 } = v0;
+  const b0 = bPtr >> 2, o0 = oPtr >> 2;
+  for (let i0 = 0; i0 < m; i0 += mc) {
+    const cur = Math.min(mc, m - i0);
+    for (let i = 0; i < cur; i++) {
+      const xo = (i0 + i) * K;
+      for (let k = 0, d = b0 + i; k < K; k++, d += mc) f32[d] = x[xo + k]!;
+    }
+    kx.mb_rows_f32(w.pairs, cur, K, L.ptr, L.rows, L.idx, L.val, bPtr, 4 * mc, oPtr, 4 * mc, L.work);
+    for (let r = 0; r < R; r++) {
+      const s = o0 + r * mc;
+      for (let i = 0; i < cur; i++) emit(r, i0 + i, f32[s + i]!);
+    }
+  }
+  return true;
+}
+
+/**
+ * Inference conv2d with a multi-bit weight (groups = 1, no bias): `out[N, O, Ho, Wo]` from
+ * `x[N, C, H, W]` with the im2col kernel writing the patch matrix into the arena and the
+ * multi-bit kernel reading it there, a chunk of images at a time (patch matrix ≤ 1 MiB); the
+ * `[O, N·L]` product goes out as NCHW rows. The weight's columns are the patch matrix's rows
+ * (c, kh, kw). False, having written nothing, when a module cannot be loaded.
+ *
+ * @example
+ * ```ts
+ * if (!multiBitConv2dWasmInto(out, x, 8, 1, 28, 28, win, rows)) { ... JS path ... }
+ * ```
+ */
+export function multiBitConv2dWasmInto(out: Float32Array, x: Float32Array, n: number, c: number, h: number, w: number, win: Win, wr: WeightRows): boolean {
+  const ik = im2colKernels(), kx = multiBitKernels();
+  if (ik === undefined || kx === undefined) return false;
+  const K = c * win.kh * win.kw, L = win.ho * win.wo, img = c * h * w, O = wr.rows;
+  const nb = Math.max(1, Math.min(n, Math.floor(262144 / (K * L))));
+  const probe = layout(nb, c, h, w, win, 0, 0);
+  const rowsAt = probe.end, oPtr = align16(rowsAt + rowsBytes(wr));
+  const G = layout(nb, c, h, w, win, 0, oPtr - probe.end + 4 * (O + 1) * nb * L); // + a scratch row
+  const { f32, i32 } = G.v;
+  const R = placeRows(i32, f32, rowsAt, wr);
+  const o0 = oPtr >> 2;
+  for (let b0 = 0; b0 < n; b0 += nb) {
+    const cur = Math.min(nb, n - b0), NL = cur * L;
+    i32[G.g >> 2] = cur;
+    f32.set(x.subarray(b0 * img, (b0 + cur) * img), G.x >> 2);
+    ik.im2col_f32(G.x, G.cols, G.g, 0);
+    kx.mb_rows_f32(wr.pairs, NL, K, R.ptr, R.rows, R.idx, R.val, G.cols, 4 * NL, oPtr, 4 * NL, R.work);
+    for (let oc = 0; oc < O; oc++) {
+      for (let b = 0; b < cur; b++) {
+        const s = o0 + oc * NL + b * L;
+        out.set(f32.subarray(s, s + L), ((b0 + b) * O + oc) * L);
+      }
+    }
+  }
+  return true;
+}

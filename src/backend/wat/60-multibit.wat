@@ -1,0 +1,146 @@
+;; Multi-bit weights × float activations (ALQ's weight-only inference), on the weights decoded
+;; once into pair lists (src/bitpack/multibit-rows.ts): the output rows are taken two at a time
+;; (rows[2q], rows[2q+1]; the second may be a scratch row), and pair q holds, for every column of
+;; the union of the two rows' non-empty groups, the entry (k, w0, w1) in [ptr[q], ptr[q+1]):
+;;   out[rows[2q],   j] = Σ_p w0[p] · B[k[p], j]     out[rows[2q+1], j] = Σ_p w1[p] · B[k[p], j]
+;; (float32 products and sums, in list order; a row's weight is 0 at a column only the other row
+;; uses). B is the activations transposed, K rows of nb floats at row stride bRs bytes (the im2col
+;; patch matrix where the im2col kernel wrote it); out rows are oRs bytes apart.
+;; Why pairs and 16-column strips: every weight row has its own pruned groups, so 4-row tiles as
+;; in the dense GEMM would run over the union of 4 rows' columns (most of them at 50 % pruning),
+;; while one row per tile pays a B load per multiply-add and measured 0.6× the dense GEMM's
+;; rate. A 2×16 tile is 8 accumulators and 4 B loads + 2 splats per 8 multiply-adds, the dense
+;; 4×8 tile's ratio; the decoder sorts rows by their pattern of empty groups so paired rows
+;; mostly share it. Each 16-column strip of B is first copied into a contiguous K×16 panel at
+;; `work` (K·64 bytes), so a pair's walk is not strided by bRs (new cache lines and pages per k).
+;; Strips of 16 columns, then of 4, then single columns; every output is summed in list order
+;; whatever its strip, so the JS twin (multiBitRowsGemmRef) reproduces every bit.
+(func (export "mb_rows_f32") (param $pairs i32) (param $nb i32) (param $K i32) (param $ptr i32) (param $rows i32)
+    (param $idx i32) (param $val i32) (param $b i32) (param $bRs i32) (param $out i32) (param $oRs i32) (param $work i32)
+  (local $jb i32) (local $end16 i32) (local $end4 i32) (local $endb i32) (local $r i32) (local $p i32) (local $e i32)
+  (local $q i32) (local $k i32) (local $src i32) (local $dst i32) (local $o0 i32) (local $o1 i32)
+  (local $w0 v128) (local $w1 v128) (local $x v128) (local $s0 f32) (local $s1 f32) (local $xs f32)
+  (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+  (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
+  (local.set $endb (i32.shl (local.get $nb) (i32.const 2)))
+  (local.set $end16 (i32.and (local.get $endb) (i32.const -64)))
+  (local.set $end4 (i32.and (local.get $endb) (i32.const -16)))
+  ;; 16-column strips through a packed panel.
+  (block $sdone (loop $strips
+    (br_if $sdone (i32.ge_u (local.get $jb) (local.get $end16)))
+    (local.set $k (i32.const 0))
+    (local.set $src (i32.add (local.get $b) (local.get $jb)))
+    (local.set $dst (local.get $work))
+    (block $pdone (loop $pack
+      (br_if $pdone (i32.ge_u (local.get $k) (local.get $K)))
+      (v128.store (local.get $dst) (v128.load (local.get $src)))
+      (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $src)))
+      (v128.store offset=32 (local.get $dst) (v128.load offset=32 (local.get $src)))
+      (v128.store offset=48 (local.get $dst) (v128.load offset=48 (local.get $src)))
+      (local.set $src (i32.add (local.get $src) (local.get $bRs)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $pack)))
+    (local.set $r (i32.const 0))
+    (block $rdone (loop $prs
+      (br_if $rdone (i32.ge_u (local.get $r) (local.get $pairs)))
+      (local.set $p (i32.shl (i32.load (i32.add (local.get $ptr) (i32.shl (local.get $r) (i32.const 2)))) (i32.const 2)))
+      (local.set $e (i32.shl (i32.load offset=4 (i32.add (local.get $ptr) (i32.shl (local.get $r) (i32.const 2)))) (i32.const 2)))
+      (local.set $a0 (v128.const i32x4 0 0 0 0))
+      (local.set $a1 (v128.const i32x4 0 0 0 0))
+      (local.set $a2 (v128.const i32x4 0 0 0 0))
+      (local.set $a3 (v128.const i32x4 0 0 0 0))
+      (local.set $c0 (v128.const i32x4 0 0 0 0))
+      (local.set $c1 (v128.const i32x4 0 0 0 0))
+      (local.set $c2 (v128.const i32x4 0 0 0 0))
+      (local.set $c3 (v128.const i32x4 0 0 0 0))
+      (block $nzdone (loop $nz
+        (br_if $nzdone (i32.ge_u (local.get $p) (local.get $e)))
+        (local.set $q (i32.add (local.get $work) (i32.shl (i32.load (i32.add (local.get $idx) (local.get $p))) (i32.const 6))))
+        (local.set $w0 (v128.load32_splat (i32.add (local.get $val) (i32.shl (local.get $p) (i32.const 1)))))
+        (local.set $w1 (v128.load32_splat offset=4 (i32.add (local.get $val) (i32.shl (local.get $p) (i32.const 1)))))
+        (local.set $x (v128.load (local.get $q)))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w0) (local.get $x))))
+        (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (local.get $w1) (local.get $x))))
+        (local.set $x (v128.load offset=16 (local.get $q)))
+        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w0) (local.get $x))))
+        (local.set $c1 (f32x4.add (local.get $c1) (f32x4.mul (local.get $w1) (local.get $x))))
+        (local.set $x (v128.load offset=32 (local.get $q)))
+        (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $w0) (local.get $x))))
+        (local.set $c2 (f32x4.add (local.get $c2) (f32x4.mul (local.get $w1) (local.get $x))))
+        (local.set $x (v128.load offset=48 (local.get $q)))
+        (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $w0) (local.get $x))))
+        (local.set $c3 (f32x4.add (local.get $c3) (f32x4.mul (local.get $w1) (local.get $x))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $nz)))
+      (local.set $o0 (i32.add (i32.add (local.get $out) (local.get $jb))
+        (i32.mul (i32.load (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 3)))) (local.get $oRs))))
+      (local.set $o1 (i32.add (i32.add (local.get $out) (local.get $jb))
+        (i32.mul (i32.load offset=4 (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 3)))) (local.get $oRs))))
+      (v128.store (local.get $o0) (local.get $a0))
+      (v128.store offset=16 (local.get $o0) (local.get $a1))
+      (v128.store offset=32 (local.get $o0) (local.get $a2))
+      (v128.store offset=48 (local.get $o0) (local.get $a3))
+      (v128.store (local.get $o1) (local.get $c0))
+      (v128.store offset=16 (local.get $o1) (local.get $c1))
+      (v128.store offset=32 (local.get $o1) (local.get $c2))
+      (v128.store offset=48 (local.get $o1) (local.get $c3))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $prs)))
+    (local.set $jb (i32.add (local.get $jb) (i32.const 64)))
+    (br $strips)))
+  ;; 4-column strips, B read in place.
+  (block $s4done (loop $strips4
+    (br_if $s4done (i32.ge_u (local.get $jb) (local.get $end4)))
+    (local.set $r (i32.const 0))
+    (block $rdone (loop $prs
+      (br_if $rdone (i32.ge_u (local.get $r) (local.get $pairs)))
+      (local.set $p (i32.shl (i32.load (i32.add (local.get $ptr) (i32.shl (local.get $r) (i32.const 2)))) (i32.const 2)))
+      (local.set $e (i32.shl (i32.load offset=4 (i32.add (local.get $ptr) (i32.shl (local.get $r) (i32.const 2)))) (i32.const 2)))
+      (local.set $a0 (v128.const i32x4 0 0 0 0))
+      (local.set $c0 (v128.const i32x4 0 0 0 0))
+      (block $nzdone (loop $nz
+        (br_if $nzdone (i32.ge_u (local.get $p) (local.get $e)))
+        (local.set $x (v128.load (i32.add (i32.add (local.get $b) (local.get $jb))
+          (i32.mul (i32.load (i32.add (local.get $idx) (local.get $p))) (local.get $bRs)))))
+        (local.set $a0 (f32x4.add (local.get $a0)
+          (f32x4.mul (v128.load32_splat (i32.add (local.get $val) (i32.shl (local.get $p) (i32.const 1)))) (local.get $x))))
+        (local.set $c0 (f32x4.add (local.get $c0)
+          (f32x4.mul (v128.load32_splat offset=4 (i32.add (local.get $val) (i32.shl (local.get $p) (i32.const 1)))) (local.get $x))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $nz)))
+      (v128.store (i32.add (i32.add (local.get $out) (local.get $jb))
+        (i32.mul (i32.load (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 3)))) (local.get $oRs))) (local.get $a0))
+      (v128.store (i32.add (i32.add (local.get $out) (local.get $jb))
+        (i32.mul (i32.load offset=4 (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 3)))) (local.get $oRs))) (local.get $c0))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $prs)))
+    (local.set $jb (i32.add (local.get $jb) (i32.const 16)))
+    (br $strips4)))
+  ;; Single columns.
+  (block $s1done (loop $strips1
+    (br_if $s1done (i32.ge_u (local.get $jb) (local.get $endb)))
+    (local.set $r (i32.const 0))
+    (block $rdone (loop $prs
+      (br_if $rdone (i32.ge_u (local.get $r) (local.get $pairs)))
+      (local.set $p (i32.shl (i32.load (i32.add (local.get $ptr) (i32.shl (local.get $r) (i32.const 2)))) (i32.const 2)))
+      (local.set $e (i32.shl (i32.load offset=4 (i32.add (local.get $ptr) (i32.shl (local.get $r) (i32.const 2)))) (i32.const 2)))
+      (local.set $s0 (f32.const 0))
+      (local.set $s1 (f32.const 0))
+      (block $nzdone (loop $nz
+        (br_if $nzdone (i32.ge_u (local.get $p) (local.get $e)))
+        (local.set $xs (f32.load (i32.add (i32.add (local.get $b) (local.get $jb))
+          (i32.mul (i32.load (i32.add (local.get $idx) (local.get $p))) (local.get $bRs)))))
+        (local.set $s0 (f32.add (local.get $s0) (f32.mul (f32.load (i32.add (local.get $val) (i32.shl (local.get $p) (i32.const 1)))) (local.get $xs))))
+        (local.set $s1 (f32.add (local.get $s1) (f32.mul (f32.load offset=4 (i32.add (local.get $val) (i32.shl (local.get $p) (i32.const 1)))) (local.get $xs))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $nz)))
+      (f32.store (i32.add (i32.add (local.get $out) (local.get $jb))
+        (i32.mul (i32.load (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 3)))) (local.get $oRs))) (local.get $s0))
+      (f32.store (i32.add (i32.add (local.get $out) (local.get $jb))
+        (i32.mul (i32.load offset=4 (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 3)))) (local.get $oRs))) (local.get $s1))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $prs)))
+    (local.set $jb (i32.add (local.get $jb) (i32.const 4)))
+    (br $strips1)))
+)
