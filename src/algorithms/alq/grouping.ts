@@ -183,7 +183,10 @@ function checkGrouping(op: string, g: unknown): asserts g is Grouping {
  * @throws {NumError} `SHAPE_MISMATCH` when the lengths differ.
  * @example
  * ```ts
+ * const weight = tensor([[1, 2, 3, 4], [5, 6, 7, 8]]);
+ * const layout = alq.groupLayout(weight.shape, alq.subchannelwise(2)); // n = 2 weights per group
  * const grouped = alq.toGroups(layout, weight.toTyped()); // Float64Array, group-major
+ * grouped.length; // 8
  * ```
  */
 export function toGroups(layout: GroupLayout, data: ArrayLike<number>): Float64Array {
@@ -199,7 +202,9 @@ export function toGroups(layout: GroupLayout, data: ArrayLike<number>): Float64A
  * @throws {NumError} `SHAPE_MISMATCH` when the lengths differ.
  * @example
  * ```ts
- * alq.fromGroups(layout, alq.toGroups(layout, w)); // equals w
+ * const layout = alq.groupLayout([2, 6], alq.subchannelwise(2)); // two groups of 3 per row
+ * const w = Float64Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12);
+ * alq.fromGroups(layout, alq.toGroups(layout, w)); // [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
  * ```
  */
 export function fromGroups(layout: GroupLayout, grouped: ArrayLike<number>): Float64Array {

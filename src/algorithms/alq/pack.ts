@@ -62,7 +62,10 @@ export type PackedAlqModel = Tree<Tensor | PackedAlqLeaf>;
  *
  * @example
  * ```ts
- * alq.isPackedLeaf(alq.pack(params, state)[0].weight); // true
+ * const { params } = nn.mlp([8, 2]).init(key(0), [16]);
+ * const packed = alq.pack(params, alq.quantize(params, { maxBits: 3 })) as { weight: unknown }[];
+ * alq.isPackedLeaf(packed[0]!.weight); // true
+ * alq.isPackedLeaf(tensor([1])); // false
  * ```
  */
 export function isPackedLeaf(x: unknown): x is PackedAlqLeaf {
@@ -112,9 +115,12 @@ function packLayer(layer: AlqLayer): PackedAlqLeaf {
  * @throws {NumError} `STATE_MISMATCH` when the state does not match the params.
  * @example
  * ```ts
- * const packed = alq.pack(params, state);
- * alq.packedBytes(packed);                                   // bytes that ship
+ * const model = nn.mlp([8, 2]), x = normal(key(1), [4, 16]);
+ * const { params, state: modelState } = model.init(key(0), [16]);
+ * const packed = alq.pack(params, alq.quantize(params, { maxBits: 3 }));
+ * alq.packedBytes(packed); // bytes that ship
  * const logits = alq.packedApply(model, packed, x, modelState);
+ * logits.shape; // [4, 2]
  * ```
  */
 export function pack(params: Params, state: AlqState): PackedAlqModel {
@@ -170,7 +176,9 @@ function leafBytes(leaf: PackedAlqLeaf): number {
  * @throws {NumError} `INVALID_ARGUMENT` for a leaf that is neither a tensor nor a packed weight.
  * @example
  * ```ts
- * alq.packedBytes(alq.pack(params, state)) === cost.summary(params, alq.packedPrecision(packed)).totals.bytes; // true
+ * const { params } = nn.mlp([8, 2]).init(key(0), [16]);
+ * const packed = alq.pack(params, alq.quantize(params, { maxBits: 3 }));
+ * alq.packedBytes(packed) === cost.summary(params, alq.packedPrecision(packed)).totals.bytes; // true
  * ```
  */
 export function packedBytes(model: PackedAlqModel): number {
@@ -186,8 +194,9 @@ export function packedBytes(model: PackedAlqModel): number {
  *
  * @example
  * ```ts
- * const s = cost.summary(params, alq.packedPrecision(alq.pack(params, state)));
- * s.rows.find((r) => r.path === '0.weight')!.precision; // e.g. 1.9 effective bits per weight
+ * const { params } = nn.mlp([8, 2]).init(key(0), [16]);
+ * const s = cost.summary(params, alq.packedPrecision(alq.pack(params, alq.quantize(params, { maxBits: 3 }))));
+ * s.rows.find((r) => r.path === '0.weight')!.precision; // effective bits per weight, bases plus coordinates
  * ```
  */
 export function packedPrecision(model: PackedAlqModel): PrecisionFn {

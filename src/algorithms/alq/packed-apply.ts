@@ -42,8 +42,11 @@ const expanded = (): WeakMap<Tensor, MultiBitMatrix> => (expandedCache ??= new W
  *   its arrays do not fit together.
  * @example
  * ```ts
- * const m = alq.toMultiBit(packed[7].weight);
- * bitpack.multiBitGemm(activations, m);
+ * const { params } = nn.mlp([8, 2]).init(key(0), [16]);
+ * const packed = alq.pack(params, alq.quantize(params, { maxBits: 3 })) as { weight: alq.PackedAlqLeaf }[];
+ * const m = alq.toMultiBit(packed[0]!.weight);
+ * [m.rows, m.cols, m.planes]; // [8, 16, 3]
+ * bitpack.multiBitGemm(new Float32Array(4 * 16).fill(1), m).length; // 32 (4 samples × 8 outputs)
  * ```
  */
 export function toMultiBit(leaf: PackedAlqLeaf): MultiBitMatrix {
@@ -190,9 +193,12 @@ function kernelsFor(op: string, runtimes: Map<Tensor, Runtime>, opts: PackedAppl
  *   `nn.linear`/`nn.conv2d`, grouped convs, or bad activation options.
  * @example
  * ```ts
- * const packed = alq.pack(params, state);
- * const logits = alq.packedApply(model, packed, x, modelState);              // weight-only
+ * const model = nn.mlp([8, 2]), x = normal(key(1), [4, 16]);
+ * const { params, state: modelState } = model.init(key(0), [16]);
+ * const packed = alq.pack(params, alq.quantize(params, { maxBits: 3 }));
+ * const logits = alq.packedApply(model, packed, x, modelState); // weight-only
  * const twoBit = alq.packedApply(model, packed, x, modelState, { activationBits: 2, activationScale: 0.5 });
+ * twoBit.shape; // [4, 2]
  * ```
  */
 export function packedApply(model: Layer<Params>, packed: PackedAlqModel, x: Tensor, modelState?: Params, opts: PackedApplyOptions = {}): Tensor {
@@ -233,7 +239,10 @@ export function packedApply(model: Layer<Params>, packed: PackedAlqModel, x: Ten
  *
  * @example
  * ```ts
- * const preds = alq.packedPredict(model, alq.pack(params, state), modelState, batches(test, 500));
+ * const model = nn.mlp([8, 2]), test = { x: normal(key(1), [10, 16]), y: randint(key(2), [10], 0, 2) };
+ * const { params, state: modelState } = model.init(key(0), [16]);
+ * const preds = alq.packedPredict(model, alq.pack(params, alq.quantize(params, { maxBits: 3 })), modelState, batches(test, 4));
+ * preds.length; // 10
  * ```
  */
 export function packedPredict(model: Layer<Params>, packed: PackedAlqModel, modelState: Params | undefined, data: Iterable<Dataset>, opts: PackedApplyOptions = {}): Int32Array {

@@ -122,12 +122,16 @@ const TARGET_AIM = 0.9;
  *   datasets propagate.
  * @example
  * ```ts
+ * // A toy run (a few seconds on LeNet5 scale data would be minutes): a 16-8-2 MLP, 32 samples, one epoch per phase.
+ * const model = nn.mlp([8, 2]), data = { x: normal(key(1), [32, 16]), y: randint(key(2), [32], 0, 2) };
+ * const { params: trained, state: modelState } = model.init(key(0), [16]);
  * const { params, state, report } = alq.run({
- *   model, params: trained, modelState, train, validation, key: key(0),
- *   schedule: { ...alq.lenet5Schedule, rounds: 2, basisEpochs: 2, coordinateEpochs: 1, steEpochs: 2, postCoordinateEpochs: 1 },
- *   grouping: alq.lenet5Grouping(), targetBits: 0.4,
+ *   model, params: trained, modelState, train: data, validation: data, key: key(0),
+ *   schedule: { ...alq.lenet5Schedule, rounds: 1, basisEpochs: 1, coordinateEpochs: 1, steEpochs: 1, postCoordinateEpochs: 1, maxBits: 3, batchSize: 16 },
+ *   targetBits: 2,
  *   onEvent: (e) => console.log(e.phase, e.epoch, e.metrics),
  * });
+ * alq.averageBits(state).total < 3; // true
  * const packed = alq.pack(params, state);
  * ```
  */

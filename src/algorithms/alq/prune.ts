@@ -193,7 +193,10 @@ function removeSlots(layer: AlqLayer, slots: readonly number[], wm: MomentArrays
  * @throws {NumError} `STATE_MISMATCH` for a malformed state.
  * @example
  * ```ts
- * const { total, byPath } = alq.averageBits(state);   // e.g. 6 right after alq.quantize
+ * const { params } = nn.mlp([8, 2]).init(key(0), [16]);
+ * const { total, byPath } = alq.averageBits(alq.quantize(params, { maxBits: 3 }));
+ * total; // 3
+ * Object.keys(byPath); // ['0.weight', '2.weight']
  * ```
  */
 export function averageBits(state: AlqState): { total: number; byPath: Record<string, number> } {
@@ -227,7 +230,9 @@ export function countValid(l: AlqLayer): number {
  * @throws {NumError} `STATE_MISMATCH` for a malformed state.
  * @example
  * ```ts
- * alq.storage(state).kilobytes; // e.g. 22.7 for LeNet5 at 0.40 bits
+ * const { params } = nn.mlp([8, 2]).init(key(0), [16]);
+ * const s = alq.storage(alq.quantize(params, { maxBits: 3 }));
+ * s.binaryBits; // 432 (3 bits for each of the 144 weights)
  * ```
  */
 export function storage(state: AlqState): { binaryBits: number; coordinateBits: number; bytes: number; kilobytes: number; metadataBits: number } {

@@ -61,7 +61,9 @@ export const lenet5Schedule: Readonly<AlqSchedule> = {
  *
  * @example
  * ```ts
+ * const { params } = nn.lenet5().init(key(0), [1, 28, 28]);
  * const state = alq.quantize(params, { grouping: alq.lenet5Grouping() });
+ * state.layers.map((l) => l.groupSize); // [25, 25, 400, 500]
  * ```
  */
 export function lenet5Grouping(): GroupingSpec {

@@ -172,8 +172,10 @@ function zeroMoments(shape: readonly number[]): AlqMoments {
  *   divide the row); `STRUCTURE_MISMATCH` when a grouping record names a missing path.
  * @example
  * ```ts
- * const state = alq.quantize(params, { maxBits: 6 });
- * const quantized = alq.view().apply(params, state);   // network weights = reconstruction
+ * const { params } = nn.mlp([8, 2]).init(key(0), [16]);
+ * const state = alq.quantize(params, { maxBits: 3 });
+ * state.layers.map((l) => l.path); // ['0.weight', '2.weight']
+ * const quantized = alq.view({ maxBits: 3 }).apply(params, state); // network weights = reconstruction
  * ```
  */
 export function quantize(params: Params, opts: QuantizeOptions = {}): AlqState {
@@ -252,7 +254,10 @@ export function reconstructArrays(B: Int8Array, alpha: ArrayLike<number>, mask: 
  * @throws {NumError} `INVALID_ARGUMENT` when `layer` is not an ALQ layer.
  * @example
  * ```ts
- * const w = alq.reconstruct(state.layers[0]!);   // Tensor shaped like the weight
+ * const { params } = nn.mlp([8, 2]).init(key(0), [16]);
+ * const state = alq.quantize(params, { maxBits: 3 });
+ * const w = alq.reconstruct(state.layers[0]!); // Tensor shaped like the weight
+ * w.shape; // [8, 16]
  * ```
  */
 export function reconstruct(layer: AlqLayer): Tensor {
@@ -327,9 +332,11 @@ const replaceStraightThrough = /* @__PURE__ */ customVjp(
  * @throws {NumError} `STATE_MISMATCH` from `apply` when the state does not match the params.
  * @example
  * ```ts
- * const v = alq.view({ maxBits: 6 });
+ * let params: Params = nn.mlp([8, 2]).init(key(0), [16]).params;
+ * const v = alq.view({ maxBits: 3 });
  * const state = v.init(params);
- * params = v.apply(params, state);                 // network weights = reconstruction
+ * params = v.apply(params, state); // network weights = reconstruction
+ * tree.paths(params).length; // 4
  * ```
  */
 export function view(opts: QuantizeOptions = {}): ParamView<AlqState> {

@@ -243,10 +243,13 @@ function stepFrom(cfg: Parameters<typeof weightMoments>[0], ctx: { t: number; et
  *   foreign state or a float leaf in the updates, `SHAPE_MISMATCH` for a gradient of the wrong shape.
  * @example
  * ```ts
+ * let params: Params = nn.mlp([8, 2]).init(key(0), [16]).params;
  * const opt = partition({ alq: alq.basisStep({ learningRate: 1e-3 }), float: adam(1e-3) }, alq.labels());
  * let st = opt.init(params);
+ * const grads = tree.map((t: Tensor) => ones(t.shape), params);
  * const [u, st2] = opt.update(grads, st, params);
  * params = applyUpdates(params, u);
+ * st = st2;
  * ```
  */
 export function basisStep(opts: StepOptions): GradientTransformation<AlqState> {

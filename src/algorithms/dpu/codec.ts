@@ -184,7 +184,9 @@ function readHex(dv: DataView, at: number): string {
  *   out-of-range indices, non-finite values, bad fingerprints, a seed without re-init, …).
  * @example
  * ```ts
- * const bytes = dpu.encodeUpdate(result.update);
+ * const model = nn.mlp([3]);
+ * const edge = dpu.edgeModel(dpu.initialWeights(model, [4], 1));
+ * const bytes = dpu.encodeUpdate(dpu.createUpdate({ round: 0, deployed: edge, next: dpu.initialWeights(model, [4], 2) }));
  * cost.payloadBits(bytes); // the bits this round sends
  * ```
  */
@@ -269,8 +271,11 @@ function readRice(stream: Uint8Array, s: number, b: number, size: number): Int32
  *   when `bytes` is not a `Uint8Array`.
  * @example
  * ```ts
+ * const model = nn.mlp([3]);
+ * const edge = dpu.edgeModel(dpu.initialWeights(model, [4], 1));
+ * const bytes = dpu.encodeUpdate(dpu.createUpdate({ round: 0, deployed: edge, next: dpu.initialWeights(model, [4], 2) }));
  * const u = dpu.decodeUpdate(bytes);
- * u.round; u.indices.length; u.base;
+ * [u.round, u.indices.length, u.base]; // [0, 12, 'deployed']
  * ```
  */
 export function decodeUpdate(bytes: Uint8Array): Update {

@@ -54,9 +54,12 @@ export interface LocalContributionState<S> {
  * @throws {NumError} `STATE_MISMATCH` from `update` for a foreign state.
  * @example
  * ```ts
+ * const { params } = nn.mlp([3]).init(key(0), [4]);
  * const tracked = dpu.trackLocalContribution(adam(5e-3));
- * let st = tracked.init(params);
+ * const st = tracked.init(params);
+ * const grads = tree.map((t: Tensor) => ones(t.shape), params);
  * const [u, st2] = tracked.update(grads, st, params); // st2.local = −grads ⊙ u
+ * tree.leaves(st2.local)[0]!.shape; // [3, 4]
  * ```
  */
 export function trackLocalContribution<S, X extends Extra = Extra>(
@@ -88,7 +91,10 @@ export function trackLocalContribution<S, X extends Extra = Extra>(
  * @throws {NumError} `STRUCTURE_MISMATCH` when the trees differ.
  * @example
  * ```ts
- * const global = dpu.globalContribution(start.params, trained.params);
+ * const model = nn.mlp([3]);
+ * const start = model.init(key(0), [4]), trained = model.init(key(1), [4]);
+ * const global = dpu.globalContribution(start.params, trained.params); // |trained − start|, null on biases
+ * tree.paths(global); // ['0.weight']
  * ```
  */
 export function globalContribution(start: Params, final: Params): Scores {
@@ -170,7 +176,13 @@ function total(scores: Scores): number {
  *   `INVALID_ARGUMENT` for a missing local contribution with λ < 1.
  * @example
  * ```ts
- * const { metric } = dpu.combineContributions(state.local, dpu.globalContribution(start, trained), { lambda: 0.5 });
+ * const model = nn.mlp([3]);
+ * const start = model.init(key(0), [4]).params, trained = model.init(key(1), [4]).params;
+ * const global = dpu.globalContribution(start, trained);
+ * const local = tree.map((t: Tensor | null) => (t === null ? null : sqrt(t)), global); // normally dpu.trackLocalContribution's state.local
+ * const { metric, lambda, fallback } = dpu.combineContributions(local, global, { lambda: 0.5 });
+ * [lambda, fallback]; // [0.5, false]
+ * tree.leaves(metric)[0]!.sum().item(); // 1 (both terms are normalised to sum 1)
  * ```
  */
 export function combineContributions(local: Scores | null, global: Scores, opts: CombineOptions = {}): CombinedMetric {

@@ -94,9 +94,11 @@ type Tracked = LocalContributionState<[PhaseState, EmptyState]>;
  * @throws {NumError} `INVALID_ARGUMENT` / `OUT_OF_RANGE` for bad inputs or options.
  * @example
  * ```ts
- * const r = dpu.iterativeRound({ model, round: 1, deployed, init: wInit, seed: 1, reinit: false,
- *   train, validation, training: { epochs: 2 }, key: key(7) }, { ratio: 0.05 });
- * r.stats.kept.at(-1); // ⌊0.05 · I⌋
+ * const model = nn.mlp([3]), data = { x: normal(key(1), [16, 4]), y: randint(key(2), [16], 0, 3) };
+ * const wInit = dpu.initialWeights(model, [4], 1);
+ * const r = dpu.iterativeRound({ model, round: 1, deployed: dpu.edgeModel(wInit, 0), init: wInit, seed: 1, reinit: false,
+ *   train: data, validation: data, training: { epochs: 2 }, key: key(7) }, { ratio: 0.25 });
+ * r.stats.kept.at(-1); // 3 (⌊0.25 · I⌋)
  * ```
  */
 export function iterativeRound(input: RoundInput, opts: IterativeRoundOptions): IterativeRoundResult {
@@ -175,7 +177,10 @@ export interface IterativePartialOptions extends IterativeRoundOptions {
  *
  * @example
  * ```ts
- * dpu.simulate({ ...setup, method: dpu.iterativePartialUpdating({ ratio: 0.01 }) });
+ * const data = { x: normal(key(1), [48, 4]), y: randint(key(2), [48], 0, 3) };
+ * const res = dpu.simulate({ model: nn.mlp([3]), inputShape: [4], train: data, validation: data, test: data,
+ *   initialSize: 16, increment: 16, rounds: 2, training: { epochs: 1 }, method: dpu.iterativePartialUpdating({ ratio: 0.25 }) });
+ * res.rounds.length; // 2
  * ```
  */
 export function iterativePartialUpdating(opts: IterativePartialOptions): Method {

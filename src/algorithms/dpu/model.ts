@@ -166,7 +166,9 @@ const hex8 = (x: number): string => (x >>> 0).toString(16).padStart(8, '0');
  * @throws {NumError} for a model that is not `{params, modelState}` of float32 tensors.
  * @example
  * ```ts
- * dpu.fingerprint(edge, edge.round); // e.g. '3f0c9a1b22d4e871'
+ * const edge = dpu.edgeModel(dpu.initialWeights(nn.mlp([3]), [4], 1));
+ * dpu.fingerprint(edge, edge.round).length; // 16 hex digits
+ * dpu.fingerprint(edge, 0) === dpu.fingerprint(edge, edge.round); // false: the round is part of it
  * ```
  */
 export function fingerprint(model: ModelWeights, round: number): string {
@@ -205,7 +207,8 @@ export function fingerprint(model: ModelWeights, round: number): string {
  * @throws {NumError} for a model that is not `{params, modelState}` of float32 tensors.
  * @example
  * ```ts
- * const edge = dpu.edgeModel(dpu.initialWeights(model, [784], 1)); // round -1
+ * const edge = dpu.edgeModel(dpu.initialWeights(nn.mlp([3]), [4], 1));
+ * edge.round; // -1
  * ```
  */
 export function edgeModel(model: ModelWeights, round = -1): EdgeModel {

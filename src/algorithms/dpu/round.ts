@@ -43,9 +43,11 @@ export interface DpuRoundOptions {
  * @throws {NumError} `INVALID_ARGUMENT` / `OUT_OF_RANGE` for bad inputs or options.
  * @example
  * ```ts
+ * const model = nn.mlp([3]), data = { x: normal(key(1), [16, 4]), y: randint(key(2), [16], 0, 3) };
+ * const wInit = dpu.initialWeights(model, [4], 1);
  * const r = dpu.round({ model, round: 0, deployed: dpu.edgeModel(wInit), init: wInit, seed: 1, reinit: false,
- *   train, validation, training: { epochs: 3 }, key: key(7) }, { ratio: 0.01 });
- * r.update?.indices.length; // ≤ ⌊0.01 · I⌋
+ *   train: data, validation: data, training: { epochs: 2 }, key: key(7) }, { ratio: 0.25 });
+ * console.assert((r.update?.indices.length ?? 0) <= 3); // ≤ ⌊0.25 · I⌋ with I = 12
  * ```
  */
 export function round(input: RoundInput, opts: DpuRoundOptions): RoundResult {
@@ -87,7 +89,11 @@ export interface RatioOptions {
  * @throws {NumError} `INVALID_ARGUMENT` / `OUT_OF_RANGE` for bad inputs or options.
  * @example
  * ```ts
- * const r = dpu.randomRound(input, { ratio: 0.01 });
+ * const model = nn.mlp([3]), data = { x: normal(key(1), [16, 4]), y: randint(key(2), [16], 0, 3) };
+ * const wInit = dpu.initialWeights(model, [4], 1);
+ * const r = dpu.randomRound({ model, round: 0, deployed: dpu.edgeModel(wInit), init: wInit, seed: 1, reinit: false,
+ *   train: data, validation: data, training: { epochs: 1 }, key: key(7) }, { ratio: 0.25 });
+ * r.stats.selected; // 3
  * ```
  */
 export function randomRound(input: RoundInput, opts: RatioOptions): RoundResult {
@@ -110,8 +116,11 @@ export function randomRound(input: RoundInput, opts: RatioOptions): RoundResult 
  * @throws {NumError} `INVALID_ARGUMENT` for bad inputs.
  * @example
  * ```ts
- * const r = dpu.fullRound(input);
- * r.update?.indices.length; // I
+ * const model = nn.mlp([3]), data = { x: normal(key(1), [16, 4]), y: randint(key(2), [16], 0, 3) };
+ * const wInit = dpu.initialWeights(model, [4], 1);
+ * const r = dpu.fullRound({ model, round: 0, deployed: dpu.edgeModel(wInit), init: wInit, seed: 1, reinit: false,
+ *   train: data, validation: data, training: { epochs: 1 }, key: key(7) });
+ * r.update?.indices.length; // 12 (every selectable weight)
  * ```
  */
 export function fullRound(input: RoundInput): RoundResult {
@@ -132,7 +141,11 @@ export function fullRound(input: RoundInput): RoundResult {
  * @throws {NumError} `INVALID_ARGUMENT` / `OUT_OF_RANGE` for bad inputs or options.
  * @example
  * ```ts
- * const r = dpu.pruningRound(input, { ratio: 0.01 });
+ * const model = nn.mlp([3]), data = { x: normal(key(1), [16, 4]), y: randint(key(2), [16], 0, 3) };
+ * const wInit = dpu.initialWeights(model, [4], 1);
+ * const r = dpu.pruningRound({ model, round: 0, deployed: dpu.edgeModel(wInit), init: wInit, seed: 1, reinit: false,
+ *   train: data, validation: data, training: { epochs: 1 }, key: key(7) }, { ratio: 0.25 });
+ * r.stats.selected; // 3
  * ```
  */
 export function pruningRound(input: RoundInput, opts: RatioOptions): RoundResult {
@@ -188,7 +201,10 @@ export interface DeepPartialOptions extends DpuRoundOptions {
  *
  * @example
  * ```ts
- * dpu.simulate({ ...setup, method: dpu.deepPartialUpdating({ ratio: 0.01 }) });
+ * const data = { x: normal(key(1), [48, 4]), y: randint(key(2), [48], 0, 3) };
+ * const res = dpu.simulate({ model: nn.mlp([3]), inputShape: [4], train: data, validation: data, test: data,
+ *   initialSize: 16, increment: 16, rounds: 2, training: { epochs: 1 }, method: dpu.deepPartialUpdating({ ratio: 0.25 }) });
+ * res.rounds.length; // 2
  * ```
  */
 export function deepPartialUpdating(opts: DeepPartialOptions): Method {

@@ -81,7 +81,8 @@ export function selectableCount(params: Params): number {
  * @throws {NumError} `OUT_OF_RANGE` unless 0 ≤ ratio ≤ 1.
  * @example
  * ```ts
- * dpu.budget(params, 0.01); // 2662 for the 784-300-100-10 MLP
+ * const { params } = nn.mlp([300, 100, 10]).init(key(0), [784]);
+ * dpu.budget(params, 0.01); // 2662
  * ```
  */
 export function budget(params: Params, ratio: number): number {

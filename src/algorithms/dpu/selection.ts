@@ -57,8 +57,11 @@ export function restrictScores(scores: Scores, selection: Selection, fill: numbe
  *   `count` is an integer in `[0, number of scored entries]`.
  * @example
  * ```ts
- * const { metric } = dpu.combineContributions(local, global, { lambda: 0.5 });
- * const sel = dpu.selectWeights(metric, dpu.budget(params, 0.01));
+ * const model = nn.mlp([3]);
+ * const start = model.init(key(0), [4]).params, trained = model.init(key(1), [4]).params;
+ * const { metric } = dpu.combineContributions(null, dpu.globalContribution(start, trained), { lambda: 1 }); // global only
+ * const sel = dpu.selectWeights(metric, dpu.budget(start, 0.25));
+ * dpu.selectedCount(start, sel); // 3
  * ```
  */
 export function selectWeights(scores: Scores, count: number): Selection {
@@ -105,7 +108,9 @@ function roundHalfEven(x: number): number {
  * @throws {NumError} `OUT_OF_RANGE` unless 0 ≤ ratio ≤ 1.
  * @example
  * ```ts
- * const sel = dpu.selectRandom(key(3), params, 0.01);
+ * const { params } = nn.mlp([3]).init(key(0), [4]);
+ * const sel = dpu.selectRandom(key(3), params, 0.5);
+ * dpu.selectedCount(params, sel); // 6
  * ```
  */
 export function selectRandom(k: Key, params: Params, ratio: number): Selection {
@@ -141,7 +146,9 @@ export function selectAll(params: Params): Selection {
  * @throws {NumError} `STRUCTURE_MISMATCH` / `SHAPE_MISMATCH` when the selection does not fit the params.
  * @example
  * ```ts
- * dpu.selectedCount(params, dpu.selectWeights(metric, 100)); // 100
+ * const { params } = nn.mlp([3]).init(key(0), [4]);
+ * const metric = tree.map((t: Tensor) => (dpu.isSelectable(t) ? abs(t) : null), params);
+ * dpu.selectedCount(params, dpu.selectWeights(metric, 5)); // 5
  * ```
  */
 export function selectedCount(params: Params, selection: Selection): number {
@@ -169,7 +176,12 @@ export function selectedCount(params: Params, selection: Selection): number {
  * @throws {NumError} from `update` when the selection does not fit the params.
  * @example
  * ```ts
+ * const { params } = nn.mlp([3]).init(key(0), [4]);
+ * const selection = dpu.selectRandom(key(1), params, 0.25); // 3 of the 12 weights
  * const maskedAdam = chain(adam(5e-3), dpu.partialUpdate(selection));
+ * const [u] = maskedAdam.update(tree.map((t: Tensor) => ones(t.shape), params), maskedAdam.init(params), params);
+ * dpu.selectedCount(params, selection); // 3
+ * tree.leaves(u)[0]!.toTyped().filter((v) => v !== 0).length; // 3
  * ```
  */
 export function partialUpdate(selection: Selection): GradientTransformation<EmptyState> {
@@ -212,7 +224,11 @@ export function complement(selection: Selection): Selection {
  * @throws {NumError} `STRUCTURE_MISMATCH` / `SHAPE_MISMATCH` when the trees do not fit together.
  * @example
  * ```ts
- * const rewound = dpu.rewind(start.params, trained.params, selection);
+ * const model = nn.mlp([3]);
+ * const start = model.init(key(0), [4]), trained = model.init(key(1), [4]);
+ * const selection = dpu.selectRandom(key(2), start.params, 0.25);
+ * const rewound = dpu.rewind(start.params, trained.params, selection); // trained on the selection, start elsewhere
+ * tree.leaves(rewound)[0]!.shape; // [3, 4]
  * ```
  */
 export function rewind(start: Params, trained: Params, selection: Selection): Params {
@@ -227,7 +243,10 @@ export function rewind(start: Params, trained: Params, selection: Selection): Pa
  * @throws {NumError} `STRUCTURE_MISMATCH` / `SHAPE_MISMATCH` when the trees do not fit together.
  * @example
  * ```ts
- * const sparse = dpu.pruneTo(trained.params, dpu.selectWeights(magnitudes, S));
+ * const { params } = nn.mlp([3]).init(key(0), [4]);
+ * const magnitudes = tree.map((t: Tensor) => (dpu.isSelectable(t) ? abs(t) : null), params); // biases are not selectable
+ * const sparse = dpu.pruneTo(params, dpu.selectWeights(magnitudes, 4)); // keeps the 4 largest weights
+ * tree.leaves(sparse)[0]!.toTyped().filter((v) => v !== 0).length; // 4
  * ```
  */
 export function pruneTo(trained: Params, selection: Selection): Params {

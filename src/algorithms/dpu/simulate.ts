@@ -211,13 +211,15 @@ export interface SimulationResult {
  *   could not rebuild the server's model (a bug, never expected).
  * @example
  * ```ts
- * // small and fast (a few seconds): 3 rounds of 500 new samples, 1 epoch per phase
+ * // toy sizes (well under a second): 3 rounds of 16 new samples, 1 epoch per phase
+ * const data = { x: normal(key(1), [64, 4]), y: randint(key(2), [64], 0, 3) };
  * const res = dpu.simulate({
- *   model: nn.mlp([100, 10]), inputShape: [784], train, validation, test,
- *   initialSize: 500, increment: 500, rounds: 3, training: { epochs: 1 },
- *   method: dpu.deepPartialUpdating({ ratio: 0.01 }),
- *   onEvent: (e) => { if (e.kind === 'round') log(`round ${e.round}: ${e.metrics['testAccuracy']}`); },
+ *   model: nn.mlp([3]), inputShape: [4], train: data, validation: data, test: data,
+ *   initialSize: 16, increment: 16, rounds: 3, training: { epochs: 1 },
+ *   method: dpu.deepPartialUpdating({ ratio: 0.25 }),
+ *   onEvent: (e) => { if (e.kind === 'round') console.log(`round ${e.round}: ${e.metrics['testAccuracy']}`); },
  * });
+ * res.rounds.length; // 3
  * ```
  */
 export function simulate(opts: SimulateOptions): SimulationResult {
