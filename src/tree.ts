@@ -22,14 +22,30 @@ export type TreeDef =
   | { readonly kind: 'array'; readonly children: readonly TreeDef[] }
   | { readonly kind: 'object'; readonly keys: readonly string[]; readonly children: readonly TreeDef[] };
 
-/** True for plain objects (`{}` literals or `Object.create(null)`). @internal */
+/**
+ * True for plain objects (`{}` literals or `Object.create(null)`). @internal
+ * @example
+ * ```ts
+ * tree.isPlainObject({ a: 1 }); // true
+ * tree.isPlainObject([1]); // false
+ * tree.isPlainObject(tensor([1])); // false
+ * ```
+ */
 export function isPlainObject(x: unknown): x is Record<string, unknown> {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
   const proto = Object.getPrototypeOf(x) as unknown;
   return proto === Object.prototype || proto === null;
 }
 
-/** True when `x` is a leaf (not an array, a plain object, null or undefined). */
+/**
+ * True when `x` is a leaf (not an array, a plain object, null or undefined).
+ * @example
+ * ```ts
+ * tree.isLeaf(tensor([1])); // true
+ * tree.isLeaf({ w: tensor([1]) }); // false
+ * tree.isLeaf(null); // false
+ * ```
+ */
 export function isLeaf(x: unknown): boolean {
   return x !== null && x !== undefined && !Array.isArray(x) && !isPlainObject(x);
 }
@@ -117,7 +133,14 @@ export function flatten<T>(t: Tree<T>): [T[], TreeDef] {
   return [out, d];
 }
 
-/** Number of leaves a TreeDef holds. */
+/**
+ * Number of leaves a TreeDef holds.
+ * @example
+ * ```ts
+ * const [, def] = tree.flatten({ w: tensor([1]), b: [tensor([2]), null] });
+ * tree.numLeaves(def); // 2
+ * ```
+ */
 export function numLeaves(def: TreeDef): number {
   return countLeaves('tree.numLeaves', def, 0);
 }

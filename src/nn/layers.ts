@@ -309,7 +309,18 @@ export function batchNorm2d(opts?: { momentum?: number | undefined; eps?: number
   };
 }
 
-/** Same layer as {@link batchNorm2d}, for `[N, C]` inputs. */
+/**
+ * Same layer as {@link batchNorm2d}, for `[N, C]` inputs.
+ * @example
+ * ```ts
+ * const bn = nn.batchNorm1d();
+ * const { params, state } = bn.init(key(0), [3]);
+ * const ctx: nn.Ctx = { training: true, state };
+ * const y = bn.apply(params, tensor([[1, 2, 3], [3, 4, 5]]), ctx); // each column normalised to ±1 (up to ε)
+ * max(abs(sub(y, tensor([[-1, -1, -1], [1, 1, 1]])))).item() < 1e-4; // true
+ * ctx.newState !== undefined; // true: the running statistics moved
+ * ```
+ */
 export const batchNorm1d = batchNorm2d;
 
 /**

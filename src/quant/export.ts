@@ -61,7 +61,16 @@ export function exportPacked(params: Params, q: Quantizer | QuantizerSelect): Pa
   }, params) as PackedModel;
 }
 
-/** True for a packed binary leaf. */
+/**
+ * True for a packed binary leaf.
+ * @example
+ * ```ts
+ * const { params } = nn.sequential(nn.linear(4)).init(key(0), [32]);
+ * const packed = quant.exportPacked(params, quant.steSign()) as { weight: unknown; bias: unknown }[];
+ * quant.isPackedBinary(packed[0]!.weight); // true
+ * quant.isPackedBinary(packed[0]!.bias); // false: biases stay float32
+ * ```
+ */
 export function isPackedBinary(x: unknown): x is PackedBinary {
   return isPlainObject(x) && x.format === 'bits' && x.words instanceof Tensor;
 }

@@ -43,7 +43,14 @@ export function isDType(x: unknown): x is DType {
   return x === 'float32' || x === 'float64' || x === 'int32' || x === 'int8' || x === 'uint8' || x === 'bool';
 }
 
-/** True for float32 and float64. */
+/**
+ * True for float32 and float64.
+ * @example
+ * ```ts
+ * isFloat('float64'); // true
+ * isFloat('int32'); // false
+ * ```
+ */
 export function isFloat(d: DType): boolean {
   return d === 'float32' || d === 'float64';
 }

@@ -49,7 +49,11 @@ export interface Adaptation {
  *   support loss is not finite (adaptation stops; the meta-state is untouched).
  * @example
  * ```ts
- * const { theta } = pmeta.adapt(learner, meta, task.support);
+ * const learner = pmeta.metaLearner({ net: pmeta.mlpNet(1, [8, 1]), loss: 'mse', supportSize: 5, steps: 3 });
+ * const { meta } = learner.init(key(0));
+ * const task = data.sampleSinusoidTask(key(1), { shots: 5, queries: 5 });
+ * const { theta, losses } = pmeta.adapt(learner, meta, task.support);
+ * losses.length; // 3
  * pmeta.evaluateQuery(learner, meta, theta, task.query).loss;
  * ```
  */

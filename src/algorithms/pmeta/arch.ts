@@ -114,7 +114,15 @@ export function conv4Net(opts: { classes: number; channels?: number | undefined;
   return build(`conv4-${c}`, ops, opts.inputShape);
 }
 
-/** Input and output channels of parameterised layer `l` (`[C_l, C_{l−1}]`) and its kernel size. */
+/**
+ * Input and output channels of parameterised layer `l` (`[C_l, C_{l−1}]`) and its kernel size.
+ * @example
+ * ```ts
+ * const net = pmeta.conv4Net({ classes: 5, channels: 32, inputShape: [3, 84, 84] });
+ * pmeta.layerChannels(net, 0); // {cout: 32, cin: 3, k: 3}
+ * pmeta.layerChannels(net, 4).cout; // 5
+ * ```
+ */
 export function layerChannels(net: Net, l: number): { cout: number; cin: number; k: number } {
   netArg('pmeta.layerChannels', 'net', net);
   const j = net.layers[layerArg('pmeta.layerChannels', net.layers.length, l)]!;
@@ -128,7 +136,13 @@ export function layerChannels(net: Net, l: number): { cout: number; cin: number;
 /**
  * The ops of `net` as the §5 cost model reads them, with per-layer update flags and ratios.
  * `updated[l]`: layer l adapts at this step; `rho[l]`: its `[ρ_fw, ρ_bw]` (1 with attention off).
- */
+  * @example
+  * ```ts
+  * const net = pmeta.mlpNet(1, [8, 1]);
+  * const ops = pmeta.costOps(net, [true, true], [[1, 1], [1, 1]], false);
+  * ops.map((o) => o.kind); // ['linear', 'relu', 'linear']
+  * ```
+  */
 export function costOps(net: Net, updated: readonly boolean[], rho: readonly (readonly [number, number])[], bnBatch: boolean): AdaptationOp[] {
   const op = 'pmeta.costOps';
   const L = netArg(op, 'net', net).layers.length;

@@ -40,7 +40,14 @@ export interface AttentionParams {
  */
 export type Pooling = 'mean' | 'absMean';
 
-/** Hidden width r = max(4, ⌈C/4⌉). */
+/**
+ * Hidden width r = max(4, ⌈C/4⌉).
+ * @example
+ * ```ts
+ * pmeta.attentionWidth(8); // 4
+ * pmeta.attentionWidth(64); // 16
+ * ```
+ */
 export function attentionWidth(c: number): number {
   positiveInt('pmeta.attentionWidth', 'c', c);
   return Math.max(4, Math.ceil(c / 4));
@@ -66,7 +73,9 @@ export function initAttention(k: Key, c: number, dtype: 'float32' | 'float64' = 
  * The channel logits s ∈ R^C of a tensor `[B, C]` or `[B, C, H, W]`.
  * @example
  * ```ts
- * const s = attentionLogits(p, x);   // [C]
+ * const p = initAttention(key(0), 8), x = normal(key(1), [5, 8, 3, 3]);
+ * const s = attentionLogits(p, x);
+ * s.shape; // [8]
  * ```
  */
 export function attentionLogits(p: AttentionParams, t: Tensor, pool: Pooling = 'mean'): Tensor {
@@ -105,7 +114,8 @@ export function topIndices(s: ArrayLike<number>, m: number): Int32Array {
  * γ from logits and a kept set: `m · softmax(s[K])` scattered to the kept channels, 0 elsewhere.
  * @example
  * ```ts
- * gammaOf(s, Int32Array.of(0, 2)); // kept weights sum to 2
+ * const s = tensor([0.3, -1, 0.3, 2]);
+ * gammaOf(s, Int32Array.of(0, 2)).toArray(); // [1, 0, 1, 0]: kept weights sum to 2
  * ```
  */
 export function gammaOf(s: Tensor, index: Int32Array): Tensor {
@@ -122,7 +132,10 @@ export function gammaOf(s: Tensor, index: Int32Array): Tensor {
  * Runs an attention module: `{gamma [C], index}` with `index` the kept channels (ascending).
  * @example
  * ```ts
+ * const p = initAttention(key(0), 8), x = normal(key(1), [5, 8]); // 8 channels
  * const { gamma, index } = attend(p, x, 0.5);
+ * index.length; // 4 (ρ = 0.5 of 8 channels kept)
+ * gamma.sum().item(); // 4
  * ```
  */
 export function attend(p: AttentionParams, t: Tensor, rho: number, pool: Pooling = 'mean'): { gamma: Tensor; index: Int32Array } {

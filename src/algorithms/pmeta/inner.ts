@@ -67,7 +67,10 @@ export function bnFrozen(x: Tensor, w: Tensor, b: Tensor, st: Params, eps: numbe
  * The network's forward pass over a batch with parameters θ (the dense, differentiable form).
  * @example
  * ```ts
- * const y = forwardDense(cfg, meta.theta, meta.bnStats, x);
+ * const learner = pmeta.metaLearner({ net: pmeta.mlpNet(1, [8, 1]), loss: 'mse', supportSize: 5, steps: 1 });
+ * const { meta } = learner.init(key(0));
+ * const y = forwardDense(learner.config, meta.theta, meta.bnStats, normal(key(1), [5, 1]));
+ * y.shape; // [5, 1]
  * ```
  */
 export function forwardDense(cfg: LearnerConfig, theta: readonly Params[], bnStats: readonly Params[], x: Tensor, taps?: Taps): Tensor {
@@ -99,13 +102,29 @@ export function forwardDense(cfg: LearnerConfig, theta: readonly Params[], bnSta
   return h;
 }
 
-/** The task loss of predictions. */
+/**
+ * The task loss of predictions.
+ * @example
+ * ```ts
+ * const learner = pmeta.metaLearner({ net: pmeta.mlpNet(1, [8, 1]), loss: 'mse', supportSize: 5, steps: 1 });
+ * pmeta.taskLoss(learner.config, tensor([[1], [2]]), tensor([[1], [4]])).item(); // 2
+ * ```
+ */
 export function taskLoss(cfg: LearnerConfig, out: Tensor, y: Tensor): Tensor {
   configArg('pmeta.taskLoss', cfg);
   return cfg.loss === 'mse' ? mseLoss(out, y) : crossEntropy(out, y);
 }
 
-/** α_l^(k) as a scalar tensor (differentiable in a unless rates are fixed); K_test > K reuses the last row. */
+/**
+ * α_l^(k) as a scalar tensor (differentiable in a unless rates are fixed); K_test > K reuses the last row.
+ * @example
+ * ```ts
+ * const learner = pmeta.metaLearner({ net: pmeta.mlpNet(1, [8, 1]), loss: 'mse', supportSize: 5, steps: 2, innerLr: 0.01 });
+ * const { meta } = learner.init(key(0));
+ * pmeta.alphaAt(learner.config, meta.a, 0, 1).item(); // 0.01
+ * pmeta.alphaAt(learner.config, meta.a, 5, 1).item(); // 0.01: steps past K reuse the last row
+ * ```
+ */
 export function alphaAt(cfg: LearnerConfig, a: Tensor, k: number, l: number): Tensor {
   const op = 'pmeta.alphaAt';
   rateTable(op, configArg(op, cfg), a);
@@ -176,7 +195,11 @@ export function checkLoss(op: string, v: number, k: number): void {
  * inside a trace). `steps` defaults to the configured K.
  * @example
  * ```ts
- * const { theta } = innerLoopDense(cfg, meta, task.support);
+ * const learner = pmeta.metaLearner({ net: pmeta.mlpNet(1, [8, 1]), loss: 'mse', supportSize: 5, steps: 2 });
+ * const { meta } = learner.init(key(0));
+ * const task = data.sampleSinusoidTask(key(1), { shots: 5, queries: 5 });
+ * const { theta, losses } = innerLoopDense(learner.config, meta, task.support);
+ * losses.length; // 2 (one support loss per inner step)
  * ```
  */
 export function innerLoopDense(cfg: LearnerConfig, p: InnerParams, support: Dataset, steps?: number, op = 'pmeta.adapt'): InnerResult {

@@ -219,19 +219,42 @@ export function metaLearner(opts: MetaLearnerOptions): MetaLearner {
   };
 }
 
-/** The meta-learned parameters the outer optimizer updates: θ, a (unless rates are fixed), ω. */
+/**
+ * The meta-learned parameters the outer optimizer updates: θ, a (unless rates are fixed), ω.
+ * @example
+ * ```ts
+ * const learner = pmeta.metaLearner({ net: pmeta.mlpNet(1, [8, 1]), loss: 'mse', supportSize: 5, steps: 1 });
+ * const { meta } = learner.init(key(0));
+ * Object.keys(pmeta.learnables(learner.config, meta) as object); // ['theta', 'a', 'omega']
+ * ```
+ */
 export function learnables(cfg: LearnerConfig, meta: MetaState): Params {
   checkInner('pmeta.learnables', cfg, meta);
   return cfg.rates === 'fixed' ? { theta: meta.theta, omega: meta.omega } : { theta: meta.theta, a: meta.a, omega: meta.omega };
 }
 
-/** Kept ratios `[ρ_fw, ρ_bw]` of layer l (1 with attention off). */
+/**
+ * Kept ratios `[ρ_fw, ρ_bw]` of layer l (1 with attention off).
+ * @example
+ * ```ts
+ * const learner = pmeta.metaLearner({ net: pmeta.mlpNet(1, [8, 1]), loss: 'mse', supportSize: 5, steps: 1, rho: 0.25 });
+ * pmeta.layerRho(learner.config, 0); // [0.25, 0.25]
+ * pmeta.layerRho(learner.config, 1); // [1, 1]: the head has no attention
+ * ```
+ */
 export function layerRho(cfg: LearnerConfig, l: number): [number, number] {
   layerArg('pmeta.layerRho', configArg('pmeta.layerRho', cfg).net.layers.length, l);
   return cfg.attention[l] ? [cfg.rho.fw, cfg.rho.bw] : [1, 1];
 }
 
-/** Kept channel counts `[m_fw, m_bw]` of layer l. */
+/**
+ * Kept channel counts `[m_fw, m_bw]` of layer l.
+ * @example
+ * ```ts
+ * const learner = pmeta.metaLearner({ net: pmeta.mlpNet(4, [8, 1]), loss: 'mse', supportSize: 5, steps: 1, rho: 0.5 });
+ * pmeta.keptOf(learner.config, 0); // [2, 4]: half of the 4 inputs forward, half of the 8 outputs backward
+ * ```
+ */
 export function keptOf(cfg: LearnerConfig, l: number): [number, number] {
   layerArg('pmeta.keptOf', configArg('pmeta.keptOf', cfg).net.layers.length, l);
   const { cout, cin } = layerChannels(cfg.net, l);
@@ -246,7 +269,16 @@ function sameShapeAs(a: unknown, ref: Tensor): boolean {
 /**
  * Checks that a meta-state was made for this learner's network (θ, bnStats, a, ω shapes).
  * @throws {NumError} `STATE_MISMATCH` when it was not.
- */
+  * @example
+  * ```ts
+  * const a = pmeta.metaLearner({ net: pmeta.mlpNet(1, [8, 1]), loss: 'mse', supportSize: 5, steps: 1 });
+  * const b = pmeta.metaLearner({ net: pmeta.mlpNet(1, [16, 1]), loss: 'mse', supportSize: 5, steps: 1 });
+  * pmeta.checkMeta('myOp', a.config, a.init(key(0)).meta); // fine
+  * let code = '';
+  * try { pmeta.checkMeta('myOp', b.config, a.init(key(0)).meta); } catch (e) { if (isNumError(e)) code = e.code; }
+  * code; // 'STATE_MISMATCH'
+  * ```
+  */
 export function checkMeta(op: string, cfg: LearnerConfig, meta: MetaState): void {
   op = opName(op, 'pmeta.checkMeta');
   checkInner(op, cfg, meta);

@@ -32,8 +32,10 @@ export interface PmetaMemory {
  * @throws {NumError} `STATE_MISMATCH` for a meta-state of another network; `INVALID_ARGUMENT` for a bad batch.
  * @example
  * ```ts
- * const m = pmeta.adaptationMemory(learner, st.meta);
+ * const learner = pmeta.metaLearner({ net: pmeta.mlpNet(1, [40, 40, 1]), loss: 'mse', supportSize: 10, steps: 1 });
+ * const m = pmeta.adaptationMemory(learner, learner.init(key(0)).meta);
  * console.log((m.peakBytes / 1024).toFixed(1), 'KiB');
+ * m.peakBytes <= m.peakBytesFullCopy; // true
  * ```
  */
 export function adaptationMemory(learner: MetaLearner, meta?: MetaState, opts?: { batch?: number | undefined; steps?: number | undefined }): PmetaMemory {

@@ -33,7 +33,16 @@ export interface MetaStepResult {
   penalty: number;
 }
 
-/** λ Σ_{k,l} c_l α_l^(k) over the layers that may adapt. */
+/**
+ * λ Σ_{k,l} c_l α_l^(k) over the layers that may adapt.
+ * @example
+ * ```ts
+ * const learner = pmeta.metaLearner({ net: pmeta.mlpNet(1, [8, 1]), loss: 'mse', supportSize: 5, steps: 1, lambda: 1 });
+ * const { meta } = learner.init(key(0));
+ * pmeta.ratePenalty(learner.config, meta.a)!.item(); // 0.01: Σ_l c_l α_l with Σ c_l = 1 and α = 0.01
+ * pmeta.ratePenalty(pmeta.metaLearner({ net: pmeta.mlpNet(1, [8, 1]), loss: 'mse', supportSize: 5, method: 'maml' }).config, meta.a); // undefined: fixed rates
+ * ```
+ */
 export function ratePenalty(cfg: LearnerConfig, a: Tensor): Tensor | undefined {
   rateTable('pmeta.ratePenalty', configArg('pmeta.ratePenalty', cfg), a);
   if (cfg.lambda === 0 || cfg.rates === 'fixed') return undefined;
@@ -56,7 +65,17 @@ function checkTasks(op: string, cfg: LearnerConfig, tasks: readonly MetaTask[]):
   });
 }
 
-/** Frozen-statistics BN: per-channel mean and biased variance of each BN input over `x`. */
+/**
+ * Frozen-statistics BN: per-channel mean and biased variance of each BN input over `x`.
+ * @example
+ * ```ts
+ * const net = pmeta.conv4Net({ classes: 2, channels: 4, inputShape: [1, 16, 16] });
+ * const learner = pmeta.metaLearner({ net, loss: 'crossEntropy', supportSize: 4, steps: 1, bn: 'frozen' });
+ * const { meta } = learner.init(key(0));
+ * const stats = pmeta.batchStatistics(learner.config, meta.theta, meta.bnStats, normal(key(1), [4, 1, 16, 16]));
+ * stats.length === meta.bnStats.length; // true
+ * ```
+ */
 export function batchStatistics(cfg: LearnerConfig, theta: readonly Params[], bnStats: readonly Params[], x: Tensor): Params[] {
   const op = 'pmeta.batchStatistics';
   const { net } = configArg(op, cfg);
@@ -85,7 +104,11 @@ export function batchStatistics(cfg: LearnerConfig, theta: readonly Params[], bn
  * loss after the inner loop plus the rate penalty. Differentiable in `lp`.
  * @example
  * ```ts
+ * const learner = pmeta.metaLearner({ net: pmeta.mlpNet(1, [8, 1]), loss: 'mse', supportSize: 5, steps: 1 });
+ * const cfg = learner.config, { meta } = learner.init(key(0));
+ * const tasks = [data.sampleSinusoidTask(key(1), { shots: 5, queries: 5 })];
  * const g = grad((lp: Params) => pmeta.metaObjective(cfg, meta, lp, tasks).loss)(pmeta.learnables(cfg, meta));
+ * tree.paths(g).length === tree.paths(pmeta.learnables(cfg, meta)).length; // true
  * ```
  */
 export function metaObjective(cfg: LearnerConfig, meta: MetaState, lp: Params, tasks: readonly MetaTask[], op = 'pmeta.metaStep'):
@@ -120,8 +143,12 @@ export function metaObjective(cfg: LearnerConfig, meta: MetaState, lp: Params, t
  *   for a meta-state of another network, `OUT_OF_RANGE` for a non-finite support loss.
  * @example
  * ```ts
+ * const learner = pmeta.metaLearner({ net: pmeta.mlpNet(1, [8, 1]), loss: 'mse', supportSize: 5, steps: 1 });
+ * let st = learner.init(key(0));
+ * const tasks = [key(1), key(2)].map((k) => data.sampleSinusoidTask(k, { shots: 5, queries: 5 }));
  * const r = pmeta.metaStep(learner, st, tasks);
  * st = r.state;
+ * st.step; // 1
  * ```
  */
 export function metaStep(learner: MetaLearner, st: MetaTrainState, tasks: readonly MetaTask[]): MetaStepResult {
@@ -165,8 +192,10 @@ export function metaStep(learner: MetaLearner, st: MetaTrainState, tasks: readon
  * step is recorded in `frozen`.
  * @example
  * ```ts
+ * const learner = pmeta.metaLearner({ net: pmeta.mlpNet(1, [8, 8, 1]), loss: 'mse', supportSize: 5, steps: 1 });
+ * const st = learner.init(key(0));
  * const meta = pmeta.finalize(learner, st.meta);
- * meta.frozen.toArray(); // e.g. [1, 0, 0]
+ * meta.frozen.shape; // [3]: one flag per layer, 1 where the learned rates never let it adapt
  * ```
  */
 export function finalize(learner: MetaLearner, meta: MetaState): MetaState {
@@ -192,7 +221,12 @@ export function finalize(learner: MetaLearner, meta: MetaState): MetaState {
  * Query loss and (for classification) accuracy of adapted parameters.
  * @example
  * ```ts
+ * const learner = pmeta.metaLearner({ net: pmeta.mlpNet(1, [8, 1]), loss: 'mse', supportSize: 5, steps: 1 });
+ * const { meta } = learner.init(key(0));
+ * const task = data.sampleSinusoidTask(key(1), { shots: 5, queries: 5 });
+ * const adapted = pmeta.adapt(learner, meta, task.support);
  * const { loss, accuracy } = pmeta.evaluateQuery(learner, meta, adapted.theta, task.query);
+ * Number.isNaN(accuracy); // true for regression
  * ```
  */
 export function evaluateQuery(learner: MetaLearner, meta: MetaState, theta: readonly Params[], query: MetaTask['query']): { loss: number; accuracy: number } {

@@ -79,7 +79,15 @@ export interface RunResult {
   memory: PmetaMemory;
 }
 
-/** Mean ± 95 % CI of a sample. */
+/**
+ * Mean ± 95 % CI of a sample.
+ * @example
+ * ```ts
+ * const { mean, ci95, n } = pmeta.meanCi([1, 2, 3, 4]);
+ * [mean, n]; // [2.5, 4]
+ * ci95 > 0; // true
+ * ```
+ */
 export function meanCi(xs: readonly number[]): MeanCi {
   numbersArg('pmeta.meanCi', 'xs', xs);
   const n = xs.length;
@@ -103,8 +111,10 @@ function memoryCost(m: PmetaMemory): CostReport {
  * @throws {NumError} `INVALID_ARGUMENT` for bad counts or samplers; whatever `metaStep`/`adapt` throw.
  * @example
  * ```ts
- * const src = (k: Key) => data.sampleSinusoidTask(k, { shots: 10, queries: 10 });
- * const { report, testLoss } = pmeta.run({ learner, train: src, test: src, key: key(0), iterations: 200, metaBatch: 25 });
+ * const learner = pmeta.metaLearner({ net: pmeta.mlpNet(1, [8, 1]), loss: 'mse', supportSize: 5, steps: 1 });
+ * const src = (k: Key) => data.sampleSinusoidTask(k, { shots: 5, queries: 5 });
+ * const { report, testLoss } = pmeta.run({ learner, train: src, test: src, key: key(0), iterations: 3, metaBatch: 2 });
+ * testLoss.n > 0; // true
  * ```
  */
 export function run(opts: RunOptions): RunResult {

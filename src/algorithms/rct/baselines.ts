@@ -48,7 +48,16 @@ export function fakeQuantize(w: Tensor, bits: number): Tensor {
   return ste(w);
 }
 
-/** The QAT view: weights (rank ≥ 2) fake-quantised to `bits`, biases kept in float. */
+/**
+ * The QAT view: weights (rank ≥ 2) fake-quantised to `bits`, biases kept in float.
+ * @example
+ * ```ts
+ * const { params } = nn.mlp([3]).init(key(0), [4]);
+ * const q = rct.qatView(params, 4) as { weight: Tensor; bias: Tensor }[];
+ * new Set(q[0]!.weight.toTyped()).size <= 15; // true: at most 2·7 + 1 levels at 4 bits
+ * q[0]!.bias.toArray(); // the biases unchanged
+ * ```
+ */
 export function qatView(params: Params, bits: number): Params {
   return mapWithPath((_p, t: Tensor) => (t.ndim >= 2 ? fakeQuantize(t, bits) : t), params);
 }

@@ -25,7 +25,10 @@ function intTensor(q: IntArray): Tensor {
  * The state as a tree of integer tensors and numbers (what {@link saveState} writes).
  * @example
  * ```ts
- * const bytes = saveTree(rct.stateTree(st));
+ * const cfg = rct.config(rct.mlp(4, [3]), { learningRate: 0.05 });
+ * const st = rct.init(cfg, cfg.net.float.init(key(0), [4]).params);
+ * const bytes = saveTree(rct.stateTree(st)); // what rct.saveState writes
+ * bytes instanceof Uint8Array; // true
  * ```
  */
 export function stateTree(st: RctState): Tree<SavedLeaf> {
@@ -59,8 +62,11 @@ function num(v: unknown, what: string): number {
  * Serialises an RCT state (safetensors bytes, integer dtypes only).
  * @example
  * ```ts
+ * const cfg = rct.config(rct.mlp(4, [3]), { learningRate: 0.05 });
+ * const st = rct.init(cfg, cfg.net.float.init(key(0), [4]).params);
  * const bytes = rct.saveState(st);
  * const again = rct.loadState(bytes); // same integers, same b and f
+ * Array.from(again.params['0.weight']!.q).join() === Array.from(st.params['0.weight']!.q).join(); // true
  * ```
  */
 export function saveState(st: RctState, metadata?: Readonly<Record<string, string>>): Uint8Array {
@@ -72,7 +78,10 @@ export function saveState(st: RctState, metadata?: Readonly<Record<string, strin
  * off-grid or mis-sized integers with STATE_MISMATCH.
  * @example
  * ```ts
+ * const cfg = rct.config(rct.mlp(4, [3]), { learningRate: 0.05 });
+ * const bytes = rct.saveState(rct.init(cfg, cfg.net.float.init(key(0), [4]).params));
  * const st = rct.loadState(bytes);
+ * st.step; // 0
  * ```
  */
 export function loadState(bytes: Uint8Array | ArrayBuffer): RctState {

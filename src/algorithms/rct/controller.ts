@@ -71,9 +71,12 @@ export interface BitwidthController {
  * `rct.bitwidthController` (API), defaults T_min = 1, T_max = 4, I = 100 (our choice, §10).
  * @example
  * ```ts
+ * const qp = rct.quantizedParams(nn.mlp([3]).init(key(0), [4]).params);
+ * const opt = rct.optimizer({ learningRate: 0.05 }), optState = opt.init(qp);
  * const ctl = rct.bitwidthController({ tMin: 1, tMax: 4, interval: 100 });
- * let cs = ctl.init();
+ * const cs = ctl.init();
  * const changes = ctl.afterStep(qp, optState, cs); // decisions every 100 steps
+ * changes; // undefined (not at a boundary yet)
  * ```
  */
 export function bitwidthController(opts: ControllerOptions = {}): BitwidthController {

@@ -16,8 +16,10 @@ export interface FoundBuffer {
  * Float buffers of length ≥ `minLength` reachable from `root` (objects, arrays, maps, tensors).
  * @example
  * ```ts
- * rct.floatBuffers(st, 20);          // [] for an RCT state
- * rct.floatBuffers(qatState, 20);    // the float master's tensors
+ * const cfg = rct.config(rct.mlp(4, [3]), { learningRate: 0.05 });
+ * const st = rct.init(cfg, cfg.net.float.init(key(0), [4]).params);
+ * rct.floatBuffers(st, 10).length; // 0: an RCT state holds no float master weights
+ * rct.floatBuffers(cfg.net.float.init(key(0), [4]).params, 10).length; // 1: the float 4×3 weight
  * ```
  */
 export function floatBuffers(root: unknown, minLength: number): FoundBuffer[] {

@@ -86,9 +86,10 @@ const VEL_MAX = 32767;
  * `rct.optimizer` (API): SGD onto the integer grid (see the module comment).
  * @example
  * ```ts
+ * const qp = rct.quantizedParams(nn.mlp([3]).init(key(0), [4]).params);
  * const opt = rct.optimizer({ learningRate: 0.05, rounding: 'nearest', weightDecay: 5e-4 });
  * const st = opt.init(qp);
- * opt.apply(qp, { '0.weight': grad }, st, { step: 0 });
+ * opt.apply(qp, { '0.weight': new Float32Array(12).fill(1) }, st, { step: 0 }); // integers updated in place
  * ```
  */
 export function optimizer(opts: RctOptimizerOptions): RctOptimizer {

@@ -164,7 +164,11 @@ export function checkQTensor(op: string, path: string, qt: unknown): QTensor {
  * Checks every tensor of a {@link QuantizedParams} (see {@link checkQTensor}).
  * @example
  * ```ts
- * rct.checkQuantized(qp); // throws NumError STATE_MISMATCH on a corrupted tensor
+ * const qp = rct.quantizedParams(nn.mlp([3]).init(key(0), [4]).params);
+ * rct.checkQuantized(qp); // returns qp; throws NumError STATE_MISMATCH on a corrupted tensor
+ * let code = '';
+ * try { rct.checkQuantized({ ...qp, '0.weight': { ...qp['0.weight']!, b: 1 } }); } catch (e) { if (isNumError(e)) code = e.code; }
+ * code !== ''; // true
  * ```
  */
 export function checkQuantized(qp: unknown, op = 'rct.checkQuantized'): QuantizedParams {

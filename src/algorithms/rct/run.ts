@@ -96,7 +96,17 @@ function costOf(e: RctEnergy, m: ParameterMemory): CostReport {
   return { energyJ: pJ(e.gemm.rct + e.movement.rct), macs: e.macs, peakMemoryBytes: m.peakBytes, bits: m.peakBits };
 }
 
-/** Trains an integer configuration for `epochs` with the harness's shuffle keys (as `fit`). @internal */
+/**
+ * Trains an integer configuration for `epochs` with the harness's shuffle keys (as `fit`). @internal
+ * @example
+ * ```ts
+ * const cfg = rct.config(rct.mlp(4, [3]), { learningRate: 0.05 });
+ * const st = rct.init(cfg, cfg.net.float.init(key(0), [4]).params);
+ * const data = { x: normal(key(1), [16, 4]), y: randint(key(2), [16], 0, 3) };
+ * const accuracy = rct.trainInteger(cfg, st, { train: data, test: data, epochs: 2, batchSize: 8, key: key(3) });
+ * st.step; // 4 (2 epochs of 2 batches)
+ * ```
+ */
 export function trainInteger(cfg: RctConfig, st: RctState, o: {
   train: Dataset; test: Dataset; validation?: Dataset | undefined; epochs: number; batchSize: number; key: Key; evalBatchSize?: number | undefined;
   onEpoch?: ((epoch: number, metrics: Record<string, number>) => void) | undefined;
@@ -126,8 +136,10 @@ export function trainInteger(cfg: RctConfig, st: RctState, o: {
  * and movement energy and parameter memory through the shared cost model.
  * @example
  * ```ts
- * const { report, accuracy } = rct.run({ train, test, key: key(0), epochs: 1, learningRate: 0.05, methods: ['rct', 'fp32'] });
- * accuracy.rct; report.metrics['gemmSaving'];
+ * const data = { x: normal(key(1), [32, 4]), y: randint(key(2), [32], 0, 3) };
+ * const { report, accuracy } = rct.run({ train: data, test: data, net: rct.mlp(4, [3]), key: key(0), epochs: 1, batchSize: 8, learningRate: 0.05, methods: ['rct', 'fp32'] });
+ * Object.keys(accuracy); // ['rct', 'fp32']
+ * report.metrics['gemmSaving'];
  * ```
  */
 export function run(opts: RunOptions): RunResult {

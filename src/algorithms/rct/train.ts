@@ -86,7 +86,9 @@ export function config(net: RctNet, opts: ConfigOptions): RctConfig {
  * not kept.
  * @example
  * ```ts
- * const st = rct.init(cfg, cfg.net.float.init(key(0), [1, 28, 28]).params);
+ * const cfg = rct.config(rct.mlp(4, [3]), { learningRate: 0.05 });
+ * const st = rct.init(cfg, cfg.net.float.init(key(0), [4]).params);
+ * st.params['0.weight']!.b; // 8
  * ```
  */
 export function init(cfg: RctConfig, floatParams: Params): RctState {
@@ -138,7 +140,11 @@ function record(st: RctState, n: number): void {
  * learning rate raises OUT_OF_RANGE before any q is written.
  * @example
  * ```ts
- * const { loss, changes } = rct.trainStep(cfg, st, { x, y }, purposeKey(root, 'method', st.step));
+ * const cfg = rct.config(rct.mlp(4, [3]), { learningRate: 0.05 });
+ * const st = rct.init(cfg, cfg.net.float.init(key(0), [4]).params);
+ * const root = key(1), x = normal(key(2), [8, 4]), y = randint(key(3), [8], 0, 3);
+ * const { loss, changes } = rct.trainStep(cfg, st, { x, y }, foldIn(root, st.step));
+ * st.step; // 1
  * ```
  */
 export function trainStep(cfg: RctConfig, st: RctState, batch: { x: Tensor; y: Tensor }, key: Key): { loss: number; accuracy: number; changes: BitChange[] | undefined } {
@@ -166,7 +172,10 @@ export function trainStep(cfg: RctConfig, st: RctState, batch: { x: Tensor; y: T
  * Accuracy and mean loss of the integer network (X quantised as in training) over batches.
  * @example
  * ```ts
- * rct.evaluate(cfg, st.params, batches(test, 500)).accuracy;
+ * const cfg = rct.config(rct.mlp(4, [3]), { learningRate: 0.05 });
+ * const st = rct.init(cfg, cfg.net.float.init(key(0), [4]).params);
+ * const test = { x: normal(key(1), [10, 4]), y: randint(key(2), [10], 0, 3) };
+ * rct.evaluate(cfg, st.params, batches(test, 5)).count; // 10
  * ```
  */
 export function evaluate(cfg: RctConfig, params: QuantizedParams, data: Iterable<{ x: Tensor; y: Tensor }>): { accuracy: number; loss: number; count: number } {

@@ -44,7 +44,14 @@ function pair(op: string, name: string, v: Pair | undefined, dflt: number, min: 
   return [p[0]!, p[1]!];
 }
 
-/** Resolves the window geometry and validates it against the input. @internal */
+/**
+ * Resolves the window geometry and validates it against the input. @internal
+ * @example
+ * ```ts
+ * const w = makeWindow('myPool', 28, 28, 2, { stride: 2 });
+ * [w.ho, w.wo]; // [14, 14]
+ * ```
+ */
 export function makeWindow(op: string, h: number, w: number, k: Pair, opts: { stride?: Pair | undefined; padding?: Padding | undefined; dilation?: Pair | undefined }): Window {
   op = opName(op, 'makeWindow');
   opts = options(op, 'opts', opts);
