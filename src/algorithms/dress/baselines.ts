@@ -18,7 +18,11 @@ import { fit, initTrain } from '../../train/loop.js';
 import type { RunEvent } from '../../train/events.js';
 import type { Params } from '../../tree.js';
 import type { DressState, LayerSelection } from './masks.js';
-import { nestedMasks } from './masks.js';
+import { checkLevels, nestedMasks } from './masks.js';
+import { datasetArg, modelArg } from './check.js';
+import { NumError, describe } from '../../errors.js';
+import { isPlainObject } from '../../tree.js';
+import { options } from '../../validate.js';
 import { objective } from './train.js';
 import type { DressParams } from './view.js';
 import { labels, subnetParams, trainable } from './view.js';
@@ -77,6 +81,11 @@ function bytesOf(masks: DressState): number {
  * ```
  */
 export function independentModels(o: BaselineOptions): PrunedModel[] {
+  const op = 'dress.independentModels';
+  modelArg(op, options(op, 'options', o).model);
+  datasetArg(op, 'train', o.train);
+  checkLevels(op, o.levels, false);
+  if (o.optimizer !== undefined && typeof o.optimizer !== 'function') throw new NumError('INVALID_ARGUMENT', op, 'optimizer must be a factory () => GradientTransformation', 'function', describe(o.optimizer));
   return o.levels.map((s, j) => {
     const masks = nestedMasks(o.params, { levels: [s], criterion: 'magnitude', layers: o.layers });
     const tree = trainable(o.params, masks, { modelState: o.modelState });
@@ -103,6 +112,10 @@ export function independentModels(o: BaselineOptions): PrunedModel[] {
  * ```
  */
 export function prefixModels(pruned: PrunedModel, levels: readonly number[], layers?: LayerSelection): PrunedModel[] {
+  const op = 'dress.prefixModels';
+  if (!isPlainObject(pruned) || !('params' in pruned) || !('modelState' in pruned)) {
+    throw new NumError('INVALID_ARGUMENT', op, 'pruned must be a model of dress.independentModels', '{params, modelState, ...}', describe(pruned));
+  }
   const masks = nestedMasks(pruned.params, { levels, criterion: 'magnitude', layers });
   const tree = trainable(pruned.params, masks, { bn: 'shared' });
   return levels.map((s, j) => ({

@@ -15,6 +15,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { isPlainObject } from '../../tree.js';
 import type { Params, Tree } from '../../tree.js';
 import type { ColumnArray, PackedDress, PackedLayer } from './pack.js';
+import { packedArg } from './check.js';
 
 const FORMAT_NAME = 'edgegrad.dress.packed';
 const VERSION = 1;
@@ -55,6 +56,8 @@ function payload(p: PackedDress): unknown {
  * ```
  */
 export function encodePacked(packed: PackedDress): Uint8Array {
+  // Structure only: the bytes' contents are the decoder's to validate (it rejects bad columns).
+  packedArg('dress.encodePacked', packed, false);
   const tree = payload(packed);
   return saveTree(tree, { [CHECKSUM_KEY]: checksum(saveTree(tree)) });
 }

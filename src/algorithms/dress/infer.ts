@@ -22,6 +22,8 @@ import type { PackedDress, PackedLayer } from './pack.js';
 import { relayout } from './pack.js';
 import { flat, kernelPath, packedConv, packedLinear } from './paths.js';
 import type { KernelPath } from './paths.js';
+import { modelArg, packedArg } from './check.js';
+import { options } from '../../validate.js';
 
 interface Slot {
   layer: PackedLayer;
@@ -109,7 +111,9 @@ function join(path: string, k: string | number): string {
  */
 export function packedRunner(model: Layer<Params>, packed: PackedDress, opts: PackedRunnerOptions = {}): PackedRunner {
   const op = 'dress.packedRunner';
-  const path = opts?.path ?? 'auto';
+  modelArg(op, model);
+  packedArg(op, packed);
+  const path = options(op, 'opts', opts).path ?? 'auto';
   if (path !== 'auto' && path !== 'direct' && path !== 'spmm') throw new NumError('INVALID_ARGUMENT', op, "opts.path must be 'auto', 'direct' or 'spmm'", "'auto' | 'direct' | 'spmm'", describe(path));
   const p = packed.layers.some((l) => l.layout !== 'row') ? relayout(packed, 'row') : packed;
   const byPath = new Map(p.layers.map((l) => [l.path, l]));
@@ -144,6 +148,7 @@ export function packedRunner(model: Layer<Params>, packed: PackedDress, opts: Pa
   return {
     packed: p,
     apply(x, level) {
+      if (!(x instanceof Tensor)) throw new NumError('INVALID_ARGUMENT', op, 'x must be a tensor', 'Tensor', describe(x));
       if (!Number.isInteger(level) || level < 0 || level >= p.levels.length) {
         throw new NumError('INVALID_ARGUMENT', op, 'level must index a packed level', `0..${p.levels.length - 1}`, describe(level));
       }

@@ -16,6 +16,7 @@ import { fromTyped } from '../../tensor/create.js';
 import { isFloat } from '../../tensor/dtype.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { entries, isPlainObject } from '../../tree.js';
+import { dressLayerArg, levelArg } from './check.js';
 import { rankRowsInto } from './rank.js';
 
 /** The default sparsity levels: each halves the non-zeros of the one before (our choice). */
@@ -94,7 +95,7 @@ export interface NestedMaskOptions {
 
 /** The default coverage: linear and conv weights. */
 export function defaultLayers(_path: string, t: Tensor): boolean {
-  return t.ndim === 2 || t.ndim === 4;
+  return t instanceof Tensor && (t.ndim === 2 || t.ndim === 4);
 }
 
 /** Validates a list of sparsity levels (strictly increasing, each in [0, 1)). @internal */
@@ -230,6 +231,8 @@ export function rerank(state: DressState, values: (layer: DressLayer) => Tensor,
  * ```
  */
 export function maskOf(l: DressLayer, j: number): Float32Array {
+  dressLayerArg('dress.maskOf', l);
+  levelArg('dress.maskOf', j, l.counts.length);
   const out = new Float32Array(l.rows * l.cols);
   const order = l.order.toTyped({ copy: false }) as Int32Array;
   const n1 = l.counts[0]!, n = l.counts[j]!;

@@ -14,6 +14,7 @@ import { mapWithPath } from '../../tree.js';
 import type { Params, Tree } from '../../tree.js';
 import type { DressState } from './masks.js';
 import { checkState, floats } from './masks.js';
+import { levelArg, packedArg, packedLayerArg } from './check.js';
 import type { DressParams } from './view.js';
 import { checkTree } from './view.js';
 
@@ -125,6 +126,8 @@ export function toSparse(tree: DressParams, state: DressState, opts: ToSparseOpt
  * ```
  */
 export function relayout(packed: PackedDress, layout: 'row' | 'rank'): PackedDress {
+  packedArg('dress.relayout', packed);
+  if (layout !== 'row' && layout !== 'rank') throw new NumError('INVALID_ARGUMENT', 'dress.relayout', "layout must be 'row' or 'rank'", "'row' | 'rank'", describe(layout));
   const layers = packed.layers.map((l) => {
     if (l.layout === layout) return l;
     const n1 = l.counts[0]!;
@@ -151,6 +154,8 @@ export function relayout(packed: PackedDress, layout: 'row' | 'rank'): PackedDre
  * ```
  */
 export function unpackLayer(l: PackedLayer, j: number): Float32Array {
+  packedLayerArg('dress.unpackLayer', l);
+  levelArg('dress.unpackLayer', j, l.counts.length);
   const out = new Float32Array(l.rows * l.cols);
   const n1 = l.counts[0]!, n = l.counts[j]!;
   for (let i = 0; i < l.rows; i++) {
@@ -171,6 +176,8 @@ export function unpackLayer(l: PackedLayer, j: number): Float32Array {
  * ```
  */
 export function subnetBytes(packed: PackedDress, j: number): number {
+  packedArg('dress.subnetBytes', packed);
+  levelArg('dress.subnetBytes', j, packed.levels.length);
   let b = 0;
   for (const l of packed.layers) b += l.rows * l.counts[j]! * (4 + l.columns.BYTES_PER_ELEMENT);
   return b;

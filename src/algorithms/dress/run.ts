@@ -32,6 +32,8 @@ import type { SubnetProfile } from './select.js';
 import { objective } from './train.js';
 import type { DressParams } from './view.js';
 import { labels, refresh, subnetParams, trainable } from './view.js';
+import { datasetArg, levelArg, modelArg, runnerArg } from './check.js';
+import { options, positiveInt } from '../../validate.js';
 
 /**
  * Options of {@link run}.
@@ -103,6 +105,11 @@ function epochs(op: string, name: string, v: unknown): number {
 
 /** Test accuracy of one packed subnet on the sparse kernels. @internal */
 export function packedAccuracy(runner: PackedRunner, data: Dataset, level: number, batchSize = 500): number {
+  const op = 'dress.packedAccuracy';
+  runnerArg(op, runner);
+  datasetArg(op, 'data', data);
+  levelArg(op, level, runner.packed.levels.length);
+  positiveInt(op, 'batchSize', batchSize);
   const n = data.y.shape[0]!;
   let correct = 0;
   for (let s = 0; s < n; s += batchSize) {
@@ -129,7 +136,11 @@ export function packedAccuracy(runner: PackedRunner, data: Dataset, level: numbe
  */
 export function run(opts: RunOptions): RunResult {
   const op = 'dress.run';
-  const { model, train } = opts;
+  const model = modelArg(op, options(op, 'options', opts).model);
+  const train = datasetArg(op, 'train', opts.train);
+  if (opts.test !== undefined) datasetArg(op, 'test', opts.test);
+  if (opts.validation !== undefined) datasetArg(op, 'validation', opts.validation);
+  if (opts.onEvent !== undefined && typeof opts.onEvent !== 'function') throw new NumError('INVALID_ARGUMENT', op, 'onEvent must be a function', 'function', describe(opts.onEvent));
   const rec = recorder('dress', opts.onEvent);
   const batchSize = opts.batchSize ?? 64;
   const lr = opts.learningRate ?? 1e-3;

@@ -8,9 +8,10 @@
  */
 import { rowSparseBytes, rowSparseMacs } from '../../cost/sparse.js';
 import { NumError, describe } from '../../errors.js';
-import type { Tensor } from '../../tensor/tensor.js';
+import { Tensor } from '../../tensor/tensor.js';
 import type { PackedRunner } from './infer.js';
-import { count } from '../../validate.js';
+import { count, options } from '../../validate.js';
+import { runnerArg } from './check.js';
 
 /**
  * What one subnet costs on this device.
@@ -64,6 +65,10 @@ function defaultClock(): () => number {
  */
 export function profile(runner: PackedRunner, x: Tensor, opts: ProfileOptions = {}): SubnetProfile[] {
   const op = 'dress.profile';
+  runnerArg(op, runner);
+  if (!(x instanceof Tensor)) throw new NumError('INVALID_ARGUMENT', op, 'x must be a tensor', 'Tensor', describe(x));
+  opts = options(op, 'opts', opts);
+  if (opts.now !== undefined && typeof opts.now !== 'function') throw new NumError('INVALID_ARGUMENT', op, 'opts.now must be a clock function', '() => number', describe(opts.now));
   const warm = count(op, 'warmup', opts.warmup ?? 2, 0);
   const runs = count(op, 'runs', opts.runs ?? 5, 1);
   const now = opts.now ?? defaultClock();

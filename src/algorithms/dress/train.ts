@@ -27,6 +27,9 @@ import type { DressState } from './masks.js';
 import { checkState } from './masks.js';
 import type { DressParams } from './view.js';
 import { checkTree, labels, refresh, subnetParams } from './view.js';
+import { datasetArg, modelArg } from './check.js';
+import { isPlainObject } from '../../tree.js';
+import { inRange, nonNegative, options } from '../../validate.js';
 
 /** The loss of one subnet's logits. */
 export type LossFn = (logits: Tensor, y: Tensor) => Tensor;
@@ -166,10 +169,19 @@ export interface TrainStepOptions<S> extends JointOptions {
  */
 export function trainStep<S>(o: TrainStepOptions<S>): (st: DressTrainState<S>, batch: Dataset, key?: Key) => { state: DressTrainState<S>; loss: number; losses: number[] } {
   const op = 'dress.trainStep';
+  modelArg(op, options(op, 'options', o).model);
+  if (o.optimizer === null || typeof o.optimizer !== 'object' || typeof o.optimizer.update !== 'function') {
+    throw new NumError('INVALID_ARGUMENT', op, 'optimizer must be a GradientTransformation', '{init, update}', describe(o.optimizer));
+  }
   const form = o.form ?? 'parallel';
   if (form !== 'parallel' && form !== 'accumulate') throw new NumError('INVALID_ARGUMENT', op, "form must be 'parallel' or 'accumulate'", "'parallel' | 'accumulate'", describe(form));
   return (st, batch, key) => {
+    if (!isPlainObject(st) || !isPlainObject(st.params) || !('optState' in st)) {
+      throw new NumError('INVALID_ARGUMENT', op, 'the state must come from dress.initTrainState', 'DressTrainState', describe(st));
+    }
     checkState(op, st.masks);
+    checkTree(op, st.params, st.masks);
+    datasetArg(op, 'batch', batch);
     const masks = o.freezeMasks === true ? st.masks : refresh(st.params, st.masks);
     const k = masks.levels.length;
     const a = alphas(op, o.alpha, k);
@@ -234,9 +246,15 @@ export interface OptimizerOptions {
  * ```
  */
 export function optimizer(opts: OptimizerOptions): GradientTransformation<unknown> {
-  const m = opts.momentum ?? 0.9;
+  const op = 'dress.optimizer';
+  const o = options(op, 'opts', opts);
+  const lrOk = (v: unknown): boolean => typeof v === 'function' || (typeof v === 'number' && Number.isFinite(v));
+  if (!lrOk(o.learningRate)) throw new NumError('INVALID_ARGUMENT', op, 'opts.learningRate must be a number or a schedule', 'number | (step) => number', describe(o.learningRate));
+  if (o.scoresLearningRate !== undefined && !lrOk(o.scoresLearningRate)) throw new NumError('INVALID_ARGUMENT', op, 'opts.scoresLearningRate must be a number or a schedule', 'number | (step) => number', describe(o.scoresLearningRate));
+  const m = o.momentum === undefined ? 0.9 : inRange(op, 'momentum', o.momentum, 0, 1);
+  if (o.weightDecay !== undefined) nonNegative(op, 'weightDecay', o.weightDecay);
   return partition({
-    weights: chain(addDecayedWeights(opts.weightDecay ?? 5e-4), trace({ decay: m }), scaleByLearningRate(opts.learningRate)),
-    scores: chain(trace({ decay: m }), scaleByLearningRate(opts.scoresLearningRate ?? opts.learningRate)),
+    weights: chain(addDecayedWeights(o.weightDecay ?? 5e-4), trace({ decay: m }), scaleByLearningRate(o.learningRate!)),
+    scores: chain(trace({ decay: m }), scaleByLearningRate(o.scoresLearningRate ?? o.learningRate!)),
   }, labels) as GradientTransformation<unknown>;
 }

@@ -19,6 +19,7 @@ import { entries, isPlainObject, mapWithPath } from '../../tree.js';
 import type { Tree } from '../../tree.js';
 import type { DressLayer, DressState, NestedMaskOptions } from './masks.js';
 import { checkState, maskOf, nestedMasks, rerank } from './masks.js';
+import { dressParamsArg } from './check.js';
 
 /**
  * What DRESS trains: the shared backbone, learned scores by weight path, and private BN
@@ -221,6 +222,6 @@ export function refresh(tree: DressParams, state: DressState): DressState {
  * ```
  */
 export function labels(tree: Params): Tree<string> {
-  const t = tree as DressParams;
+  const t = dressParamsArg('dress.labels', tree);
   return { net: 'weights', scores: 'scores', bn: t.bn.map(() => 'weights') };
 }
