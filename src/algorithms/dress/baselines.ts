@@ -77,7 +77,10 @@ function bytesOf(masks: DressState): number {
  * mask fixed, for the same epochs as DRESS.
  * @example
  * ```ts
- * const models = dress.independentModels({ model, params, modelState, train, key: key(1), epochs: 2, levels: dress.DEFAULT_LEVELS });
+ * const model = nn.mlp([8, 3]), { params, state: modelState } = model.init(key(0), [6]);
+ * const train = { x: normal(key(1), [16, 6]), y: randint(key(2), [16], 0, 3) };
+ * const models = dress.independentModels({ model, params, modelState, train, key: key(1), epochs: 1, levels: [0.5, 0.75] });
+ * models.map((m) => m.sparsity); // [0.5, 0.75]
  * ```
  */
 export function independentModels(o: BaselineOptions): PrunedModel[] {
@@ -107,8 +110,11 @@ export function independentModels(o: BaselineOptions): PrunedModel[] {
  * the `n_j` largest surviving weights of every row.
  * @example
  * ```ts
- * const [densest] = dress.independentModels({ ...opts, levels: [0.5] });
- * const prefixes = dress.prefixModels(densest!, dress.DEFAULT_LEVELS);
+ * const model = nn.mlp([8, 3]), { params, state: modelState } = model.init(key(0), [6]);
+ * const train = { x: normal(key(1), [16, 6]), y: randint(key(2), [16], 0, 3) };
+ * const [densest] = dress.independentModels({ model, params, modelState, train, key: key(1), epochs: 1, levels: [0.5] });
+ * const prefixes = dress.prefixModels(densest!, [0.5, 0.75]);
+ * prefixes.length; // 2
  * ```
  */
 export function prefixModels(pruned: PrunedModel, levels: readonly number[], layers?: LayerSelection): PrunedModel[] {

@@ -51,8 +51,12 @@ function payload(p: PackedDress): unknown {
  * Encodes a packed model to bytes (`saveTree` plus a checksum).
  * @example
  * ```ts
- * const bytes = dress.encodePacked(packed);   // write to a file, send to a device
+ * const { params } = nn.mlp([8, 3]).init(key(0), [6]);
+ * const masks = dress.nestedMasks(params, { levels: [0.5] });
+ * const packed = dress.toSparse(dress.trainable(params, masks), masks);
+ * const bytes = dress.encodePacked(packed); // write to a file, send to a device
  * const back = dress.decodePacked(bytes);
+ * back.levels; // [0.5]
  * ```
  */
 export function encodePacked(packed: PackedDress): Uint8Array {
@@ -125,7 +129,11 @@ function decodeLayer(o: unknown, k: number, i: number): PackedLayer {
  *   width or columns (out of range, repeated within a row) are malformed.
  * @example
  * ```ts
+ * const { params } = nn.mlp([8, 3]).init(key(0), [6]);
+ * const masks = dress.nestedMasks(params, { levels: [0.5] });
+ * const bytes = dress.encodePacked(dress.toSparse(dress.trainable(params, masks), masks));
  * const packed = dress.decodePacked(bytes);
+ * packed.layers.length; // 2
  * ```
  */
 export function decodePacked(bytes: Uint8Array): PackedDress {

@@ -105,8 +105,11 @@ function join(path: string, k: string | number): string {
  *   out of range or when a packed weight is not consumed by an `nn.linear` / `nn.conv2d` of the model.
  * @example
  * ```ts
- * const runner = dress.packedRunner(nn.lenet5(), packed);
- * for (let j = 0; j < packed.levels.length; j++) console.log(runner.apply(x, j).shape);
+ * const { params } = nn.lenet5().init(key(0), [1, 28, 28]);
+ * const masks = dress.nestedMasks(params, { levels: [0.5, 0.75] });
+ * const packed = dress.toSparse(dress.trainable(params, masks), masks);
+ * const runner = dress.packedRunner(nn.lenet5(), packed), x = normal(key(1), [2, 1, 28, 28]);
+ * for (let j = 0; j < packed.levels.length; j++) console.assert(runner.apply(x, j).shape[1] === 10);
  * ```
  */
 export function packedRunner(model: Layer<Params>, packed: PackedDress, opts: PackedRunnerOptions = {}): PackedRunner {

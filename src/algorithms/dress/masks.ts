@@ -93,7 +93,15 @@ export interface NestedMaskOptions {
   scores?: Readonly<Record<string, Tensor>> | undefined;
 }
 
-/** The default coverage: linear and conv weights. */
+/**
+ * The default coverage: linear and conv weights.
+ * @example
+ * ```ts
+ * dress.defaultLayers('0.weight', ones([8, 6])); // true: linear weights are sparsified
+ * dress.defaultLayers('0.bias', ones([8])); // false
+ * dress.defaultLayers('1.weight', ones([4, 3, 5, 5])); // true: so are conv kernels
+ * ```
+ */
 export function defaultLayers(_path: string, t: Tensor): boolean {
   return t instanceof Tensor && (t.ndim === 2 || t.ndim === 4);
 }
@@ -164,9 +172,7 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
  * ```ts
  * const { params } = nn.lenet5().init(key(0), [1, 28, 28]);
  * const state = dress.nestedMasks(params, { levels: [0.5, 0.75, 0.875, 0.9375] });
- * state.criterion;         // 'magnitude'
- * state.layers[0]!.counts; // [13, 6, 3, 2]
- * dress.nestedMasks(params, { criterion: 'learned' }).criterion; // 'learned'
+ * state.layers[0]!.counts; // [13, 6, 3, 2] for LeNet5's first conv (25 weights per filter)
  * ```
  */
 export function nestedMasks(params: Params, opts: NestedMaskOptions = {}): DressState {
@@ -227,7 +233,11 @@ export function rerank(state: DressState, values: (layer: DressLayer) => Tensor,
  * The 0/1 mask of layer `l` at level `j`, float32 in the weight's row-major layout.
  * @example
  * ```ts
- * const m = dress.maskOf(state.layers[0]!, 2); // Float32Array, rows·cols entries
+ * const { params } = nn.mlp([8, 3]).init(key(0), [6]);
+ * const state = dress.nestedMasks(params, { levels: [0.5, 0.75] });
+ * const m = dress.maskOf(state.layers[0]!, 1); // Float32Array, rows·cols entries
+ * m.length; // 48
+ * m.reduce((a, b) => a + b); // 16 (level 1 = 75 % sparse: each of the 8 rows keeps 2 of its 6 weights)
  * ```
  */
 export function maskOf(l: DressLayer, j: number): Float32Array {

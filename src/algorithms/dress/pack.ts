@@ -85,7 +85,11 @@ export function slot(layout: 'row' | 'rank', rows: number, n1: number, i: number
  *   a bad layout.
  * @example
  * ```ts
+ * const { params } = nn.mlp([8, 3]).init(key(0), [6]);
+ * const masks = dress.nestedMasks(params, { levels: [0.5, 0.75] });
+ * const tree = dress.trainable(params, masks);
  * const packed = dress.toSparse(tree, dress.refresh(tree, masks));
+ * packed.levels; // [0.5, 0.75]
  * ```
  */
 export function toSparse(tree: DressParams, state: DressState, opts: ToSparseOptions = {}): PackedDress {
@@ -122,7 +126,11 @@ export function toSparse(tree: DressParams, state: DressState, opts: ToSparseOpt
  * The same model in the other layout (values and columns permuted, nothing else changes).
  * @example
  * ```ts
+ * const { params } = nn.mlp([8, 3]).init(key(0), [6]);
+ * const masks = dress.nestedMasks(params, { levels: [0.5, 0.75] });
+ * const packed = dress.toSparse(dress.trainable(params, masks), masks);
  * const rankMajor = dress.relayout(packed, 'rank');
+ * rankMajor.layers[0]!.layout; // 'rank'
  * ```
  */
 export function relayout(packed: PackedDress, layout: 'row' | 'rank'): PackedDress {
@@ -150,7 +158,11 @@ export function relayout(packed: PackedDress, layout: 'row' | 'rank'): PackedDre
  * entries of every row put back in place (`W ⊙ M_j`).
  * @example
  * ```ts
- * const w2 = dress.unpackLayer(packed.layers[0]!, 2);
+ * const { params } = nn.mlp([8, 3]).init(key(0), [6]);
+ * const masks = dress.nestedMasks(params, { levels: [0.5, 0.75] });
+ * const packed = dress.toSparse(dress.trainable(params, masks), masks);
+ * const w1 = dress.unpackLayer(packed.layers[0]!, 1); // the dense 8×6 weight of subnet 1 (75 % sparse), zeros where pruned
+ * w1.length; // 48
  * ```
  */
 export function unpackLayer(l: PackedLayer, j: number): Float32Array {
@@ -172,7 +184,10 @@ export function unpackLayer(l: PackedLayer, j: number): Float32Array {
  * layers (= the densest subnet's, independent of the number of levels).
  * @example
  * ```ts
- * dress.subnetBytes(packed, 3); // what a RAM-limited device must hold for the sparsest subnet
+ * const { params } = nn.mlp([8, 3]).init(key(0), [6]);
+ * const masks = dress.nestedMasks(params, { levels: [0.5, 0.75] });
+ * const packed = dress.toSparse(dress.trainable(params, masks), masks);
+ * dress.subnetBytes(packed, 1) < dress.subnetBytes(packed, 0); // true: what a RAM-limited device must hold for the sparsest subnet
  * ```
  */
 export function subnetBytes(packed: PackedDress, j: number): number {

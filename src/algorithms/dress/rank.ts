@@ -55,8 +55,11 @@ function checkRank(op: string, order: unknown, scores: unknown, rows: unknown, c
  * `order[row·keep .. (row+1)·keep)`. Scores are read as float32 (the weights' precision).
  * @example
  * ```ts
+ * const rows = 2, cols = 4, keep = 2;
+ * const scores = Float32Array.of(0.1, -3, 2, 0.5, 1, 1, -1, 0);
  * const order = new Int32Array(rows * keep);
  * rankRowsInto(order, scores, rows, cols, keep);
+ * order; // [2, 3, 0, 1]: per row, the columns of the `keep` highest scores
  * ```
  */
 export function rankRowsInto(order: Int32Array, scores: ArrayLike<number>, rows: number, cols: number, keep: number): void {
@@ -79,7 +82,11 @@ export function rankRowsInto(order: Int32Array, scores: ArrayLike<number>, rows:
  * Reference twin of {@link rankRowsInto}: the same order by an explicit comparator sort.
  * @example
  * ```ts
+ * const rows = 2, cols = 4, keep = 2, scores = Float32Array.of(0.1, -3, 2, 0.5, 1, 1, -1, 0);
+ * const expected = new Int32Array(rows * keep), fast = new Int32Array(rows * keep);
  * rankRowsRef(expected, scores, rows, cols, keep);
+ * rankRowsInto(fast, scores, rows, cols, keep);
+ * fast.every((v, i) => v === expected[i]); // true
  * ```
  */
 export function rankRowsRef(order: Int32Array, scores: ArrayLike<number>, rows: number, cols: number, keep: number): void {

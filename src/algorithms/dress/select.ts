@@ -60,7 +60,11 @@ function defaultClock(): () => number {
  * @throws {NumError} `INVALID_ARGUMENT` for bad run counts.
  * @example
  * ```ts
- * const profiles = dress.profile(runner, batchX, { runs: 7 });
+ * const model = nn.mlp([8, 3]), { params } = model.init(key(0), [6]);
+ * const masks = dress.nestedMasks(params, { levels: [0.5, 0.75] });
+ * const runner = dress.packedRunner(model, dress.toSparse(dress.trainable(params, masks), masks));
+ * const profiles = dress.profile(runner, normal(key(1), [4, 6]), { runs: 3 });
+ * profiles.map((p) => p.level); // [0, 1]
  * ```
  */
 export function profile(runner: PackedRunner, x: Tensor, opts: ProfileOptions = {}): SubnetProfile[] {
@@ -132,8 +136,13 @@ function limit(op: string, name: string, v: unknown): number {
  *   field, or no profiles.
  * @example
  * ```ts
- * const sel = dress.select(profiles, { latencyMs: 2.5 });
- * runner.apply(x, sel.level);
+ * const model = nn.mlp([8, 3]), { params } = model.init(key(0), [6]);
+ * const masks = dress.nestedMasks(params, { levels: [0.5, 0.75] });
+ * const runner = dress.packedRunner(model, dress.toSparse(dress.trainable(params, masks), masks));
+ * const x = normal(key(1), [4, 6]), profiles = dress.profile(runner, x, { runs: 3 });
+ * const sel = dress.select(profiles, { bytes: profiles[1]!.bytes }); // the densest subnet that fits
+ * sel.level; // 1
+ * runner.apply(x, sel.level).shape; // [4, 3]
  * ```
  */
 export function select(profiles: readonly SubnetProfile[], budget: Budget): Selection {

@@ -88,8 +88,13 @@ function subnetLoss(
  *   the per-level model states do not match the mask state.
  * @example
  * ```ts
+ * const model = nn.mlp([8, 3]), { params, state: modelState } = model.init(key(0), [6]);
+ * const masks = dress.nestedMasks(params, { levels: [0.5] });
+ * const tree = dress.trainable(params, masks, { modelState });
+ * const batch = { x: normal(key(1), [4, 6]), y: randint(key(2), [4], 0, 3) };
  * const obj = dress.objective({ model }, masks);
- * const loss = obj(tree, batch, { training: true, state: levelStates });
+ * const loss = obj(tree, batch, { training: true, state: [modelState] }); // Σ_j α_j L_j over the levels
+ * loss.shape; // []
  * ```
  */
 export function objective(o: JointOptions, masks: DressState): (params: Params, batch: Dataset, ctx: Ctx) => Tensor {
@@ -132,7 +137,11 @@ export interface DressTrainState<S> {
  * The first {@link DressTrainState}: every level starts from the backbone's model state.
  * @example
  * ```ts
- * const st = dress.initTrainState(tree, init.state, masks, opt);
+ * const { params, state: modelState } = nn.mlp([8, 3]).init(key(0), [6]);
+ * const masks = dress.nestedMasks(params, { levels: [0.5] });
+ * const tree = dress.trainable(params, masks, { modelState });
+ * const st = dress.initTrainState(tree, modelState, masks, dress.optimizer({ learningRate: 0.1 }));
+ * st.modelState.length; // 2 (one per level, the dense one included)
  * ```
  */
 export function initTrainState<S>(params: DressParams, modelState: Params, masks: DressState, optimizer: GradientTransformation<S>): DressTrainState<S> {
@@ -163,8 +172,13 @@ export interface TrainStepOptions<S> extends JointOptions {
  *   params or model states do not match the masks.
  * @example
  * ```ts
+ * const model = nn.mlp([8, 3]), { params, state: modelState } = model.init(key(0), [6]);
+ * const masks = dress.nestedMasks(params, { levels: [0.5] });
+ * const opt = dress.optimizer({ learningRate: 0.1 });
+ * const st = dress.initTrainState(dress.trainable(params, masks, { modelState }), modelState, masks, opt);
  * const step = dress.trainStep({ model, optimizer: opt });
- * const { state, loss, losses } = step(st, batch);
+ * const { state, loss, losses } = step(st, { x: normal(key(1), [4, 6]), y: randint(key(2), [4], 0, 3) });
+ * [state.step, losses.length]; // [1, 1]
  * ```
  */
 export function trainStep<S>(o: TrainStepOptions<S>): (st: DressTrainState<S>, batch: Dataset, key?: Key) => { state: DressTrainState<S>; loss: number; losses: number[] } {

@@ -67,8 +67,10 @@ export function bnPaths(net: Params, modelState: Params | undefined): string[] {
  *   lack a layer of the state or its shape differs; `INVALID_ARGUMENT` for a bad `bn` option.
  * @example
  * ```ts
+ * const { params, state: modelState } = nn.mlp([8, 3]).init(key(0), [6]);
  * const state = dress.nestedMasks(params);
  * const tree = dress.trainable(params, state, { modelState });
+ * Object.keys(tree); // ['net', 'scores', 'bn']
  * ```
  */
 export function trainable(net: Params, state: DressState, opts: TrainableOptions = {}): DressParams {
@@ -176,9 +178,12 @@ export function subnetParams(op: string, tree: DressParams, state: DressState): 
  *   malformed state; `OUT_OF_RANGE` for a level outside the state's levels.
  * @example
  * ```ts
+ * const model = nn.mlp([8, 3]), { params } = model.init(key(0), [6]);
+ * const tree = dress.trainable(params, dress.nestedMasks(params, { levels: [0.5, 0.75] }));
  * const v = dress.view({ levels: [0.5, 0.75] });
  * const state = v.init(tree);
- * const sparse = v.apply(tree, { ...state, level: 1 });   // feed to model.apply
+ * const sparse = v.apply(tree, { ...state, level: 1 }); // feed to model.apply
+ * model.apply(sparse as Params[], ones([2, 6])).shape; // [2, 3]
  * ```
  */
 export function view(opts: Omit<NestedMaskOptions, 'scores'> = {}): ParamView<DressState> {
@@ -201,7 +206,11 @@ export function view(opts: Omit<NestedMaskOptions, 'scores'> = {}): ParamView<Dr
  * @throws {NumError} `STRUCTURE_MISMATCH` / `STATE_MISMATCH` as {@link view}'s `apply`.
  * @example
  * ```ts
- * state = dress.refresh(tree, state); // after an optimizer step
+ * const { params } = nn.mlp([8, 3]).init(key(0), [6]);
+ * let state = dress.nestedMasks(params, { levels: [0.5, 0.75] });
+ * const tree = dress.trainable(params, state);
+ * state = dress.refresh(tree, state); // after an optimizer step: masks re-ranked from the new scores
+ * state.levels; // [0.5, 0.75]
  * ```
  */
 export function refresh(tree: DressParams, state: DressState): DressState {
