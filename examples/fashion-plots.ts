@@ -5,7 +5,7 @@
  * - docs/alq-bits.svg: test accuracy vs average weight bits (log axis), ALQ's stages as a line,
  *   BWN (1 bit) and FP32 (32 bits) as reference points, MNIST and Fashion-MNIST side by side;
  * - docs/dpu-bits.svg: test accuracy after each round vs cumulative bits sent (log axis) for FU,
- *   DPU, GCPU and RPU, one panel per dataset.
+ *   DPU, GCPU and RPU (and DPU-iter where the block has it), one panel per dataset.
  *
  *   npx tsx examples/fashion-plots.ts
  *
@@ -125,10 +125,11 @@ function dpuPanel(text: string, title: string, methods: readonly string[]): Pane
     const sent = updates.filter((r) => !r[col]!.includes('⁰')).length;
     const total = num(bitsRows.get(m)?.[2] ?? '0');
     let cum = 0;
+    // Rounds before a method's first update sent nothing yet and have no place on a log axis.
     const points = updates.map((r): [number, number] => {
       cum += r[col]!.includes('⁰') ? 0 : total / sent;
-      return [Math.max(cum, 1), num(r[col]!.replace(/[ᶠʳ⁰]/g, ''))];
-    });
+      return [cum, num(r[col]!.replace(/[ᶠʳ⁰]/g, ''))];
+    }).filter(([x]) => x > 0);
     series.push({ label: m, color: DPU_COLORS[m] ?? '#8c564b', points });
   }
   return { title, series };
@@ -147,13 +148,13 @@ function main(): void {
   console.log(`wrote docs/alq-bits.svg (${alqPanels.length} panels)`);
 
   const dpuDoc = readFileSync(docs('dpu.md'), 'utf8');
-  const methods = ['FU', 'DPU', 'GCPU', 'RPU'];
+  const methods = ['FU', 'DPU', 'DPU-iter', 'GCPU', 'RPU'];
   const dpuPanels: Panel[] = [];
   const dm = block(dpuDoc, 'dpu-results');
   const df = block(dpuDoc, 'dpu-results-fashion');
   if (dm !== undefined) dpuPanels.push(dpuPanel(dm, 'MNIST (7 rounds, to 7,000 images)', methods));
-  if (df !== undefined) dpuPanels.push(dpuPanel(df, 'Fashion-MNIST', methods));
-  writeFileSync(docs('dpu-bits.svg'), chart(dpuPanels, 'cumulative bits sent (log)', 'test accuracy after the round (%)', 'DPU at k = 0.01: accuracy per round vs bits sent (round 0, a full deployment, not shown)'));
+  if (df !== undefined) dpuPanels.push(dpuPanel(df, 'Fashion-MNIST (8 rounds, to 50,000 images)', methods));
+  writeFileSync(docs('dpu-bits.svg'), chart(dpuPanels, 'cumulative bits sent (log)', 'test accuracy after the round (%)', 'DPU at k = 0.01: accuracy after each update round vs cumulative bits sent'));
   console.log(`wrote docs/dpu-bits.svg (${dpuPanels.length} panels)`);
 }
 
