@@ -187,6 +187,35 @@ export function fnArg<F>(op: string, name: string, v: F): F {
 }
 
 /**
+ * A model or layer (an `{init, apply}` pair, as `nn` builds), or INVALID_ARGUMENT. @internal
+ * @example
+ * ```ts
+ * layerArg('alq.packedApply', 'model', model);
+ * ```
+ */
+export function layerArg<L>(op: string, name: string, v: L): L {
+  const o = v as { init?: unknown; apply?: unknown } | null | undefined;
+  if (typeof o?.init !== 'function' || typeof o.apply !== 'function') {
+    throw new NumError('INVALID_ARGUMENT', op, `${name} must be a model or layer from nn`, '{init, apply}', describe(v));
+  }
+  return v;
+}
+
+/**
+ * An iterable (of batches, say), or INVALID_ARGUMENT. @internal
+ * @example
+ * ```ts
+ * iterableArg('alq.packedPredict', 'data', data);
+ * ```
+ */
+export function iterableArg<T>(op: string, name: string, v: Iterable<T>): Iterable<T> {
+  if (v === null || v === undefined || typeof (v as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function') {
+    throw new NumError('INVALID_ARGUMENT', op, `${name} must be an iterable`, 'Iterable', describe(v));
+  }
+  return v;
+}
+
+/**
  * The op name a caller passed to a shared helper, or `dflt` when it is not a non-empty string
  * (so a user value can never end up as the "op" of a message). @internal
  * @example

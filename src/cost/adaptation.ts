@@ -17,6 +17,7 @@
  * examples accumulate. The model assumes no aliasing between a saved tensor and a live buffer.
  */
 import { NumError, describe, fmtShape } from '../errors.js';
+import { finite, nonNegativeInt } from '../validate.js';
 import type { LayerSpec } from './layers.js';
 import { trainingMemory } from './memory.js';
 
@@ -97,6 +98,8 @@ export interface AdaptationMemoryReport {
  * ```
  */
 export function keptChannels(rho: number, c: number): number {
+  finite('cost.keptChannels', 'rho', rho);
+  nonNegativeInt('cost.keptChannels', 'c', c);
   return Math.min(c, Math.max(1, Math.ceil(rho * c - 1e-9)));
 }
 

@@ -7,7 +7,7 @@
  * - `metadataBits = G·⌈log2(Imax + 1)⌉` is the cost of storing each group's I_g, reported apart.
  */
 import { NumError, describe } from '../errors.js';
-import { count } from '../validate.js';
+import { count, options } from '../validate.js';
 
 /**
  * The counts of one multi-bit layer.
@@ -57,9 +57,10 @@ export interface MultiBitStorage {
 export function multiBitStorage(layers: readonly MultiBitLayerCounts[], opts: { coordinateBits?: number } = {}): MultiBitStorage {
   const op = 'cost.multiBitStorage';
   if (!Array.isArray(layers)) throw new NumError('INVALID_ARGUMENT', op, 'layers must be an array', 'MultiBitLayerCounts[]', describe(layers));
-  const c = count(op, 'coordinateBits', opts.coordinateBits ?? 32);
+  const c = count(op, 'coordinateBits', options(op, 'opts', opts).coordinateBits ?? 32);
   let binaryBits = 0, coords = 0, metadataBits = 0;
   for (const l of layers) {
+    if (l === null || typeof l !== 'object') throw new NumError('INVALID_ARGUMENT', op, 'each layer must be a counts object', 'MultiBitLayerCounts', describe(l));
     binaryBits += count(op, 'groupSize', l.groupSize) * count(op, 'validSlots', l.validSlots);
     coords += l.validSlots;
     metadataBits += count(op, 'groups', l.groups) * Math.ceil(Math.log2(count(op, 'maxBits', l.maxBits) + 1));

@@ -5,6 +5,7 @@
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Tree } from '../tree.js';
+import { NumError, describe } from '../errors.js';
 import { leafCosts } from './storage.js';
 import type { Precision, PrecisionSpec } from './storage.js';
 
@@ -167,6 +168,8 @@ function fmtShape(s: readonly number[]): string {
  * ```
  */
 export function formatSummary(s: Summary): string {
+  const ok = s !== null && typeof s === 'object' && Array.isArray(s.rows) && Array.isArray(s.groups) && s.totals !== null && typeof s.totals === 'object';
+  if (!ok) throw new NumError('INVALID_ARGUMENT', 'cost.formatSummary', 'the argument must be a Summary from cost.summary', '{rows, groups, totals}', describe(s));
   const header = ['Path', 'Shape', 'DType', 'Bits/el', 'Params', 'Bits', 'Bytes'];
   const right = [false, false, false, true, true, true, true];
   const body = s.rows.map((r) => [

@@ -4,6 +4,7 @@
  */
 import { noGrad, stopGradient } from '../autograd/grad.js';
 import { NumError, describe, fmtShape } from '../errors.js';
+import { options } from '../validate.js';
 import { bernoulli } from '../random.js';
 import type { Key } from '../random.js';
 import { arange } from '../tensor/create.js';
@@ -47,6 +48,8 @@ export interface BatchNormOptions {
  */
 export function batchNorm(x: Tensor, opts: BatchNormOptions): { y: Tensor; runningMean: Tensor; runningVar: Tensor } {
   const op = 'batchNorm';
+  options(op, 'opts', opts);
+  if (opts === undefined) throw new NumError('INVALID_ARGUMENT', op, 'opts with runningMean and runningVar are required', 'BatchNormOptions', 'undefined');
   const t = asTensor(op, 'x', x);
   if (t.ndim < 2) throw new NumError('SHAPE_MISMATCH', op, 'x must have a channel axis', '[N, C, ...]', fmtShape(t.shape));
   const c = t.shape[1]!;
@@ -103,7 +106,7 @@ export function dropout(k: Key, x: Tensor, p: number): Tensor {
   const t = asTensor('dropout', 'x', x);
   // Scaling by 1/(1−p) has no integer meaning: an int tensor used to come back as NaN/Infinity.
   if (!isFloat(t.dtype)) throw new NumError('DTYPE_MISMATCH', 'dropout', 'x must be a float tensor', 'float32 | float64', t.dtype);
-  if (!(p >= 0 && p < 1)) throw new NumError('OUT_OF_RANGE', 'dropout', 'p must be in [0, 1)', '0 <= p < 1', describe(p));
+  if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new NumError('OUT_OF_RANGE', 'dropout', 'p must be in [0, 1)', '0 <= p < 1', describe(p));
   if (p === 0) return t;
   const keep = bernoulli(k, 1 - p, t.shape);
   return where(keep, div(t, 1 - p), 0);

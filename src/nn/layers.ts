@@ -18,7 +18,7 @@ import { avgPool2d as avgPoolOp, conv2d as conv2dOp, makeWindow, maxPool2d as ma
 import type { Conv2dOptions, Pair, PoolOptions } from '../tensor/ops/conv.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { batchNorm as batchNormOp, dropout as dropoutOp } from './functional.js';
-import { positiveInt } from '../validate.js';
+import { checkElements, positiveInt } from '../validate.js';
 import { tensorArg } from '../sparse/primitives.js';
 
 /**
@@ -127,6 +127,7 @@ export function linear(out: number, opts?: { bias?: boolean | undefined }): Laye
       return { params, state: NONE, outputShape: [...inputShape.slice(0, -1), out] };
     },
     apply(p, x, ctx) {
+      if (p === null || typeof p !== 'object') throw new NumError('STRUCTURE_MISMATCH', 'nn.linear', 'params must be {weight, bias?}', '{weight, bias?}', describe(p));
       const y = ctx?.kernels?.linear?.(x, p.weight) ?? matmul(x, transpose(p.weight));
       return p.bias !== undefined ? add(y, p.bias) : y;
     },
@@ -145,6 +146,7 @@ export function conv2d(out: number, kernel: Pair, opts?: Conv2dOptions & { bias?
   positiveInt('nn.conv2d', 'out', out);
   const useBias = opts?.bias ?? true;
   const groups = opts?.groups ?? 1;
+  if (typeof kernel !== 'number' && !(Array.isArray(kernel) && kernel.length === 2)) throw new NumError('INVALID_ARGUMENT', 'nn.conv2d', 'kernel must be a size or a [kh, kw] pair', 'number | [number, number]', describe(kernel));
   const [kh, kw] = typeof kernel === 'number' ? [kernel, kernel] : kernel;
   const convOpts: Conv2dOptions = { stride: opts?.stride, padding: opts?.padding, dilation: opts?.dilation, groups };
   return {
@@ -259,7 +261,7 @@ export function avgPool2d(kernel: Pair, opts?: PoolOptions): Layer<Params> {
  * ```
  */
 export function dropout(p: number): Layer<Params> {
-  if (!(p >= 0 && p < 1)) throw new NumError('OUT_OF_RANGE', 'nn.dropout', 'p must be in [0, 1)', '0 <= p < 1', describe(p));
+  if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new NumError('OUT_OF_RANGE', 'nn.dropout', 'p must be in [0, 1)', '0 <= p < 1', describe(p));
   return stateless('nn.dropout', (s) => s.slice(), (x, ctx) => {
     if (!ctx?.training || p === 0) return x;
     if (ctx.key === undefined) throw new NumError('INVALID_ARGUMENT', 'nn.dropout', 'training mode needs ctx.key', 'a Key', 'undefined');
@@ -286,7 +288,9 @@ export function batchNorm2d(opts?: { momentum?: number | undefined; eps?: number
   return {
     info: { kind: 'batchNorm2d', options: { momentum: opts?.momentum, eps: opts?.eps } },
     init(_k, inputShape) {
-      if (inputShape.length < 1) throw new NumError('SHAPE_MISMATCH', 'nn.batchNorm2d', 'input needs a channel axis', '>= 1 dim', fmtShape(inputShape));
+      if (!Array.isArray(inputShape) || inputShape.length < 1) throw new NumError('SHAPE_MISMATCH', 'nn.batchNorm2d', 'input needs a channel axis', '>= 1 dim', fmtShape(inputShape));
+      // A per-example shape that could never be allocated is refused before the [C] parameters are.
+      checkElements('nn.batchNorm2d', inputShape.reduce((x, d) => x * d, 1), 'input shape');
       const c = inputShape[0]!;
       return {
         params: { weight: ones([c]), bias: zeros([c]) },

@@ -75,6 +75,7 @@ export function vggSmall(opts?: { classes?: number | undefined; width?: number |
  * ```
  */
 export function conv4(opts: { classes: number; channels?: number | undefined }): Layer<Params[]> {
+  if (opts === null || typeof opts !== 'object') throw new NumError('INVALID_ARGUMENT', 'nn.conv4', 'opts with classes are required', '{classes, channels?}', describe(opts));
   const c = opts.channels ?? 64;
   const block = (): Layer<Params>[] => [conv2d(c, 3, { padding: 1 }) as Layer<Params>, batchNorm2d() as Layer<Params>, relu(), maxPool2d(2)];
   return sequential(...block(), ...block(), ...block(), ...block(), flatten(), linear(opts.classes) as Layer<Params>);

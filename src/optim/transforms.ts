@@ -12,7 +12,7 @@ import type { EmptyState, GradientTransformation, Mask, ScalarOrSchedule } from 
 import {
   checkSameTree, checkState, maskTree, needParams, scalarOrSchedule, valueAt, zerosLike, zipLeaves,
 } from './base.js';
-import { finite, inRange, nonNegative } from '../validate.js';
+import { finite, inRange, nonNegative, options } from '../validate.js';
 
 /**
  * Passes updates through unchanged (same object). Useful as a placeholder in {@link partition}.
@@ -108,6 +108,7 @@ export interface ScaleByAdamState {
 interface AdamConstants { b1: number; b2: number; eps: number; epsRoot: number }
 
 function adamConstants(op: string, opts: ScaleByAdamOptions): AdamConstants {
+  options(op, 'opts', opts);
   return {
     b1: inRange(op, 'b1', opts.b1 ?? 0.9, 0, 1),
     b2: inRange(op, 'b2', opts.b2 ?? 0.999, 0, 1),
@@ -234,7 +235,7 @@ export interface TraceState {
  */
 export function trace(opts: TraceOptions): GradientTransformation<TraceState> {
   const op = 'trace';
-  const decay = finite(op, 'decay', opts.decay);
+  const decay = finite(op, 'decay', options(op, 'opts', opts).decay);
   const nesterov = opts.nesterov ?? false;
   return {
     init: (params) => ({ trace: zerosLike(op, params) }),

@@ -12,6 +12,7 @@ import { fromTyped } from '../tensor/create.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Tree } from '../tree.js';
 import { isPlainObject, mapWithPath } from '../tree.js';
+import { checkDepth } from '../depth.js';
 import type { Quantizer } from './quantizers.js';
 import type { QuantizerSelect } from './view.js';
 
@@ -111,6 +112,7 @@ export function toBitMatrix(leaf: PackedBinary): BitMatrix {
  * ```
  */
 export function packedBytes(model: PackedModel): number {
+  checkDepth('quant.packedBytes', model);
   let n = 0;
   const visit = (x: unknown): void => {
     if (isPackedBinary(x)) n += x.words.size * 4;
@@ -139,6 +141,12 @@ export function foldBatchNorm(
   state: { runningMean: Tensor; runningVar: Tensor },
   eps = 1e-5,
 ): { scale: Float64Array; bias: Float64Array } {
+  const op = 'quant.foldBatchNorm';
+  if (params === null || typeof params !== 'object') throw new NumError('INVALID_ARGUMENT', op, 'params must be {weight?, bias?}', 'object', describe(params));
+  if (!(state?.runningMean instanceof Tensor) || !(state.runningVar instanceof Tensor)) {
+    throw new NumError('INVALID_ARGUMENT', op, 'state must hold runningMean and runningVar tensors', '{runningMean, runningVar}', describe(state));
+  }
+  for (const k of ['weight', 'bias'] as const) if (params[k] !== undefined && !(params[k] instanceof Tensor)) throw new NumError('INVALID_ARGUMENT', op, `params.${k} must be a Tensor`, 'Tensor', describe(params[k]));
   const mu = state.runningMean.toTyped(), v = state.runningVar.toTyped();
   const g = params.weight?.toTyped(), b = params.bias?.toTyped();
   const n = mu.length;

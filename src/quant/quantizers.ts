@@ -11,7 +11,7 @@ import type { Key } from '../random.js';
 import { abs, add, asTensor, astype, div, floor, greater, greaterEqual, less, lessEqual, logicalAnd, maximum, minimum, mul, sub, where } from '../tensor/ops/elementwise.js';
 import { isFloat } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { positive } from '../validate.js';
+import { options, positive } from '../validate.js';
 
 /** A quantizer: forward quantization with a straight-through backward pass. */
 export interface Quantizer {
@@ -124,8 +124,10 @@ export function steTern(opts?: { threshold?: number | undefined; clip?: number |
  */
 export function uniformQuantize(opts: { bits: number; range: readonly [number, number] }): Quantizer {
   const op = 'uniformQuantize';
-  const bits = bitsArg(op, opts.bits);
-  const [lo, hi] = opts.range;
+  const o = options(op, 'opts', opts);
+  const bits = bitsArg(op, o.bits as number);
+  if (!Array.isArray(o.range) || o.range.length !== 2) throw new NumError('INVALID_ARGUMENT', op, 'range must be a [lo, hi] pair', '[number, number]', describe(o.range));
+  const [lo, hi] = o.range;
   if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo < hi)) throw new NumError('INVALID_ARGUMENT', op, 'range must be [lo, hi] with lo < hi', 'lo < hi', describe(opts.range));
   const n = 2 ** bits - 1;
   const step = (hi - lo) / n;
@@ -147,7 +149,7 @@ export function uniformQuantize(opts: { bits: number; range: readonly [number, n
  * ```
  */
 export function dorefa(opts: { bits: number }): Quantizer {
-  const bits = bitsArg('dorefa', opts.bits);
+  const bits = bitsArg('dorefa', options('dorefa', 'opts', opts).bits as number);
   return { ...uniformQuantize({ bits, range: [0, 1] }), name: `dorefa(bits=${bits})` };
 }
 
@@ -162,7 +164,8 @@ export function dorefa(opts: { bits: number }): Quantizer {
  */
 export function fixedPoint(opts: { intBits: number; fracBits: number }): Quantizer {
   const op = 'fixedPoint';
-  if (!Number.isInteger(opts.intBits) || opts.intBits < 1 || !Number.isInteger(opts.fracBits) || opts.fracBits < 0 || opts.intBits + opts.fracBits > 24) {
+  options(op, 'opts', opts);
+  if (opts === undefined || !Number.isInteger(opts.intBits) || opts.intBits < 1 || !Number.isInteger(opts.fracBits) || opts.fracBits < 0 || opts.intBits + opts.fracBits > 24) {
     throw new NumError('INVALID_ARGUMENT', op, 'intBits >= 1, fracBits >= 0, intBits + fracBits <= 24', 'valid bit counts', describe(opts));
   }
   const step = 2 ** -opts.fracBits;

@@ -37,7 +37,13 @@ export function quantizedView(q: Quantizer | QuantizerSelect): ParamView<EmptySt
   const select = selector('quantizedView', q);
   return {
     init: () => ({}),
-    apply: (params: Params) => mapWithPath((path, t: Tensor) => select(path, t)?.apply(t) ?? t, params),
+    apply: (params: Params) => mapWithPath((path, t: Tensor) => {
+      const q = select(path, t);
+      if (q !== undefined && (q === null || typeof q.apply !== 'function')) {
+        throw new NumError('INVALID_ARGUMENT', 'quantizedView', `the selector returned a non-quantizer for '${path}'`, 'Quantizer | undefined', describe(q));
+      }
+      return q?.apply(t) ?? t;
+    }, params),
   };
 }
 

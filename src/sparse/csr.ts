@@ -191,6 +191,7 @@ export function checkCsr<S extends SparseMatrix>(csr: S, opts?: CheckCsrOptions)
  * ```
  */
 export function nnz(s: SparsePattern): number {
+  if (!ArrayBuffer.isView((s as Partial<SparsePattern> | null | undefined)?.indices)) throw new NumError('INVALID_ARGUMENT', 'sparse.nnz', 'the argument must be a sparse pattern (CSR)', '{indptr, indices}', describe(s));
   return s.indices.length;
 }
 

@@ -4,6 +4,8 @@
  * demo stages and tests consume only these two types.
  */
 import type { CostReport } from '../cost/report.js';
+import { NumError, describe } from '../errors.js';
+import { fnArg } from '../validate.js';
 
 /** What an event marks. */
 export type RunEventKind = 'start' | 'epoch' | 'step' | 'round' | 'end';
@@ -122,6 +124,10 @@ export function now(): number {
  * ```
  */
 export function recorder(method: string, onEvent?: ((e: RunEvent) => void) | undefined): Recorder {
+  if (onEvent !== undefined) fnArg('recorder', 'onEvent', onEvent);
+  const bag = (name: string, v: unknown): void => {
+    if (v === null || typeof v !== 'object') throw new NumError('INVALID_ARGUMENT', 'recorder', `${name} must be an object`, 'object', describe(v));
+  };
   const t0 = now();
   const phases = new Map<string, PhaseReport>();
   const send = (phase: string, kind: RunEventKind, c: Counters, metrics: Record<string, number>, cost: CostReport): void => {
@@ -136,6 +142,8 @@ export function recorder(method: string, onEvent?: ((e: RunEvent) => void) | und
   };
   return {
     phase(name, body, counters = {}) {
+      fnArg('recorder', 'body', body);
+      bag('counters', counters);
       let summary = phases.get(name);
       if (summary === undefined) {
         summary = { name, metrics: {}, cost: {}, elapsedMs: 0, runs: 0 };
@@ -147,6 +155,9 @@ export function recorder(method: string, onEvent?: ((e: RunEvent) => void) | und
       let lastCost: CostReport = {};
       send(name, 'start', counters, {}, {});
       const result = body((kind, c, metrics, cost = {}) => {
+        bag('counters', c);
+        bag('metrics', metrics);
+        bag('cost', cost);
         last = { ...counters, ...c };
         lastMetrics = metrics;
         lastCost = cost;
@@ -156,6 +167,9 @@ export function recorder(method: string, onEvent?: ((e: RunEvent) => void) | und
       return result;
     },
     emit(phase, kind, counters, metrics, cost = {}) {
+      bag('counters', counters);
+      bag('metrics', metrics);
+      bag('cost', cost);
       if (!phases.has(phase)) phases.set(phase, { name: phase, metrics: {}, cost: {}, elapsedMs: 0, runs: 1 });
       send(phase, kind, counters, metrics, cost);
     },

@@ -15,6 +15,7 @@
  */
 import { foldIn } from '../random.js';
 import type { Key } from '../random.js';
+import { NumError, describe } from '../errors.js';
 
 /**
  * The documented tag of each key purpose.
@@ -42,5 +43,8 @@ export type KeyPurpose = keyof typeof KEY_TAGS;
  * ```
  */
 export function purposeKey(root: Key, purpose: KeyPurpose, index = 0): Key {
+  if (typeof purpose !== 'string' || !Object.prototype.hasOwnProperty.call(KEY_TAGS, purpose)) {
+    throw new NumError('INVALID_ARGUMENT', 'purposeKey', 'unknown key purpose', Object.keys(KEY_TAGS).join(' | '), describe(purpose));
+  }
   return foldIn(foldIn(root, KEY_TAGS[purpose]), index);
 }

@@ -25,7 +25,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { now } from './events.js';
 import type { RunEvent } from './events.js';
 import { purposeKey } from './keys.js';
-import { count } from '../validate.js';
+import { count, fnArg, layerArg } from '../validate.js';
 
 /**
  * What an objective sees besides parameters and batch: the layer context (mode, model state,
@@ -67,7 +67,12 @@ export type Objective = (params: Params, batch: Dataset, ctx: StepCtx) => Tensor
  * ```
  */
 export function classifierObjective(model: Layer<Params>, loss: (logits: Tensor, y: Tensor) => Tensor = crossEntropy): Objective {
-  return (params, batch, ctx) => loss(model.apply(params, batch.x, ctx), batch.y);
+  layerArg('classifierObjective', 'model', model);
+  fnArg('classifierObjective', 'loss', loss);
+  return (params, batch, ctx) => {
+    if (batch === null || typeof batch !== 'object') throw new NumError('INVALID_ARGUMENT', 'classifierObjective', 'batch must be a dataset {x, y}', '{x: Tensor, y: Tensor}', describe(batch));
+    return loss(model.apply(params, batch.x, ctx), batch.y);
+  };
 }
 
 /**

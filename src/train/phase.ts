@@ -9,6 +9,7 @@
 import { injectHyperparams } from '../optim/combine.js';
 import type { InjectHyperparamsState } from '../optim/combine.js';
 import type { GradientTransformation, Schedule } from '../optim/base.js';
+import { fnArg } from '../validate.js';
 
 /**
  * A scheduled phase optimizer and the way to enter it.
@@ -43,6 +44,8 @@ export interface PhaseOptimizer<S> {
  * ```
  */
 export function phaseOptimizer<S>(factory: (learningRate: number) => GradientTransformation<S>, schedule: Schedule): PhaseOptimizer<S> {
+  fnArg('phaseOptimizer', 'factory', factory);
+  fnArg('phaseOptimizer', 'schedule', schedule);
   const transform = injectHyperparams((h: { learningRate: number }) => factory(h.learningRate))({ learningRate: schedule });
   return { transform, schedule, enter: (inner) => ({ count: 0, hyperparams: { learningRate: schedule(0) }, inner }) };
 }

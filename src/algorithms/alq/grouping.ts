@@ -215,6 +215,9 @@ export function fromGroups(layout: GroupLayout, grouped: ArrayLike<number>): Flo
 }
 
 function checkLength(op: string, layout: GroupLayout, data: ArrayLike<number>): void {
+  if (!((layout as Partial<GroupLayout> | null | undefined)?.perm instanceof Int32Array)) {
+    throw new NumError('INVALID_ARGUMENT', op, 'layout must come from alq.groupLayout', 'GroupLayout', describe(layout));
+  }
   if (data === null || typeof data !== 'object' || data.length !== layout.perm.length) {
     throw new NumError('SHAPE_MISMATCH', op, 'data must hold one value per weight', `${layout.perm.length}`, describe(data));
   }

@@ -9,6 +9,7 @@ import { NumError, describe, fmtShape } from '../../errors.js';
 import { fromTyped } from '../../tensor/create.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { isPlainObject } from '../../tree.js';
+import { checkDepth } from '../../depth.js';
 import type { AlqLayer, AlqState } from './state.js';
 import { checkState, dataOf, layerLayout } from './state.js';
 
@@ -153,6 +154,7 @@ export function join(prefix: string, k: string | number): string {
 
 /** Visits packed leaves and tensors with their paths (packed leaves are not descended into). */
 function walkPacked(model: unknown, visit: (path: string, leaf: PackedAlqLeaf | Tensor) => void): void {
+  checkDepth('alq.packedModel', model);
   const go = (t: unknown, path: string): void => {
     if (t === null || t === undefined) return;
     if (isPackedLeaf(t) || t instanceof Tensor) visit(path, t);

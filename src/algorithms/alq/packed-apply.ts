@@ -17,7 +17,9 @@ import { multiBitConv2dWasm } from '../../bitpack/multibit-rows.js';
 import type { MultiBitActivations } from '../../bitpack/multibit-gemm.js';
 import type { Dataset } from '../../data/dataset.js';
 import { NumError, describe } from '../../errors.js';
-import { MAX_ELEMENTS } from '../../validate.js';
+import { MAX_ELEMENTS, iterableArg, layerArg } from '../../validate.js';
+import { checkDepth } from '../../depth.js';
+import { tensorArg } from '../../sparse/primitives.js';
 import type { Layer, WeightKernels } from '../../nn/layers.js';
 import { fromTyped, zeros } from '../../tensor/create.js';
 import { broadcastTo } from '../../tensor/ops/movement.js';
@@ -203,6 +205,9 @@ function kernelsFor(op: string, runtimes: Map<Tensor, Runtime>, opts: PackedAppl
  */
 export function packedApply(model: Layer<Params>, packed: PackedAlqModel, x: Tensor, modelState?: Params, opts: PackedApplyOptions = {}): Tensor {
   const op = 'alq.packedApply';
+  layerArg(op, 'model', model);
+  tensorArg(op, 'x', x);
+  checkDepth(op, packed);
   if (opts === null || typeof opts !== 'object') throw new NumError('INVALID_ARGUMENT', op, 'options must be an object', '{activationBits?, activationScale?}', describe(opts));
   if (opts.activationBits !== undefined && !(Number.isInteger(opts.activationBits) && opts.activationBits >= 1 && opts.activationBits <= 30)) {
     throw new NumError('INVALID_ARGUMENT', op, 'activationBits must be an integer in 1..30', '1..30', describe(opts.activationBits));
@@ -246,8 +251,11 @@ export function packedApply(model: Layer<Params>, packed: PackedAlqModel, x: Ten
  * ```
  */
 export function packedPredict(model: Layer<Params>, packed: PackedAlqModel, modelState: Params | undefined, data: Iterable<Dataset>, opts: PackedApplyOptions = {}): Int32Array {
+  const op = 'alq.packedPredict';
+  layerArg(op, 'model', model);
   const out: number[] = [];
-  for (const b of data) {
+  for (const b of iterableArg(op, 'data', data)) {
+    if (b === null || typeof b !== 'object') throw new NumError('INVALID_ARGUMENT', op, 'each batch must be a dataset {x, y}', '{x: Tensor}', describe(b));
     const logits = packedApply(model, packed, b.x, modelState, opts);
     out.push(...(logits.argmax({ axis: 1 }).toTyped() as Int32Array));
   }

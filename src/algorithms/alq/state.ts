@@ -15,6 +15,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { entries, isPlainObject, mapWithPath } from '../../tree.js';
 import type { Tree } from '../../tree.js';
 import type { Grouping, GroupLayout } from './grouping.js';
+import { options } from '../../validate.js';
 import { channelwise, groupLayout, kernelwise, pixelwise, subchannelwise } from './grouping.js';
 import { checkMaxBits, sketchInto } from './sketch.js';
 
@@ -127,6 +128,7 @@ export interface QuantizeOptions {
  * ```
  */
 export function defaultGrouping(_path: string, t: Tensor): Grouping | undefined {
+  if (!(t instanceof Tensor)) throw new NumError('INVALID_ARGUMENT', 'alq.defaultGrouping', 'the leaf must be a Tensor', 'Tensor', describe(t));
   if (t.ndim === 4) return kernelwise();
   return t.ndim >= 2 ? subchannelwise(1) : undefined;
 }
@@ -375,8 +377,9 @@ export function view(opts: QuantizeOptions = {}): ParamView<AlqState> {
  * ```
  */
 export function labels(opts: QuantizeOptions = {}): (params: Params) => Tree<string> {
+  const grouping = options('alq.labels', 'opts', opts).grouping;
   return (params) => {
-    const select = groupingFn('alq.labels', opts.grouping);
+    const select = groupingFn('alq.labels', grouping);
     return mapWithPath((path, t: Tensor) => (select(path, t) === undefined ? 'float' : 'alq'), params);
   };
 }

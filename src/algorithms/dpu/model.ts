@@ -9,6 +9,7 @@
  */
 import type { Params } from '../../tree.js';
 import { NumError, describe } from '../../errors.js';
+import { layerArg } from '../../validate.js';
 import type { Layer } from '../../nn/layers.js';
 import { key } from '../../random.js';
 import { fromTyped } from '../../tensor/create.js';
@@ -232,6 +233,8 @@ export function edgeModel(model: ModelWeights, round = -1): EdgeModel {
  * ```
  */
 export function initialWeights(model: Layer<Params>, inputShape: readonly number[], seed: number): ModelWeights {
+  layerArg('dpu.initialWeights', 'model', model);
+  if (!Array.isArray(inputShape)) throw new NumError('SHAPE_MISMATCH', 'dpu.initialWeights', 'inputShape must be an array', 'number[]', describe(inputShape));
   const { params, state } = model.init(key(seed), inputShape);
   return { params, modelState: state };
 }

@@ -6,6 +6,7 @@ import { abs } from '../../tensor/ops/elementwise.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { map } from '../../tree.js';
 import { purposeKey } from '../../train/keys.js';
+import { options } from '../../validate.js';
 import { checkLambda, combineContributions, globalContribution } from './contribution.js';
 import { runPlan } from './plan.js';
 import type { RoundResult } from './plan.js';
@@ -223,7 +224,8 @@ export function deepPartialUpdating(opts: DeepPartialOptions): Method {
  * ```
  */
 export function globalContributionUpdating(opts: RatioOptions & { reinit?: boolean | undefined }): Method {
-  return deepPartialUpdating({ ratio: opts?.ratio, lambda: 1, reinit: opts.reinit ?? false, name: 'GCPU' });
+  const o = options('dpu.globalContributionUpdating', 'opts', opts);
+  return deepPartialUpdating({ ratio: o.ratio as number, lambda: 1, reinit: o.reinit ?? false, name: 'GCPU' });
 }
 
 /**

@@ -48,6 +48,7 @@ export type Scores = Tree<Tensor | null>;
  * ```
  */
 export function isSelectable(t: Tensor): boolean {
+  if (!(t instanceof Tensor)) throw new NumError('INVALID_ARGUMENT', 'dpu.isSelectable', 'the leaf must be a Tensor', 'Tensor', describe(t));
   return t.ndim >= 2;
 }
 

@@ -16,6 +16,7 @@ import type { RctOptState, TensorCounters } from './optimizer.js';
 import { checkQuantized } from './quantized.js';
 import type { QuantizedParams } from './quantized.js';
 import type { RctState, TraceSegment } from './train.js';
+import { stateArg } from './check.js';
 
 function intTensor(q: IntArray): Tensor {
   return q instanceof Int8Array ? fromTyped(q.slice(), [q.length]) : fromTyped(Int32Array.from(q), [q.length]);
@@ -32,6 +33,7 @@ function intTensor(q: IntArray): Tensor {
  * ```
  */
 export function stateTree(st: RctState): Tree<SavedLeaf> {
+  stateArg('rct.stateTree', st);
   const params: Record<string, Tree<SavedLeaf>> = {};
   for (const [path, t] of Object.entries(checkQuantized(st.params, 'rct.stateTree'))) params[path] = { q: intTensor(t.q), shape: t.shape.slice(), b: t.b, f: t.f };
   const velocity: Record<string, Tree<SavedLeaf>> = {};

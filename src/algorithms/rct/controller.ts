@@ -9,9 +9,10 @@
 import { NumError, describe } from '../../errors.js';
 import { roundHalfEven } from './fixed.js';
 import type { RctOptState } from './optimizer.js';
-import { limitsFor, narrow, resolveBits, widen } from './quantized.js';
+import { checkQuantized, limitsFor, narrow, resolveBits, widen } from './quantized.js';
 import type { BitsOptions, QuantizedParams, RctBits } from './quantized.js';
-import { positive } from '../../validate.js';
+import { options, positive } from '../../validate.js';
+import { checkOptState } from './check.js';
 
 /** Options of {@link bitwidthController}. */
 export interface ControllerOptions {
@@ -81,6 +82,7 @@ export interface BitwidthController {
  */
 export function bitwidthController(opts: ControllerOptions = {}): BitwidthController {
   const op = 'rct.bitwidthController';
+  opts = options(op, 'opts', opts);
   const tMin = positive(op, 'tMin', opts.tMin ?? 1);
   const tMax = positive(op, 'tMax', opts.tMax ?? 4);
   if (!(tMax / tMin > 2)) throw new NumError('INVALID_ARGUMENT', op, 'tMax/tMin must exceed 2 (one bit changes Gavg by 2x; a smaller ratio oscillates)', '> 2', String(tMax / tMin));
@@ -93,6 +95,8 @@ export function bitwidthController(opts: ControllerOptions = {}): BitwidthContro
   const fixed = opts.fixed ?? false;
 
   const boundary = (qp: QuantizedParams, opt: RctOptState, state: ControllerState): BitChange[] => {
+    checkQuantized(qp, op);
+    checkOptState(op, opt, state);
     const out: BitChange[] = [];
     for (const [path, qt] of Object.entries(qp)) {
       const c = opt.counters[path];
@@ -130,6 +134,7 @@ export function bitwidthController(opts: ControllerOptions = {}): BitwidthContro
     tMin, tMax, interval, rangeGuard, bits, fixed, boundary,
     init: () => ({ sinceBoundary: 0, boundaries: 0 }),
     afterStep(qp, opt, state) {
+      checkOptState(op, opt, state);
       state.sinceBoundary++;
       return state.sinceBoundary >= interval ? boundary(qp, opt, state) : undefined;
     },

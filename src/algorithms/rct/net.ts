@@ -66,6 +66,7 @@ function posInt(op: string, name: string, v: unknown): number {
 export function network(layers: readonly RctLayer[], inputShape: readonly number[]): RctNet {
   const op = 'rct.network';
   if (!Array.isArray(layers) || layers.length === 0) throw new NumError('INVALID_ARGUMENT', op, 'layers must be a non-empty array', 'RctLayer[]', describe(layers));
+  if (!Array.isArray(inputShape)) throw new NumError('SHAPE_MISMATCH', op, 'inputShape must be an array', 'number[]', describe(inputShape));
   let shape = inputShape.slice();
   const shapes: number[][] = [shape];
   const gemms: GemmLayer[] = [];
@@ -144,6 +145,7 @@ export function lenet5(opts?: { classes?: number | undefined }): RctNet {
  * ```
  */
 export function mlp(inputs: number, widths: readonly number[]): RctNet {
+  if (!Array.isArray(widths)) throw new NumError('INVALID_ARGUMENT', 'rct.mlp', 'widths must be an array of layer widths', 'number[]', describe(widths));
   const layers: RctLayer[] = [];
   widths.forEach((w, i) => {
     layers.push({ kind: 'linear', out: w });

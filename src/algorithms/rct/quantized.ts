@@ -186,6 +186,7 @@ export function checkQuantized(qp: unknown, op = 'rct.checkQuantized'): Quantize
  * ```
  */
 export function dequantize(qt: QTensor): Float64Array {
+  checkQTensor('rct.dequantize', 'qt', qt);
   const s = 2 ** -qt.f;
   const out = new Float64Array(qt.q.length);
   for (let i = 0; i < out.length; i++) out[i] = qt.q[i]! * s;

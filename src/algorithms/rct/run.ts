@@ -26,6 +26,7 @@ import type { RctNet } from './net.js';
 import type { Rounding } from './optimizer.js';
 import { config, evaluate, init, trainStep } from './train.js';
 import type { RctConfig, RctState } from './train.js';
+import { configArg, stateArg } from './check.js';
 
 /** The methods {@link run} can train. */
 export type RunMethod = 'rct' | 'fixed8' | 'fixed16' | 'fp32' | 'qat';
@@ -111,6 +112,9 @@ export function trainInteger(cfg: RctConfig, st: RctState, o: {
   train: Dataset; test: Dataset; validation?: Dataset | undefined; epochs: number; batchSize: number; key: Key; evalBatchSize?: number | undefined;
   onEpoch?: ((epoch: number, metrics: Record<string, number>) => void) | undefined;
 }): number {
+  configArg('rct.trainInteger', cfg);
+  stateArg('rct.trainInteger', st);
+  if (o === null || typeof o !== 'object') throw new NumError('INVALID_ARGUMENT', 'rct.trainInteger', 'options must be an object', '{train, test, epochs, batchSize, key}', describe(o));
   const rows = rowsOf('rct.run', o.train);
   let accuracy = 0;
   for (let e = 0; e < o.epochs; e++) {

@@ -8,7 +8,7 @@ import type { Params } from '../../tree.js';
 import { NumError, describe, fmtShape } from '../../errors.js';
 import { foldIn } from '../../random.js';
 import type { Key } from '../../random.js';
-import type { Tensor } from '../../tensor/tensor.js';
+import { Tensor } from '../../tensor/tensor.js';
 import { bitwidthController } from './controller.js';
 import type { BitChange, BitwidthController, ControllerOptions, ControllerState } from './controller.js';
 import { backward, forward } from './exec.js';
@@ -18,6 +18,9 @@ import { optimizer } from './optimizer.js';
 import type { RctOptimizer, RctOptimizerOptions, RctOptState } from './optimizer.js';
 import { checkQuantized, quantizedParams, resolveBits } from './quantized.js';
 import type { BitsOptions, QuantizedParams } from './quantized.js';
+import { configArg, netArg, stateArg } from './check.js';
+import { iterableArg, options } from '../../validate.js';
+import { readKey } from '../../random/check.js';
 
 /** A run of steps at constant bitwidths (bitwidths change only at boundaries). */
 export interface TraceSegment {
@@ -70,6 +73,8 @@ function transientBits(op: string, name: string, v: unknown): number {
  */
 export function config(net: RctNet, opts: ConfigOptions): RctConfig {
   const op = 'rct.config';
+  netArg(op, net);
+  opts = options(op, 'opts', opts) as ConfigOptions;
   const bits = resolveBits(opts.bits ?? opts.controller?.bits, op);
   const errRounding = opts.errRounding ?? 'stochastic';
   if (errRounding !== 'stochastic' && errRounding !== 'nearest') throw new NumError('INVALID_ARGUMENT', op, 'errRounding must be stochastic or nearest', "'stochastic' | 'nearest'", describe(errRounding));
@@ -92,6 +97,7 @@ export function config(net: RctNet, opts: ConfigOptions): RctConfig {
  * ```
  */
 export function init(cfg: RctConfig, floatParams: Params): RctState {
+  configArg('rct.init', cfg);
   const params = quantizedParams(floatParams, cfg.controller.bits);
   for (const g of cfg.net.gemms) {
     if (params[g.weight] === undefined) throw new NumError('STRUCTURE_MISMATCH', 'rct.init', `params lack ${g.weight}`, g.weight, Object.keys(params).join(', '));
@@ -99,7 +105,8 @@ export function init(cfg: RctConfig, floatParams: Params): RctState {
   return { params, opt: cfg.optimizer.init(params), ctrl: cfg.controller.init(), step: 0, trace: [] };
 }
 
-function checkBatch(op: string, net: RctNet, x: Tensor, y: Tensor): number {
+function checkBatch(op: string, net: RctNet, x: Tensor | undefined, y: Tensor | undefined): number {
+  if (!(x instanceof Tensor) || !(y instanceof Tensor)) throw new NumError('INVALID_ARGUMENT', op, 'a batch must be {x, y} tensors', '{x: Tensor, y: Tensor}', describe(x));
   const n = x.shape[0] ?? 0;
   const per = net.inputShape.reduce((a, d) => a * d, 1);
   if (n < 1 || x.size !== n * per) throw new NumError('SHAPE_MISMATCH', op, 'x must be [N, ...inputShape]', fmtShape([n, ...net.inputShape]), fmtShape(x.shape));
@@ -149,8 +156,10 @@ function record(st: RctState, n: number): void {
  */
 export function trainStep(cfg: RctConfig, st: RctState, batch: { x: Tensor; y: Tensor }, key: Key): { loss: number; accuracy: number; changes: BitChange[] | undefined } {
   const op = 'rct.trainStep';
-  const n = checkBatch(op, cfg.net, batch.x, batch.y);
-  checkQuantized(st.params, op);
+  configArg(op, cfg);
+  stateArg(op, st);
+  const n = checkBatch(op, cfg.net, batch?.x, batch?.y);
+  readKey(op, key);
   const lr = cfg.optimizer.learningRate(st.step);
   const caches: Cache[] = [];
   const logits = forward(cfg.net, st.params, batch.x.toTyped(), n, cfg.compute, caches);
@@ -180,10 +189,11 @@ export function trainStep(cfg: RctConfig, st: RctState, batch: { x: Tensor; y: T
  */
 export function evaluate(cfg: RctConfig, params: QuantizedParams, data: Iterable<{ x: Tensor; y: Tensor }>): { accuracy: number; loss: number; count: number } {
   const op = 'rct.evaluate';
+  configArg(op, cfg);
   checkQuantized(params, op);
   let correct = 0, lossSum = 0, count = 0;
-  for (const b of data) {
-    const n = checkBatch(op, cfg.net, b.x, b.y);
+  for (const b of iterableArg(op, 'data', data)) {
+    const n = checkBatch(op, cfg.net, b?.x, b?.y);
     const logits = forward(cfg.net, params, b.x.toTyped(), n, cfg.compute);
     const r = softmaxCrossEntropy(logits, b.y.toTyped(), n, logits.length / n);
     correct += r.correct; lossSum += r.loss * n; count += n;

@@ -103,6 +103,10 @@ function check4d(op: string, arg: string, x: unknown): Tensor {
  */
 export function im2col(x: Tensor, win: Window, padValue: number): Tensor {
   const t = contiguous(check4d('im2col', 'x', x));
+  const wn = win as Partial<Window> | null | undefined;
+  if (typeof wn !== 'object' || wn === null || ![wn.kh, wn.kw, wn.ho, wn.wo].every((d) => Number.isSafeInteger(d))) {
+    throw new NumError('INVALID_ARGUMENT', 'im2col', 'win must be a window from makeWindow', 'Window', describe(win));
+  }
   const [n, c, h, w] = t.shape as [number, number, number, number];
   const rows = c * win.kh * win.kw;
   const cols = n * win.ho * win.wo;
@@ -124,6 +128,9 @@ export function im2col(x: Tensor, win: Window, padValue: number): Tensor {
  */
 export function col2im(cols: Tensor, shape: readonly number[], win: Window): Tensor {
   const t = contiguous(asTensor('col2im', 'cols', cols));
+  if (!Array.isArray(shape) || shape.length !== 4 || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new NumError('SHAPE_MISMATCH', 'col2im', 'shape must be the [N, C, H, W] of the image', '[N, C, H, W]', describe(shape));
+  }
   const [n, c, h, w] = shape as [number, number, number, number];
   const out = allocate(t.dtype, n * c * h * w);
   const src = t.offset === 0 ? t.data : t.data.subarray(t.offset, t.offset + t.size);

@@ -103,7 +103,7 @@ export function slice(x: Tensor, starts: readonly number[], ends?: readonly numb
   const op = 'slice';
   const t = asTensor(op, 'x', x);
   for (const [name, arr] of [['starts', starts], ['ends', ends], ['steps', steps]] as const) {
-    if (arr === undefined) continue;
+    if (arr === undefined && name !== 'starts') continue;
     if (!Array.isArray(arr) || arr.length > t.ndim || arr.some((v) => !Number.isInteger(v))) {
       throw new NumError('INVALID_ARGUMENT', op, `${name} must be an array of at most ${t.ndim} integers`, `integer[${t.ndim}]`, Array.isArray(arr) ? `[${arr.join(', ')}]` : describe(arr));
     }
@@ -146,6 +146,9 @@ export function unslice(x: Tensor, shape: readonly number[], starts: readonly nu
   const op = 'unslice';
   const t = asTensor(op, 'x', x);
   const s = checkShape(op, shape);
+  for (const [name, arr] of [['starts', starts], ['steps', steps]] as const) {
+    if (!Array.isArray(arr) || arr.some((v) => !Number.isInteger(v))) throw new NumError('INVALID_ARGUMENT', op, `${name} must be an array of integers`, `integer[${t.ndim}]`, describe(arr));
+  }
   if (s.length !== t.ndim || starts.length !== t.ndim || steps.length !== t.ndim) {
     throw new NumError('SHAPE_MISMATCH', op, 'rank mismatch', `${t.ndim} dims`, `shape ${fmtShape(s)}, ${starts.length} starts, ${steps.length} steps`);
   }
