@@ -134,8 +134,8 @@ export interface DemoResult {
  * Runs the demo (see the module comment) and returns its measurements.
  * @example
  * ```ts
- * const r = runDemo({ epochs: 3 });
- * console.log(r.testAccuracy);
+ * const r = runDemo({ epochs: 1, alq: false, dpu: false, dress: false, rct: false, pmeta: false }); // LeNet5 only
+ * console.log(r.testAccuracy, r.checkpointBytes, r.reloadIdentical);
  * ```
  */
 export function runDemo(opts: DemoOptions = {}): DemoResult {

@@ -38,7 +38,7 @@ function requireMnist(): unknown {
  * @throws {NumError} `FORMAT` when the package does not have the expected layout.
  * @example
  * ```ts
- * import { loadMnist } from './node/mnist.js';
+ * import { loadMnist } from 'edgegrad/node';
  * const { train, test } = loadMnist({ seed: 0 });
  * train.x.shape; // [8000, 1, 28, 28]
  * ```
