@@ -11,13 +11,16 @@
  *   npx tsx bench/rct.bench.ts --write    # also rewrite the RCT section of docs/benchmarks.md
  *
  * Ratio = f32 time / integer time (> 1: the integer kernel is faster). Contenders alternate in
- * rounds (bench/util.ts); tables use each one's fastest call and show the median.
+ * rounds; the GEMM rows are timed in process CPU time (bench/wasm-cputime.ts: on the shared VM
+ * wall-clock ratios of the same code swung 1.05–2.3×), the step rows in wall-clock time
+ * (bench/util.ts); tables use each one's fastest batch and show the median.
  */
 import { backend, data, initTrain, key, purposeKey, rct, sgd, trainStep } from '../src/index.js';
 import { loadMnist } from '../src/node/mnist.js';
 import { gemmInto } from '../src/tensor/kernels/gemm.js';
 import { intGemmInto } from '../src/tensor/kernels/intgemm.js';
 import { fmt, interleaved, machine, writeSection } from './util.js';
+import { cpuTimed } from './wasm-cputime.js';
 
 const BEGIN = '<!-- rct-table:begin (written by `npx tsx bench/rct.bench.ts --write`) -->';
 const END = '<!-- rct-table:end -->';
@@ -52,9 +55,9 @@ async function gemmRows(): Promise<string[]> {
       const [aRs, aCs] = s.ta ? [1, s.m] : [s.k, 1];
       const [bRs, bCs] = s.tb ? [1, s.k] : [s.n, 1];
       const ci = new Float64Array(s.m * s.n), cf = new Float32Array(s.m * s.n);
-      const t = await interleaved([
-        { name: 'int', fn: () => intGemmInto(s.m, s.n, s.k, a16, 0, aRs, aCs, b8, 0, bRs, bCs, ci, 0, s.n, 1, false, 2047, 127), iterations: 3 },
-        { name: 'f32', fn: () => gemmInto(s.m, s.n, s.k, af, 0, aRs, aCs, bf, 0, bRs, bCs, cf, 0, s.n, false), iterations: 3 },
+      const t = await cpuTimed([
+        { name: 'int', fn: () => intGemmInto(s.m, s.n, s.k, a16, 0, aRs, aCs, b8, 0, bRs, bCs, ci, 0, s.n, 1, false, 2047, 127), iterations: be === 'js' ? 2 : 10 },
+        { name: 'f32', fn: () => gemmInto(s.m, s.n, s.k, af, 0, aRs, aCs, bf, 0, bRs, bCs, cf, 0, s.n, false), iterations: be === 'js' ? 2 : 10 },
       ], 4);
       const ti = t.get('int')!, tf = t.get('f32')!;
       rows.push(`| ${be} | ${s.name} | ${fmt(ti.min)} (${fmt(ti.p50)}) | ${fmt(tf.min)} (${fmt(tf.p50)}) | ${fmt(tf.min / ti.min)} |`);
@@ -94,7 +97,7 @@ async function main(): Promise<void> {
   const g = await gemmRows();
   const s = process.argv.includes('--gemm-only') ? [] : await stepRows();
   const body = [
-    `Machine: ${machine()}. Times in ms: fastest call (median in parentheses); ratio = f32 / integer (> 1: integer faster).`,
+    `Machine: ${machine()}. Times in ms: fastest call (median in parentheses); ratio = f32 / integer (> 1: integer faster). GEMM rows: process CPU time; step rows: wall clock.`,
     'Differences below 1.5× are within the noise of this shared 2-core VM.',
     '',
     '| backend | GEMM (m×n×k) | integer GEMM ms | f32 GEMM ms | ratio |',

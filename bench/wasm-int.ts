@@ -3,12 +3,13 @@
  * at K = 1024 and 4096 (G binary MAC/s; 1 binary MAC = one bit position of one output), and the
  * int16 GEMM behind rct's `intGemmInto` against our own float32 GEMM on the same shape (G MAC/s;
  * int16 × int8 operands within the exactness bound). No baseline library has these kernels.
+ * Timed in process CPU time (bench/wasm-cputime.ts), contenders alternating in rounds.
  */
 import { backend, packBits, xnorGemmInto } from '../src/index.js';
 import type { BackendName } from '../src/index.js';
 import { gemmInto } from '../src/tensor/kernels/gemm.js';
 import { intGemmInto } from '../src/tensor/kernels/intgemm.js';
-import { interleaved } from './util.js';
+import { cpuTimed } from './wasm-cputime.js';
 import type { Row } from './wasm.bench.js';
 
 const on = (name: BackendName, fn: () => void) => (): void => { backend.set(name); fn(); };
@@ -37,7 +38,7 @@ export async function intCases(): Promise<Row[]> {
     const a = packBits(signs(m * k, 1), m, k), b = packBits(signs(n * k, 2), n, k);
     const out = new Float32Array(m * n);
     const run = (): void => { xnorGemmInto(out, a, b); };
-    const t = await interleaved([
+    const t = await cpuTimed([
       { name: 'wasm', fn: on('wasm', run), iterations: 10 },
       { name: 'js', fn: on('js', run), iterations: 3 },
     ], 5);
@@ -53,7 +54,7 @@ export async function intCases(): Promise<Row[]> {
   }
   const c = new Float64Array(n * n);
   const fa = Float32Array.from(a), fb = Float32Array.from(b), fc = new Float32Array(n * n);
-  const t = await interleaved([
+  const t = await cpuTimed([
     { name: 'int16', fn: on('wasm', () => { intGemmInto(n, n, n, a, 0, n, 1, b, 0, n, 1, c, 0, n, 1, false); }), iterations: 10 },
     { name: 'f32', fn: on('wasm', () => { gemmInto(n, n, n, fa, 0, n, 1, fb, 0, n, 1, fc, 0, n, false); }), iterations: 10 },
     { name: 'int16-js', fn: on('js', () => { intGemmInto(n, n, n, a, 0, n, 1, b, 0, n, 1, c, 0, n, 1, false); }), iterations: 3 },

@@ -15,8 +15,15 @@ import { WORK_BYTES, gemmKernels } from './gemm.js';
 import { align16 } from './runtime.js';
 
 /**
- * `out[N, O, Ho, Wo] = conv(x[N, C, H, W], weight[O, C·kh·kw]) + bias[O]` on the wasm kernels;
- * false, having written nothing, when either module cannot be loaded.
+ * A max pool fused after the conv (no padding): window kh×kw, strides sh, sw, output hp×wp; relu
+ * `'after'` the pool, `'before'` it, or `'none'`.
+ */
+export interface FusedPool { kh: number; kw: number; sh: number; sw: number; hp: number; wp: number; relu: 'none' | 'after' | 'before' }
+
+/**
+ * `out[N, O, Ho, Wo] = conv(x[N, C, H, W], weight[O, C·kh·kw]) + bias[O]` on the wasm kernels,
+ * or with `pool` the pooled (and relu'd) `[N, O, hp, wp]` of it, the conv output never leaving
+ * the arena; false, having written nothing, when either module cannot be loaded.
  *
  * @example
  * ```ts
@@ -25,7 +32,7 @@ import { align16 } from './runtime.js';
  */
 export function conv2dWasmInto(
   out: Float32Array, x: Float32Array, n: number, c: number, h: number, w: number, win: Win,
-  weight: Float32Array, o: number, bias: Float32Array | undefined,
+  weight: Float32Array, o: number, bias: Float32Array | undefined, pool?: FusedPool,
 ): boolean {
   const ik = im2colKernels(), gk = gemmKernels();
   if (ik === undefined || gk === undefined) return false;
@@ -37,9 +44,12 @@ export function conv2dWasmInto(
   const base = align16(WORK_BYTES);
   const probe = layout(nb, c, h, w, win, base, 0);
   const wPtr = probe.end, cPtr = align16(wPtr + 4 * o * K);
-  const L2 = layout(nb, c, h, w, win, base, cPtr - probe.end + 4 * o * nb * L);
+  const bPtr = align16(cPtr + 4 * o * nb * L), pPtr = align16(bPtr + 4 * o);
+  const P = pool === undefined ? 0 : o * pool.hp * pool.wp; // pooled floats per image
+  const L2 = layout(nb, c, h, w, win, base, pPtr - probe.end + 4 * nb * P);
   const { f32, i32 } = L2.v;
   f32.set(weight.subarray(0, o * K), wPtr >> 2);
+  if (bias !== undefined) f32.set(bias.subarray(0, o), bPtr >> 2);
   const c0 = cPtr >> 2;
   for (let b0 = 0; b0 < n; b0 += nb) {
     const cur = Math.min(nb, n - b0), NL = cur * L;
@@ -47,6 +57,13 @@ export function conv2dWasmInto(
     f32.set(x.subarray(b0 * img, (b0 + cur) * img), L2.x >> 2);
     ik.im2col_f32(L2.x, L2.cols, L2.g, 0);
     gk.gemm_f32(o, NL, K, wPtr, K, 1, L2.cols, NL, 1, cPtr, NL, 0, 0);
+    if (pool !== undefined) {
+      // bias, pool and relu in the arena; only the pooled block leaves it
+      ik.bias_pool_f32(o, cur, L, win.wo, cPtr, 4 * NL, bPtr, bias === undefined ? 0 : 1, pool.relu === 'after' ? 1 : pool.relu === 'before' ? 2 : 0,
+        pool.kh, pool.kw, pool.sh, pool.sw, pool.hp, pool.wp, pPtr);
+      out.set(f32.subarray(pPtr >> 2, (pPtr >> 2) + cur * P), b0 * P);
+      continue;
+    }
     for (let oc = 0; oc < o; oc++) {
       const bv = bias === undefined ? 0 : bias[oc]!;
       for (let b = 0; b < cur; b++) {

@@ -12,6 +12,8 @@ import { align16, arenaViews, lazyKernels } from './runtime.js';
 export interface Im2colExports {
   im2col_f32(x: number, cols: number, geometry: number, pad: number): void;
   col2im_f32(cols: number, x: number, geometry: number): void;
+  bias_pool_f32(O: number, nb: number, L: number, wo: number, y: number, yRs: number, bias: number, hasBias: number, mode: number,
+    kh: number, kw: number, sh: number, sw: number, hp: number, wp: number, out: number): void;
 }
 
 /**

@@ -19,6 +19,7 @@ import type { Conv2dOptions, Pair, PoolOptions } from '../tensor/ops/conv.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { batchNorm as batchNormOp, dropout as dropoutOp } from './functional.js';
 import { checkElements, positiveInt } from '../validate.js';
+import { builtin, convPoolInference, fusable } from './fuse.js';
 import { tensorArg } from '../sparse/primitives.js';
 
 /**
@@ -149,7 +150,7 @@ export function conv2d(out: number, kernel: Pair, opts?: Conv2dOptions & { bias?
   if (typeof kernel !== 'number' && !(Array.isArray(kernel) && kernel.length === 2)) throw new NumError('INVALID_ARGUMENT', 'nn.conv2d', 'kernel must be a size or a [kh, kw] pair', 'number | [number, number]', describe(kernel));
   const [kh, kw] = typeof kernel === 'number' ? [kernel, kernel] : kernel;
   const convOpts: Conv2dOptions = { stride: opts?.stride, padding: opts?.padding, dilation: opts?.dilation, groups };
-  return {
+  return builtin({
     info: { kind: 'conv2d', options: { out, kernel, ...convOpts, bias: useBias } },
     init(k, inputShape) {
       const [c, h, w] = shapeOf('nn.conv2d', inputShape, 3) as [number, number, number];
@@ -168,7 +169,7 @@ export function conv2d(out: number, kernel: Pair, opts?: Conv2dOptions & { bias?
       if (y === undefined) return conv2dOp(x, p.weight, { ...convOpts, bias: p.bias });
       return p.bias !== undefined ? add(y, reshape(p.bias, [1, -1, 1, 1])) : y;
     },
-  };
+  });
 }
 
 /** A layer with no parameters. */
@@ -191,7 +192,7 @@ function stateless(op: string, outShape: (s: readonly number[]) => number[], fn:
  * ```
  */
 export function relu(): Layer<Params> {
-  return stateless('nn.relu', (s) => s.slice(), (x) => reluOp(x));
+  return builtin(stateless('nn.relu', (s) => s.slice(), (x) => reluOp(x)));
 }
 
 /**
@@ -237,7 +238,7 @@ function poolLayer(op: string, kernel: Pair, opts: PoolOptions | undefined, fn: 
  * ```
  */
 export function maxPool2d(kernel: Pair, opts?: PoolOptions): Layer<Params> {
-  return poolLayer('nn.maxPool2d', kernel, opts, maxPoolOp);
+  return builtin(poolLayer('nn.maxPool2d', kernel, opts, maxPoolOp));
 }
 
 /**
@@ -367,7 +368,21 @@ export function sequential(...layers: Layer<Params>[]): Layer<Params[]> {
       const states = ctx?.state as Params[] | undefined;
       const newStates: Params[] = [];
       let h = x;
+      let skip = 0;
       layers.forEach((l, i) => {
+        if (skip > 0) { skip--; newStates.push(states?.[i] ?? NONE); return; }
+        if (!ctx?.training && ctx?.kernels === undefined) {
+          // inference on wasm: conv → max pool (→ relu) as one pass (src/nn/fuse.ts)
+          const f = fusable(layers, i);
+          const poolAt = f.relu === 'before' ? i + 2 : i + 1;
+          const y = f.span > 0 ? convPoolInference(l.info!, layers[poolAt]!.info!, params[i]!, h, f.relu) : undefined;
+          if (y !== undefined) {
+            h = y;
+            newStates.push(states?.[i] ?? NONE);
+            skip = f.span - 1;
+            return;
+          }
+        }
         const child: Ctx = {
           training: ctx?.training,
           key: ctx?.key === undefined ? undefined : foldIn(ctx.key, i),

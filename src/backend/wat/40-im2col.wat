@@ -149,3 +149,114 @@
 
 (func (export "col2im_f32") (param $cols i32) (param $x i32) (param $g i32)
   (call $walk (local.get $x) (local.get $cols) (local.get $g) (f32.const 0) (i32.const 1)))
+
+;; Epilogue of the one-pass inference conv when a max pool follows (src/backend/conv-fused.ts):
+;; from the GEMM's [O, nb·L] product at y (row stride yRs bytes; column b·L + oy·wo + ox), writes
+;; the pooled NCHW block [nb, O, hp, wp] at out, each conv value first rounded as y + bias[o]
+;; (hasBias), then mode 1 applies relu after the pool and mode 2 before it (relu(v) = v > 0 ? v : 0,
+;; as the relu kernel). The window (kh×kw, strides sh, sw, no padding) is visited row by row and
+;; the running maximum replaced only by a strictly larger value or a NaN, after which it stays:
+;; maxPoolInto's rule, so the bits equal conv → maxPool → relu run one after the other.
+(func (export "bias_pool_f32") (param $O i32) (param $nb i32) (param $L i32) (param $wo i32) (param $y i32) (param $yRs i32)
+    (param $bias i32) (param $hasBias i32) (param $mode i32)
+    (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $hp i32) (param $wp i32) (param $out i32)
+  (local $b i32) (local $o i32) (local $py i32) (local $px i32) (local $i i32) (local $j i32)
+  (local $row i32) (local $src i32) (local $bv f32) (local $m f32) (local $v f32) (local $first i32)
+  (local $fast i32) (local $bvv v128) (local $x0 v128) (local $x1 v128) (local $mv v128) (local $vv v128) (local $zero v128)
+  ;; 2×2 windows, stride 2: four outputs at a time from two rows of 8 values, the window entries
+  ;; in the same order and with the same replacement rule, lane-wise with bitselect.
+  (local.set $fast (i32.and (i32.and (i32.eq (local.get $kh) (i32.const 2)) (i32.eq (local.get $kw) (i32.const 2)))
+    (i32.and (i32.eq (local.get $sh) (i32.const 2)) (i32.eq (local.get $sw) (i32.const 2)))))
+  (block $eb (loop $lb
+    (br_if $eb (i32.ge_s (local.get $b) (local.get $nb)))
+    (local.set $o (i32.const 0))
+    (block $eo (loop $lo
+      (br_if $eo (i32.ge_s (local.get $o) (local.get $O)))
+      (local.set $bv (if (result f32) (local.get $hasBias)
+        (then (f32.load (i32.add (local.get $bias) (i32.shl (local.get $o) (i32.const 2))))) (else (f32.const 0))))
+      (local.set $bvv (f32x4.splat (local.get $bv)))
+      ;; this (image, channel) plane of the conv output: row o of y, columns b·L …
+      (local.set $row (i32.add (i32.add (local.get $y) (i32.mul (local.get $o) (local.get $yRs)))
+        (i32.shl (i32.mul (local.get $b) (local.get $L)) (i32.const 2))))
+      (local.set $py (i32.const 0))
+      (block $ey (loop $ly
+        (br_if $ey (i32.ge_s (local.get $py) (local.get $hp)))
+        (local.set $px (i32.const 0))
+        (block $ex (loop $lx
+          (br_if $ex (i32.ge_s (local.get $px) (local.get $wp)))
+          (if (i32.and (local.get $fast) (i32.le_s (i32.add (local.get $px) (i32.const 4)) (local.get $wp)))
+            (then
+              (local.set $src (i32.add (local.get $row) (i32.shl (i32.add
+                (i32.mul (i32.shl (local.get $py) (i32.const 1)) (local.get $wo)) (i32.shl (local.get $px) (i32.const 1))) (i32.const 2))))
+              ;; row 2·py: entries (0,0) and (0,1) of four windows
+              (local.set $x0 (v128.load (local.get $src)))
+              (local.set $x1 (v128.load offset=16 (local.get $src)))
+              (local.set $mv (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $x0) (local.get $x1)))
+              (local.set $vv (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $x0) (local.get $x1)))
+              (if (local.get $hasBias) (then
+                (local.set $mv (f32x4.add (local.get $mv) (local.get $bvv)))
+                (local.set $vv (f32x4.add (local.get $vv) (local.get $bvv)))))
+              (if (i32.eq (local.get $mode) (i32.const 2)) (then
+                (local.set $mv (v128.bitselect (local.get $mv) (local.get $zero) (f32x4.gt (local.get $mv) (local.get $zero))))
+                (local.set $vv (v128.bitselect (local.get $vv) (local.get $zero) (f32x4.gt (local.get $vv) (local.get $zero))))))
+              (local.set $mv (v128.bitselect (local.get $vv) (local.get $mv) (v128.and (f32x4.eq (local.get $mv) (local.get $mv))
+                (v128.or (f32x4.gt (local.get $vv) (local.get $mv)) (f32x4.ne (local.get $vv) (local.get $vv))))))
+              ;; row 2·py + 1: entries (1,0) and (1,1)
+              (local.set $src (i32.add (local.get $src) (i32.shl (local.get $wo) (i32.const 2))))
+              (local.set $x0 (v128.load (local.get $src)))
+              (local.set $x1 (v128.load offset=16 (local.get $src)))
+              (local.set $vv (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $x0) (local.get $x1)))
+              (local.set $x1 (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $x0) (local.get $x1)))
+              (if (local.get $hasBias) (then
+                (local.set $vv (f32x4.add (local.get $vv) (local.get $bvv)))
+                (local.set $x1 (f32x4.add (local.get $x1) (local.get $bvv)))))
+              (if (i32.eq (local.get $mode) (i32.const 2)) (then
+                (local.set $vv (v128.bitselect (local.get $vv) (local.get $zero) (f32x4.gt (local.get $vv) (local.get $zero))))
+                (local.set $x1 (v128.bitselect (local.get $x1) (local.get $zero) (f32x4.gt (local.get $x1) (local.get $zero))))))
+              (local.set $mv (v128.bitselect (local.get $vv) (local.get $mv) (v128.and (f32x4.eq (local.get $mv) (local.get $mv))
+                (v128.or (f32x4.gt (local.get $vv) (local.get $mv)) (f32x4.ne (local.get $vv) (local.get $vv))))))
+              (local.set $mv (v128.bitselect (local.get $x1) (local.get $mv) (v128.and (f32x4.eq (local.get $mv) (local.get $mv))
+                (v128.or (f32x4.gt (local.get $x1) (local.get $mv)) (f32x4.ne (local.get $x1) (local.get $x1))))))
+              (if (i32.eq (local.get $mode) (i32.const 1)) (then
+                (local.set $mv (v128.bitselect (local.get $mv) (local.get $zero) (f32x4.gt (local.get $mv) (local.get $zero))))))
+              (v128.store (local.get $out) (local.get $mv))
+              (local.set $out (i32.add (local.get $out) (i32.const 16)))
+              (local.set $px (i32.add (local.get $px) (i32.const 4)))
+              (br $lx)))
+          (local.set $first (i32.const 1))
+          (local.set $m (f32.const 0))
+          (local.set $i (i32.const 0))
+          (block $ei (loop $li
+            (br_if $ei (i32.ge_s (local.get $i) (local.get $kh)))
+            (local.set $src (i32.add (local.get $row) (i32.shl (i32.add
+              (i32.mul (i32.add (i32.mul (local.get $py) (local.get $sh)) (local.get $i)) (local.get $wo))
+              (i32.mul (local.get $px) (local.get $sw))) (i32.const 2))))
+            (local.set $j (i32.const 0))
+            (block $ej (loop $lj
+              (br_if $ej (i32.ge_s (local.get $j) (local.get $kw)))
+              (local.set $v (f32.load (local.get $src)))
+              (if (local.get $hasBias) (then (local.set $v (f32.add (local.get $v) (local.get $bv)))))
+              (if (i32.eq (local.get $mode) (i32.const 2))
+                (then (local.set $v (select (local.get $v) (f32.const 0) (f32.gt (local.get $v) (f32.const 0))))))
+              (if (local.get $first)
+                (then (local.set $m (local.get $v)) (local.set $first (i32.const 0)))
+                (else (if (i32.and (f32.eq (local.get $m) (local.get $m))
+                        (i32.or (f32.gt (local.get $v) (local.get $m)) (f32.ne (local.get $v) (local.get $v))))
+                  (then (local.set $m (local.get $v))))))
+              (local.set $src (i32.add (local.get $src) (i32.const 4)))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br $lj)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $li)))
+          (if (i32.eq (local.get $mode) (i32.const 1))
+            (then (local.set $m (select (local.get $m) (f32.const 0) (f32.gt (local.get $m) (f32.const 0))))))
+          (f32.store (local.get $out) (local.get $m))
+          (local.set $out (i32.add (local.get $out) (i32.const 4)))
+          (local.set $px (i32.add (local.get $px) (i32.const 1)))
+          (br $lx)))
+        (local.set $py (i32.add (local.get $py) (i32.const 1)))
+        (br $ly)))
+      (local.set $o (i32.add (local.get $o) (i32.const 1)))
+      (br $lo)))
+    (local.set $b (i32.add (local.get $b) (i32.const 1)))
+    (br $lb))))
