@@ -1,7 +1,9 @@
 // Minified bundle sizes of the built package (esbuild, ESM, platform neutral): what a user's
 // bundler keeps for a given import. Shared by test/platform/size.test.ts (the budgets) and by
 //   npx tsx test/platform/bundle-size.ts [--write]
-// which prints the table (and rewrites it in docs/benchmarks.md). Needs `npm run build` first.
+// which prints the table (and rewrites it in docs/benchmarks.md), or with `--why '<import code>'`
+// the minified bytes each module of dist/ contributes to that bundle (esbuild's metafile), the
+// way to find what an import drags in. Needs `npm run build` first.
 //
 // The WebAssembly kernels travel as base64 string literals, one per kernel family; their
 // characters are reported as "wasm" and everything else as "JS", so the two can be budgeted apart.
@@ -29,7 +31,11 @@ export const ignoreSideEffectsField: Plugin = {
   },
 };
 
-export interface Size { total: number; js: number; wasm: number; gzip: number; text: string }
+export interface Size {
+  total: number; js: number; wasm: number; gzip: number; text: string;
+  /** Minified bytes per input module (paths relative to the repository), largest first. */
+  modules: [string, number][];
+}
 
 /** The embedded WebAssembly: base64 literals long enough to be a module (starts "AGFzbQ" = "\0asm"). */
 const WASM_LITERAL = /(["'`])AGFzbQ[A-Za-z0-9+/]*={0,2}\1/g;
@@ -39,12 +45,15 @@ export async function bundleSize(code: string, opts?: { ignoreSideEffects?: bool
     stdin: { contents: code, resolveDir: opts?.resolveDir ?? root, loader: 'js' },
     bundle: true, write: false, format: 'esm', minify: true, treeShaking: true, platform: 'neutral',
     mainFields: ['module', 'main'], conditions: ['import'], logLevel: 'silent', external: ['fast-check'],
-    plugins: opts?.ignoreSideEffects === true ? [ignoreSideEffectsField] : [],
+    plugins: opts?.ignoreSideEffects === true ? [ignoreSideEffectsField] : [], metafile: true,
   });
   const text = r.outputFiles[0]!.text;
+  const inputs = Object.values(r.metafile.outputs)[0]?.inputs ?? {};
+  const modules = Object.entries(inputs).map(([f, v]): [string, number] => [f, v.bytesInOutput])
+    .filter(([, b]) => b > 0).sort((a, b) => b[1] - a[1]);
   const total = Buffer.byteLength(text);
   const wasm = [...text.matchAll(WASM_LITERAL)].reduce((s, m) => s + m[0].length - 2, 0);
-  return { total, js: total - wasm, wasm, gzip: gzipSync(text).length, text };
+  return { total, js: total - wasm, wasm, gzip: gzipSync(text).length, text, modules };
 }
 
 /** The rows of the table: an import, what it does, and its budget in bytes (total, JS only). */
@@ -68,7 +77,11 @@ export async function table(): Promise<string> {
   return lines.join('\n');
 }
 
-if (process.argv[1] === import.meta.filename) {
+if (process.argv[1] === import.meta.filename && process.argv.includes('--why')) {
+  const s = await bundleSize(process.argv[process.argv.indexOf('--why') + 1]!);
+  console.log(`${s.total} bytes minified (${s.wasm} of them WebAssembly base64)`);
+  for (const [f, b] of s.modules) console.log(`${String(b).padStart(7)}  ${f}`);
+} else if (process.argv[1] === import.meta.filename) {
   const t = await table();
   console.log(t);
   if (process.argv.includes('--write')) {
