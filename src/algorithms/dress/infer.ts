@@ -79,15 +79,17 @@ function kernels(slots: Map<Tensor, Slot>, level: () => number, force: KernelPat
     conv2d(x, w, opts: Conv2dOptions) {
       const s = slots.get(w);
       if (s === undefined) return undefined;
-      if ((opts.groups ?? 1) !== 1) throw new NumError('INVALID_ARGUMENT', 'dress.packedRunner', `packed conv '${s.layer.path}' must have groups = 1`, '1', describe(opts.groups));
+      const groups = opts.groups ?? 1;
       const rows = s.rows[level()]!;
-      const [, ci, kh, kw] = s.layer.shape as [number, number, number, number];
+      const [co, cg, kh, kw] = s.layer.shape as [number, number, number, number];
+      if (!Number.isInteger(groups) || groups < 1 || co % groups !== 0) throw new NumError('INVALID_ARGUMENT', 'dress.packedRunner', `packed conv '${s.layer.path}': groups must divide its ${co} output channels`, `a divisor of ${co}`, describe(groups));
+      const ci = cg * groups;
       if (x.ndim !== 4 || x.shape[1] !== ci) throw new NumError('SHAPE_MISMATCH', 'dress.packedRunner', `input of '${s.layer.path}' has the wrong channels`, `[N, ${ci}, H, W]`, fmtShape(x.shape));
       const [n, , h, wd] = x.shape as [number, number, number, number];
       const win = makeWindow('dress.packedRunner', h, wd, [kh, kw], opts);
       s.positions = n * win.ho * win.wo;
       s.hits++;
-      const out = packedConv(force ?? kernelPath(rows.m, rows.rowNnz, rows.k), s.layer, rows, x, win);
+      const out = packedConv(force ?? kernelPath(rows.m / groups, rows.rowNnz, rows.k), s.layer, rows, x, win, groups);
       return fromTyped(out, [n, rows.m, win.ho, win.wo]);
     },
   };

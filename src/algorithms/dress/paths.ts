@@ -23,6 +23,7 @@ import { useWasm } from '../../backend/index.js';
 import { NumError, describe } from '../../errors.js';
 import type { KernelRows } from '../../sparse/kernels.js';
 import { denseSpmmTInto, spmmInto } from '../../sparse/kernels.js';
+import { fromTyped } from '../../tensor/create.js';
 import { im2col } from '../../tensor/ops/conv.js';
 import { astype } from '../../tensor/ops/elementwise.js';
 import { contiguous } from '../../tensor/ops/movement.js';
@@ -68,22 +69,43 @@ export function flat(t: Tensor): Float32Array {
 }
 
 /**
- * One packed conv (groups 1, no bias) at `rows.rowNnz` weights per row: output NCHW float32.
- * `x` is `[n, ci, h, w]`; `win` its window. @internal
+ * One packed conv (no bias) at `rows.rowNnz` weights per row: output NCHW float32. `x` is
+ * `[n, ci·groups, h, w]`, `win` its window; a grouped conv runs each group's rows on its own
+ * channels (spec §6: one product per group), from a contiguous copy of those channels. A
+ * row-major layer is assumed (the runner re-lays rank-major ones out once). @internal
  */
-export function packedConv(path: KernelPath, l: PackedLayer, rows: KernelRows, x: Tensor, win: Window): Float32Array {
-  const [n, ci, h, w] = x.shape as [number, number, number, number];
-  const [, , kh, kw] = l.shape as [number, number, number, number];
+export function packedConv(path: KernelPath, l: PackedLayer, rows: KernelRows, x: Tensor, win: Window, groups = 1): Float32Array {
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const [, cg, kh, kw] = l.shape as [number, number, number, number];
+  const xs = flat(x);
+  if (groups === 1) return convGroup(path, l.values, rows, xs, n, c, h, w, kh, kw, win);
+  const hw = win.ho * win.wo, rg = rows.m / groups, n1 = l.counts[0]!, plane = h * w;
+  const out = new Float32Array(n * rows.m * hw);
+  const xg = new Float32Array(n * cg * plane);
+  for (let g = 0; g < groups; g++) {
+    for (let b = 0; b < n; b++) xg.set(xs.subarray((b * c + g * cg) * plane, (b * c + (g + 1) * cg) * plane), b * cg * plane);
+    const gRows: KernelRows = { ...rows, m: rg, nnz: rg * rows.rowNnz, indices: l.columns.subarray(g * rg * n1, (g + 1) * rg * n1) };
+    const y = convGroup(path, l.values.subarray(g * rg * n1, (g + 1) * rg * n1), gRows, xg, n, cg, h, w, kh, kw, win);
+    for (let b = 0; b < n; b++) out.set(y.subarray(b * rg * hw, (b + 1) * rg * hw), (b * rows.m + g * rg) * hw);
+  }
+  return out;
+}
+
+/** One group: `rows.m` rows over `ci` input channels, output `[n, rows.m, ho, wo]`. */
+function convGroup(
+  path: KernelPath, values: Float32Array, rows: KernelRows, x: Float32Array, n: number, ci: number, h: number, w: number, kh: number, kw: number, win: Window,
+): Float32Array {
   const hw = win.ho * win.wo;
   const out = new Float32Array(n * rows.m * hw);
+  const columns = rows.indices as Uint16Array | Uint32Array;
   if (path === 'direct') {
     const g = { n, ci, h, w, kh, kw, sh: win.sh, sw: win.sw, dh: win.dh, dw: win.dw, pt: win.pt, pl: win.pl, ho: win.ho, wo: win.wo };
-    sparseConvInto(out, l.values, l.columns, rows.m, l.counts[0]!, rows.rowNnz, flat(x), g);
+    sparseConvInto(out, values, columns, rows.m, rows.stride ?? rows.rowNnz, rows.rowNnz, x, g);
     return out;
   }
   const pos = n * hw;
   const y = new Float32Array(rows.m * pos);
-  spmmInto(y, rows, l.values, flat(im2col(x.dtype === 'float32' ? x : astype(x, 'float32'), win, 0)), pos);
+  spmmInto(y, rows, values, flat(im2col(fromTyped(x, [n, ci, h, w]), win, 0)), pos);
   // [R, N·HW] → [N, R, HW]: one contiguous block of HW per (row, image)
   for (let i = 0; i < rows.m; i++) {
     for (let b = 0; b < n; b++) out.set(y.subarray(i * pos + b * hw, i * pos + (b + 1) * hw), (b * rows.m + i) * hw);

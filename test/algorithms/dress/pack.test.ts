@@ -129,6 +129,36 @@ describe('sparse inference and switching', () => {
     }
   });
 
+  it('grouped and depthwise convs (padding, stride) run per group: sparse = dense-masked on both paths and backends', () => {
+    const gm = nn.sequential(
+      nn.conv2d(6, 3, { groups: 2, padding: 1 }) as nn.Layer<Params>, nn.relu(),
+      nn.conv2d(6, 3, { groups: 6, stride: 2 }) as nn.Layer<Params>, nn.flatten(), nn.linear(4) as nn.Layer<Params>,
+    ) as nn.Layer<Params>;
+    const gi = gm.init(key(7), [4, 7, 7]);
+    const gMasks = dress.nestedMasks(gi.params);
+    const gTree = dress.trainable(gi.params, gMasks);
+    const gx = normal(key(8), [2, 4, 7, 7]);
+    const was = backend.get();
+    try {
+      for (const be of backend.available() ? (['js', 'wasm'] as const) : (['js'] as const)) {
+        backend.set(be);
+        for (const layout of ['row', 'rank'] as const) {
+          const gp = dress.toSparse(gTree, gMasks, { layout });
+          for (const path of ['auto', 'direct', 'spmm'] as const) {
+            const r = dress.packedRunner(gm, gp, { path });
+            for (let j = 0; j < gMasks.levels.length; j++) {
+              const want = gm.apply(dress.view().apply(gTree, { ...gMasks, level: j }), gx).toTyped();
+              const got = r.apply(gx, j).toTyped();
+              got.forEach((g, q) => expect(Math.abs(g - want[q]!)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(want[q]!))));
+            }
+          }
+        }
+      }
+    } finally {
+      backend.set(was);
+    }
+  });
+
   it('kernelPath: always direct on js; on wasm direct iff rows·count ≤ WASM_DIRECT_MAX_REUSE·cols; bad input → INVALID_ARGUMENT', () => {
     const was = backend.get();
     try {
