@@ -9,7 +9,8 @@
  * Cases: square matmul n = 256/512/1024 (GFLOP/s), conv2d forward on LeNet conv2 and a VGG-small
  * layer (GFLOP/s), one SGD step of a 784-256-10 MLP at batch 128 (ms), LeNet5 inference at
  * batch 256 (ms), and the integer/binary GEMMs (bench/wasm-int.ts). Each case's contenders are
- * timed in alternating rounds; tables use the fastest call and show our median too. Outputs are
+ * timed in alternating rounds, in process CPU time (`--wall`: wall clock); tables use the fastest
+ * call and show our median too. Outputs are
  * checked against tfjs before timing. Under tsx the JS kernels run a little slower than in a
  * fresh process (see bench/util.ts); the wasm kernels are unaffected.
  */
@@ -21,6 +22,7 @@ import { gemmInto } from '../src/tensor/kernels/gemm.js';
 import { assertClose, fmt, interleaved, machine, writeSection, type Contender } from './util.js';
 import { loadBaselines, type Baselines } from './baselines.js';
 import { intCases } from './wasm-int.js';
+import { cpuTimed } from './wasm-cputime.js';
 
 const marker = (suffix: string): [string, string] => [
   `<!-- wasm-table${suffix}:begin (written by \`npx tsx bench/wasm.bench.ts --write${suffix ? ' --without=ort' : ''}\`) -->`,
@@ -46,7 +48,9 @@ const rows: Row[] = [];
 
 /** Times contenders and records a row; `work` converts ms to the unit (undefined: report ms). */
 async function record(name: string, unit: Row['unit'], work: number | undefined, cs: Contender[], rounds: number): Promise<void> {
-  const t = await interleaved(cs, rounds);
+  // --wall: wall-clock samples (bench/util.ts); default: process CPU time (bench/wasm-cputime.ts),
+  // since on the shared VM wall-clock ratios of the same code swung by up to 2×.
+  const t = process.argv.includes('--wall') ? await interleaved(cs, rounds) : await cpuTimed(cs, rounds, 1);
   const values = new Map<string, { min: number; p50: number }>();
   for (const [k, v] of t) values.set(k, work === undefined ? { min: v.min, p50: v.p50 } : { min: work / (v.min * 1e6), p50: work / (v.p50 * 1e6) });
   rows.push({ name, unit, values });

@@ -12,7 +12,46 @@
  */
 import { im2colKernels, layout, type Win } from './conv.js';
 import { WORK_BYTES, gemmKernels } from './gemm.js';
+import { multiBitKernels } from './multibit.js';
 import { align16 } from './runtime.js';
+
+/** The f32 GEMM's K block (10-gemm-f32.wat, KC): the pair kernel sums in the same blocks. */
+const KC = 256;
+
+/**
+ * Lays out the dense weight `[o, K]` as the pair kernel's lists (60-multibit.wat), one set per
+ * K block of {@link KC} terms: rows (2q, 2q+1) paired in order (row o is the scratch row), every
+ * column of the block listed with both rows' weights. Returns per block the kernel's pointers.
+ */
+function denseLists(i32: Int32Array, f32: Float32Array, at: number, weight: Float32Array, o: number, K: number): { ptr: number; rows: number; idx: number; val: number; k0: number; len: number }[] {
+  const pairs = (o + 1) >> 1, out = [];
+  let p = at;
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const len = Math.min(KC, K - k0);
+    const ptr = p, rows = align16(ptr + 4 * (pairs + 1)), idx = align16(rows + 8 * pairs), val = align16(idx + 4 * pairs * len);
+    p = align16(val + 8 * pairs * len);
+    for (let q = 0; q <= pairs; q++) i32[(ptr >> 2) + q] = q * len;
+    for (let q = 0; q < pairs; q++) {
+      const r0 = 2 * q, r1 = 2 * q + 1;
+      i32[(rows >> 2) + 2 * q] = r0;
+      i32[(rows >> 2) + 2 * q + 1] = r1 < o ? r1 : o;
+      for (let j = 0; j < len; j++) {
+        const e = q * len + j;
+        i32[(idx >> 2) + e] = j;
+        f32[(val >> 2) + 2 * e] = weight[r0 * K + k0 + j]!;
+        f32[(val >> 2) + 2 * e + 1] = r1 < o ? weight[r1 * K + k0 + j]! : 0;
+      }
+    }
+    out.push({ ptr, rows, idx, val, k0, len });
+  }
+  return out;
+}
+
+/** Bytes of {@link denseLists}. */
+const denseBytes = (o: number, K: number): number => {
+  const pairs = (o + 1) >> 1, blocks = Math.ceil(K / KC);
+  return 12 * pairs * K + blocks * (12 * pairs + 64);
+};
 
 /**
  * A max pool fused after the conv (no padding): window kh×kw, strides sh, sw, output hp×wp; relu
@@ -34,7 +73,7 @@ export function conv2dWasmInto(
   out: Float32Array, x: Float32Array, n: number, c: number, h: number, w: number, win: Win,
   weight: Float32Array, o: number, bias: Float32Array | undefined, pool?: FusedPool,
 ): boolean {
-  const ik = im2colKernels(), gk = gemmKernels();
+  const ik = im2colKernels(), gk = gemmKernels(), mk = multiBitKernels();
   if (ik === undefined || gk === undefined) return false;
   const K = c * win.kh * win.kw, L = win.ho * win.wo, img = c * h * w;
   // Images per chunk: the chunk's patch matrix (K·nb·L floats) at most 1 MiB, so im2col writes
@@ -43,20 +82,29 @@ export function conv2dWasmInto(
   const nb = Math.max(1, Math.min(n, Math.floor(262144 / (K * L))));
   const base = align16(WORK_BYTES);
   const probe = layout(nb, c, h, w, win, base, 0);
-  const wPtr = probe.end, cPtr = align16(wPtr + 4 * o * K);
-  const bPtr = align16(cPtr + 4 * o * nb * L), pPtr = align16(bPtr + 4 * o);
+  const wPtr = probe.end, lPtr = align16(wPtr + 4 * o * K), cPtr = align16(lPtr + (mk === undefined ? 0 : denseBytes(o, K)));
+  const bPtr = align16(cPtr + 4 * (o + 1) * nb * L), pPtr = align16(bPtr + 4 * o); // C has a scratch row for the pair kernel
   const P = pool === undefined ? 0 : o * pool.hp * pool.wp; // pooled floats per image
   const L2 = layout(nb, c, h, w, win, base, pPtr - probe.end + 4 * nb * P);
   const { f32, i32 } = L2.v;
   f32.set(weight.subarray(0, o * K), wPtr >> 2);
   if (bias !== undefined) f32.set(bias.subarray(0, o), bPtr >> 2);
+  const lists = mk === undefined ? [] : denseLists(i32, f32, lPtr, weight, o, K);
   const c0 = cPtr >> 2;
   for (let b0 = 0; b0 < n; b0 += nb) {
     const cur = Math.min(nb, n - b0), NL = cur * L;
     i32[L2.g >> 2] = cur;
     f32.set(x.subarray(b0 * img, (b0 + cur) * img), L2.x >> 2);
     ik.im2col_f32(L2.x, L2.cols, L2.g, 0);
-    gk.gemm_f32(o, NL, K, wPtr, K, 1, L2.cols, NL, 1, cPtr, NL, 0, 0);
+    if (mk === undefined) gk.gemm_f32(o, NL, K, wPtr, K, 1, L2.cols, NL, 1, cPtr, NL, 0, 0);
+    else {
+      // The 2×16 pair tile over a packed 16-column panel (60-multibit.wat) measured ~1.3× the
+      // 4×8 GEMM tile's rate on these shapes (few output rows, patch matrix read once); one
+      // call per 256-term K block, accumulating, which is the GEMM's summation order: same bits.
+      for (const B of lists) {
+        mk.mb_rows_f32((o + 1) >> 1, NL, B.len, B.ptr, B.rows, B.idx, B.val, L2.cols + 4 * B.k0 * NL, 4 * NL, cPtr, 4 * NL, 0, B.k0 > 0 ? 1 : 0); // panel in the GEMM workspace
+      }
+    }
     if (pool !== undefined) {
       // bias, pool and relu in the arena; only the pooled block leaves it
       ik.bias_pool_f32(o, cur, L, win.wo, cPtr, 4 * NL, bPtr, bias === undefined ? 0 : 1, pool.relu === 'after' ? 1 : pool.relu === 'before' ? 2 : 0,

@@ -18,7 +18,7 @@ import { align16, arenaViews, lazyKernels } from './runtime.js';
 /** The multi-bit family. Pointers and strides in bytes; `idx` holds column indices k < K. */
 interface MultiBitExports {
   mb_rows_f32(pairs: number, nb: number, K: number, ptr: number, rows: number, idx: number, val: number,
-    b: number, bRs: number, out: number, oRs: number, work: number): void;
+    b: number, bRs: number, out: number, oRs: number, work: number, acc: number): void;
 }
 
 /**
@@ -92,7 +92,7 @@ export function multiBitRowsWasm(x: ArrayLike<number>, m: number, w: WeightRows,
       const xo = (i0 + i) * K;
       for (let k = 0, d = b0 + i; k < K; k++, d += mc) f32[d] = x[xo + k]!;
     }
-    kx.mb_rows_f32(w.pairs, cur, K, L.ptr, L.rows, L.idx, L.val, bPtr, 4 * mc, oPtr, 4 * mc, L.work);
+    kx.mb_rows_f32(w.pairs, cur, K, L.ptr, L.rows, L.idx, L.val, bPtr, 4 * mc, oPtr, 4 * mc, L.work, 0);
     for (let r = 0; r < R; r++) {
       const s = o0 + r * mc;
       for (let i = 0; i < cur; i++) emit(r, i0 + i, f32[s + i]!);
@@ -129,7 +129,7 @@ export function multiBitConv2dWasmInto(out: Float32Array, x: Float32Array, n: nu
     i32[G.g >> 2] = cur;
     f32.set(x.subarray(b0 * img, (b0 + cur) * img), G.x >> 2);
     ik.im2col_f32(G.x, G.cols, G.g, 0);
-    kx.mb_rows_f32(wr.pairs, NL, K, R.ptr, R.rows, R.idx, R.val, G.cols, 4 * NL, oPtr, 4 * NL, R.work);
+    kx.mb_rows_f32(wr.pairs, NL, K, R.ptr, R.rows, R.idx, R.val, G.cols, 4 * NL, oPtr, 4 * NL, R.work, 0);
     for (let oc = 0; oc < O; oc++) {
       for (let b = 0; b < cur; b++) {
         const s = o0 + oc * NL + b * L;

@@ -53,6 +53,16 @@ describe('fused wasm conv2d (inference)', () => {
     expect(conv2d(x, w, opts).toTyped()).toEqual(lowered(x, w, opts).toTyped());
   });
 
+  it('gives the bits of the lowered path when K spans several 256-term blocks (odd O: a scratch row)', () => {
+    backend.set('wasm');
+    for (const [c, o, k] of [[20, 7, 5], [11, 50, 5], [30, 3, 3]] as const) { // K = 500, 275, 270
+      const x = fromTyped(values(2 * c * 9 * 9, c), [2, c, 9, 9]);
+      const w = fromTyped(values(o * c * k * k, o), [o, c, k, k]);
+      const opts = { bias: fromTyped(values(o, 3)) };
+      expect(conv2d(x, w, opts).toTyped()).toEqual(lowered(x, w, opts).toTyped());
+    }
+  });
+
   it('writes NCHW with the bias added (a hand-checked case)', () => {
     // x: one 1×3×3 image 1..9; w: two 2×2 filters (sum, and top-left only); bias [10, -1].
     const x = new Float32Array([1, 2, 3, 4, 5, 6, 7, 8, 9]);

@@ -14,9 +14,11 @@
 ;; mostly share it. Each 16-column strip of B is first copied into a contiguous K×16 panel at
 ;; `work` (K·64 bytes), so a pair's walk is not strided by bRs (new cache lines and pages per k).
 ;; Strips of 16 columns, then of 4, then single columns; every output is summed in list order
-;; whatever its strip, so the JS twin (multiBitRowsGemmRef) reproduces every bit.
+;; whatever its strip, so the JS twin (multiBitRowsGemmRef) reproduces every bit. With `acc`, the
+;; sums are added to what out holds (out + sum, one rounding): the dense inference conv runs one
+;; call per 256-term K block this way, which is the f32 GEMM's order (10-gemm-f32.wat).
 (func (export "mb_rows_f32") (param $pairs i32) (param $nb i32) (param $K i32) (param $ptr i32) (param $rows i32)
-    (param $idx i32) (param $val i32) (param $b i32) (param $bRs i32) (param $out i32) (param $oRs i32) (param $work i32)
+    (param $idx i32) (param $val i32) (param $b i32) (param $bRs i32) (param $out i32) (param $oRs i32) (param $work i32) (param $acc i32)
   (local $jb i32) (local $end16 i32) (local $end4 i32) (local $endb i32) (local $r i32) (local $p i32) (local $e i32)
   (local $q i32) (local $k i32) (local $src i32) (local $dst i32) (local $o0 i32) (local $o1 i32)
   (local $w0 v128) (local $w1 v128) (local $x v128) (local $s0 f32) (local $s1 f32) (local $xs f32)
@@ -77,6 +79,15 @@
         (i32.mul (i32.load (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 3)))) (local.get $oRs))))
       (local.set $o1 (i32.add (i32.add (local.get $out) (local.get $jb))
         (i32.mul (i32.load offset=4 (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 3)))) (local.get $oRs))))
+      (if (local.get $acc) (then
+        (local.set $a0 (f32x4.add (v128.load (local.get $o0)) (local.get $a0)))
+        (local.set $a1 (f32x4.add (v128.load offset=16 (local.get $o0)) (local.get $a1)))
+        (local.set $a2 (f32x4.add (v128.load offset=32 (local.get $o0)) (local.get $a2)))
+        (local.set $a3 (f32x4.add (v128.load offset=48 (local.get $o0)) (local.get $a3)))
+        (local.set $c0 (f32x4.add (v128.load (local.get $o1)) (local.get $c0)))
+        (local.set $c1 (f32x4.add (v128.load offset=16 (local.get $o1)) (local.get $c1)))
+        (local.set $c2 (f32x4.add (v128.load offset=32 (local.get $o1)) (local.get $c2)))
+        (local.set $c3 (f32x4.add (v128.load offset=48 (local.get $o1)) (local.get $c3)))))
       (v128.store (local.get $o0) (local.get $a0))
       (v128.store offset=16 (local.get $o0) (local.get $a1))
       (v128.store offset=32 (local.get $o0) (local.get $a2))
@@ -109,10 +120,15 @@
           (f32x4.mul (v128.load32_splat offset=4 (i32.add (local.get $val) (i32.shl (local.get $p) (i32.const 1)))) (local.get $x))))
         (local.set $p (i32.add (local.get $p) (i32.const 4)))
         (br $nz)))
-      (v128.store (i32.add (i32.add (local.get $out) (local.get $jb))
-        (i32.mul (i32.load (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 3)))) (local.get $oRs))) (local.get $a0))
-      (v128.store (i32.add (i32.add (local.get $out) (local.get $jb))
-        (i32.mul (i32.load offset=4 (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 3)))) (local.get $oRs))) (local.get $c0))
+      (local.set $o0 (i32.add (i32.add (local.get $out) (local.get $jb))
+        (i32.mul (i32.load (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 3)))) (local.get $oRs))))
+      (local.set $o1 (i32.add (i32.add (local.get $out) (local.get $jb))
+        (i32.mul (i32.load offset=4 (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 3)))) (local.get $oRs))))
+      (if (local.get $acc) (then
+        (local.set $a0 (f32x4.add (v128.load (local.get $o0)) (local.get $a0)))
+        (local.set $c0 (f32x4.add (v128.load (local.get $o1)) (local.get $c0)))))
+      (v128.store (local.get $o0) (local.get $a0))
+      (v128.store (local.get $o1) (local.get $c0))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $prs)))
     (local.set $jb (i32.add (local.get $jb) (i32.const 16)))
@@ -135,10 +151,15 @@
         (local.set $s1 (f32.add (local.get $s1) (f32.mul (f32.load offset=4 (i32.add (local.get $val) (i32.shl (local.get $p) (i32.const 1)))) (local.get $xs))))
         (local.set $p (i32.add (local.get $p) (i32.const 4)))
         (br $nz)))
-      (f32.store (i32.add (i32.add (local.get $out) (local.get $jb))
-        (i32.mul (i32.load (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 3)))) (local.get $oRs))) (local.get $s0))
-      (f32.store (i32.add (i32.add (local.get $out) (local.get $jb))
-        (i32.mul (i32.load offset=4 (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 3)))) (local.get $oRs))) (local.get $s1))
+      (local.set $o0 (i32.add (i32.add (local.get $out) (local.get $jb))
+        (i32.mul (i32.load (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 3)))) (local.get $oRs))))
+      (local.set $o1 (i32.add (i32.add (local.get $out) (local.get $jb))
+        (i32.mul (i32.load offset=4 (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 3)))) (local.get $oRs))))
+      (if (local.get $acc) (then
+        (local.set $s0 (f32.add (f32.load (local.get $o0)) (local.get $s0)))
+        (local.set $s1 (f32.add (f32.load (local.get $o1)) (local.get $s1)))))
+      (f32.store (local.get $o0) (local.get $s0))
+      (f32.store (local.get $o1) (local.get $s1))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $prs)))
     (local.set $jb (i32.add (local.get $jb) (i32.const 4)))
