@@ -249,7 +249,8 @@ function splitAux(op: string, r: unknown, hasAux: boolean): [Tensor, unknown] {
 
 function valueAndGradImpl(op: string, f: (...a: never[]) => unknown, opts: GradOptions | undefined) {
   const argnums = opts?.argnums ?? 0;
-  const list = typeof argnums === 'number' ? [argnums] : [...argnums];
+  if (typeof argnums !== 'number' && !Array.isArray(argnums)) throw new NumError('INVALID_ARGUMENT', op, 'argnums must be an index or an array of indices', 'number | number[]', describe(argnums));
+  const list = typeof argnums === 'number' ? [argnums] : [...(argnums as readonly number[])];
   const hasAux = opts?.hasAux === true;
   return (...args: unknown[]): [Tensor, unknown, unknown] => {
     const [out, pull, outer] = trace(op, f, args, list);

@@ -16,6 +16,7 @@
  */
 import { NumError, describe } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { checkElements } from '../validate.js';
 
 /**
  * A `rows × cols` matrix of ±1 values, packed 32 per word along each row (bit set = −1, tail bits 0).
@@ -82,7 +83,8 @@ export function popcountWord(x: number): number {
 export function bitMatrix(rows: number, cols: number): BitMatrix {
   checkDim('bitMatrix', 'rows', rows);
   checkDim('bitMatrix', 'cols', cols);
-  const wordsPerRow = (cols + 31) >>> 5;
+  const wordsPerRow = Math.ceil(cols / 32);
+  checkElements('bitMatrix', rows * wordsPerRow, 'words');
   return { rows, cols, wordsPerRow, words: new Uint32Array(rows * wordsPerRow) };
 }
 

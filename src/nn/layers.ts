@@ -365,6 +365,7 @@ export function sequential(...layers: Layer<Params>[]): Layer<Params[]> {
       if (!Array.isArray(params) || params.length !== layers.length) {
         throw new NumError('STRUCTURE_MISMATCH', 'nn.sequential', 'params must hold one entry per layer', `${layers.length} entries`, describe(params));
       }
+      if (ctx !== undefined && (ctx === null || typeof ctx !== 'object')) throw new NumError('INVALID_ARGUMENT', 'nn.sequential', 'ctx must be an object when given', 'Ctx', describe(ctx));
       const states = ctx?.state as Params[] | undefined;
       const newStates: Params[] = [];
       let h = x;

@@ -7,6 +7,7 @@ import type { EmptyState, GradientTransformation, Mask, ScalarOrSchedule } from 
 import { chain } from './combine.js';
 import type { ScaleByAdamOptions, ScaleByAdamState, ScaleByAmsgradState, ScaleByLearningRateState, TraceState } from './transforms.js';
 import { addDecayedWeights, identity, scaleByAdam, scaleByAmsgrad, scaleByLearningRate, trace } from './transforms.js';
+import { options } from '../validate.js';
 
 /** Options of {@link sgd}. */
 export interface SgdOptions {
@@ -34,6 +35,7 @@ export type SgdState = [TraceState | EmptyState, ScaleByLearningRateState];
  * ```
  */
 export function sgd(learningRate: ScalarOrSchedule, opts: SgdOptions = {}): GradientTransformation<SgdState> {
+  opts = options('sgd', 'opts', opts);
   const first = opts.momentum === undefined ? identity() : trace({ decay: opts.momentum, nesterov: opts.nesterov });
   return chain(first as GradientTransformation<TraceState | EmptyState>, scaleByLearningRate(learningRate));
 }
@@ -58,6 +60,7 @@ export type MomentumState = [TraceState, ScaleByLearningRateState];
  * ```
  */
 export function momentum(learningRate: ScalarOrSchedule, beta = 0.9, opts: MomentumOptions = {}): GradientTransformation<MomentumState> {
+  opts = options('momentum', 'opts', opts);
   return chain(trace({ decay: beta, nesterov: opts.nesterov }), scaleByLearningRate(learningRate));
 }
 

@@ -6,9 +6,9 @@ import type { Params } from '../tree.js';
 import type { PrecisionFn } from '../cost/index.js';
 import { NumError, describe } from '../errors.js';
 import type { EmptyState, ParamView } from '../optim/index.js';
-import type { Tensor } from '../tensor/tensor.js';
 import { mapWithPath } from '../tree.js';
 import type { Quantizer } from './quantizers.js';
+import { Tensor } from '../tensor/tensor.js';
 
 /** Chooses the quantizer of each leaf (undefined = keep the float leaf). */
 export type QuantizerSelect = (path: string, t: Tensor) => Quantizer | undefined;
@@ -19,7 +19,10 @@ function selector(op: string, q: Quantizer | QuantizerSelect): QuantizerSelect {
     throw new NumError('INVALID_ARGUMENT', op, 'expected a Quantizer or a (path, tensor) => Quantizer | undefined function', 'Quantizer | function', describe(q));
   }
   // Default: quantize weight matrices and kernels (ndim >= 2); keep biases and norms in float.
-  return (_path, t) => (t.ndim >= 2 ? q : undefined);
+  return (_path, t) => {
+    if (!(t instanceof Tensor)) throw new NumError('INVALID_ARGUMENT', op, 'the leaf must be a Tensor', 'Tensor', describe(t));
+    return t.ndim >= 2 ? q : undefined;
+  };
 }
 
 /**
@@ -57,5 +60,9 @@ export function quantizedView(q: Quantizer | QuantizerSelect): ParamView<EmptySt
  */
 export function viewPrecision(q: Quantizer | QuantizerSelect): PrecisionFn {
   const select = selector('viewPrecision', q);
-  return (path, t) => select(path, t)?.precision;
+  return (path, t) => {
+    const r = select(path, t);
+    if (r !== undefined && (r === null || typeof r !== 'object')) throw new NumError('INVALID_ARGUMENT', 'viewPrecision', `the selector returned a non-quantizer for '${path}'`, 'Quantizer | undefined', describe(r));
+    return r?.precision;
+  };
 }

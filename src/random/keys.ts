@@ -7,6 +7,9 @@ import { Tensor } from '../tensor/tensor.js';
 import { TWO_M32, blockAt } from './threefry.js';
 import { checkIndex, makeKey, readKey } from './check.js';
 
+/** Most keys one split call returns (each is a Tensor object on the heap). */
+const MAX_SPLIT = 1048576; // 2^20
+
 /**
  * A PRNG key: an `int32` tensor of shape `[2]` holding the two 32-bit Threefry key words
  * (stored as signed int32, used as uint32).
@@ -50,7 +53,9 @@ export function split(k: Key, n = 2): Key[] {
   const op = 'split';
   const [k0, k1] = readKey(op, k);
   const count = checkIndex(op, 'n', n);
-  if (count > 0xffffffff) throw new NumError('OUT_OF_RANGE', op, 'too many keys', 'n <= 2^32 - 1', String(count));
+  // Each key is a Tensor object: 2^31 of them exhaust the heap long before the loop ends, so the
+  // count is capped where the array still fits easily; foldIn(k, i) derives any single key.
+  if (count > MAX_SPLIT) throw new NumError('OUT_OF_RANGE', op, 'too many keys for one array (use foldIn(k, i) for a large index range)', `n <= ${MAX_SPLIT}`, String(count));
   const w = [0, 0];
   const out: Key[] = new Array<Key>(count);
   for (let i = 0; i < count; i++) {

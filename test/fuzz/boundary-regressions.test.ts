@@ -73,6 +73,20 @@ const CASES: [string, () => unknown, string][] = [
   ['rct.trainStep(cfg, st) without a batch', () => lib.rct.trainStep(rctCfg, rctSt, u, lib.key(0)), 'rct.trainStep'],
   ['rct.evaluate(cfg, params, Map)', () => lib.rct.evaluate(rctCfg, rctSt.params, new Map([[1, 2]]) as never), 'rct.evaluate'],
   ['rct.trainInteger()', () => lib.rct.trainInteger(u, u, u), 'rct.trainInteger'],
+  // seeds 20263–20285
+  ['valueAndGrad(f, {argnums: tensor})', () => lib.valueAndGrad((() => 0) as never, { argnums: lib.tensor(0) as never }), 'valueAndGrad'],
+  ['grad(f, {argnums: tensor})', () => lib.grad((() => 0) as never, { argnums: lib.tensor(0) as never }), 'grad'],
+  ['dpu.selectWeights(cyclic)', () => lib.dpu.selectWeights(cyclic() as never, 1), 'dpu.selectWeights'],
+  ['dpu.complement(cyclic)', () => lib.dpu.complement(cyclic() as never), 'dpu.complement'],
+  ['dpu.stepDecay()(…, symbol)', () => lib.dpu.stepDecay(0.1)(1, Symbol.iterator as never), 'dpu.stepDecay'],
+  ['rct.fakeQuantize(x, object)', () => lib.rct.fakeQuantize(lib.tensor([1]), Object.create(null) as never), 'rct.fakeQuantize'],
+  ['rct.floatBuffers(x, object)', () => lib.rct.floatBuffers(lib.tensor(1.5), Object.create(null) as never), 'rct.floatBuffers'],
+  ['nn.sequential().apply([], x, null)', () => lib.nn.sequential().apply([], lib.tensor(1.5), n), 'nn.sequential'],
+  ['quant.viewPrecision(q)()', () => lib.quant.viewPrecision(lib.quant.steSign())(u, u), 'viewPrecision'],
+  ['sgd(lr, null)', () => lib.sgd(0.1, n), 'sgd'],
+  ['momentum(lr, 0, null)', () => lib.momentum(0.1, 0, n), 'momentum'],
+  ['bitpack.bitMatrix(2^31, 2^31)', () => lib.bitpack.bitMatrix(2 ** 31, 2 ** 31), 'bitMatrix'],
+  ['split(k, 2^31) (used to exhaust the heap)', () => lib.split(lib.key(0), 2 ** 31), 'split'],
 ];
 
 describe('boundary regressions (npm run fuzz)', () => {

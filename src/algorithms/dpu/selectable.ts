@@ -13,6 +13,7 @@ import { NumError, describe, fmtShape } from '../../errors.js';
 import type { MaskLeaf } from '../../optim/base.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { isPlainObject, leaves } from '../../tree.js';
+import { checkDepth } from '../../depth.js';
 
 /**
  * The weights a round may change: a `bool` tensor per selectable leaf, `true` at the leaves that
@@ -100,6 +101,7 @@ export function checkRatio(op: string, ratio: unknown): number {
 
 /** The scores of every ranked leaf, in leaf order. */
 export function scoreLeaves(op: string, scores: Scores): Tensor[] {
+  checkDepth(op, scores);
   const out: Tensor[] = [];
   const go = (x: unknown): void => {
     if (x === null || x === undefined) return;

@@ -199,6 +199,7 @@ export function partialUpdate(selection: Selection): GradientTransformation<Empt
  * ```
  */
 export function complement(selection: Selection): Selection {
+  checkDepth('dpu.complement', selection);
   const go = (m: unknown): unknown => {
     if (typeof m === 'boolean') return !m;
     if (m instanceof Tensor) return logicalNot(m);

@@ -23,7 +23,7 @@ import { phaseOptimizer } from '../../train/phase.js';
 import type { PhaseOptimizer } from '../../train/phase.js';
 import type { EdgeModel, ModelWeights } from './model.js';
 import { layoutOf } from './model.js';
-import { positiveInt } from '../../validate.js';
+import { finite, positive, positiveInt } from '../../validate.js';
 
 /**
  * A learning rate per epoch: `(epoch, epochs) → rate`, with `epoch` counted from 0 inside the
@@ -57,7 +57,7 @@ export function stepDecay(init: number, gamma = 0.1, parts = 3): EpochSchedule {
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new NumError('INVALID_ARGUMENT', op, `${name} must be a finite number`, 'finite number', describe(v));
   }
   if (!Number.isInteger(parts) || parts < 1) throw new NumError('INVALID_ARGUMENT', op, 'parts must be a positive integer', 'integer >= 1', String(parts));
-  return (epoch, epochs) => init * gamma ** Math.floor((parts * epoch) / epochs);
+  return (epoch, epochs) => init * gamma ** Math.floor((parts * finite(op, 'epoch', epoch)) / positive(op, 'epochs', epochs));
 }
 
 /**

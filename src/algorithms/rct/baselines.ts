@@ -22,6 +22,7 @@ import type { Params } from '../../tree.js';
 import { mapWithPath } from '../../tree.js';
 import { roundHalfEven } from './fixed.js';
 import type { RctNet } from './net.js';
+import { checkCount } from '../../validate.js';
 
 /**
  * Per-tensor symmetric b-bit fake quantisation with a straight-through gradient: step
@@ -32,6 +33,7 @@ import type { RctNet } from './net.js';
  * ```
  */
 export function fakeQuantize(w: Tensor, bits: number): Tensor {
+  checkCount('rct.fakeQuantize', 'bits', bits, 2, 32);
   const hi = 2 ** (bits - 1) - 1;
   const ste = customVjp(
     (x: Tensor) => {

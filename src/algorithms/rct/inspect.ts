@@ -4,6 +4,7 @@
  * elements. An RCT state has none; QAT's float master shows up here.
  */
 import { Tensor } from '../../tensor/tensor.js';
+import { nonNegativeInt } from '../../validate.js';
 
 /** A float buffer found by {@link floatBuffers}. */
 export interface FoundBuffer {
@@ -23,6 +24,7 @@ export interface FoundBuffer {
  * ```
  */
 export function floatBuffers(root: unknown, minLength: number): FoundBuffer[] {
+  nonNegativeInt('rct.floatBuffers', 'minLength', minLength);
   const out: FoundBuffer[] = [];
   const seen = new Set<unknown>();
   const visit = (v: unknown, path: string): void => {
