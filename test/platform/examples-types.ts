@@ -3,7 +3,7 @@
 // `Params` or `Key` resolve as well as values; all of them go through one TypeScript program, so
 // the library is checked once (~10 s for ~400 examples), never written to disk.
 import ts from 'typescript';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { ENTRIES, ROOT } from './examples-extract.js';
 import type { Entry, ExportedFunction } from './examples-extract.js';
 
@@ -76,23 +76,20 @@ export function typedSource(code: string, scope: readonly { spec: string; names:
   return `${lines.join('\n')}\nexport {};\n${code}\n`;
 }
 
-/** Diagnostics of every example, by id (`name#n`); an example without errors is absent. */
-export function typecheckExamples(fns: readonly ExportedFunction[]): Map<string, string[]> {
-  const opts = options();
-  const base = ts.createProgram(ENTRIES.map((e) => e.file), opts);
-  const files = new Map<string, { id: string; text: string; head: number }>();
-  const scopes = new Map<string, ReturnType<typeof scopeModules>>();
-  let n = 0;
-  for (const fn of fns) {
-    const key = `${fn.entry}|${fn.namespace}`;
-    if (!scopes.has(key)) scopes.set(key, scopeModules(base, fn.entry, fn.namespace));
-    const extra = fn.entry === 'edgegrad/testing' ? ["import fc from 'fast-check';"] : [];
-    fn.examples.forEach((code, i) => {
-      const text = typedSource(code, scopes.get(key)!, extra);
-      const head = text.slice(0, text.length - code.length - 1).split('\n').length - 1;
-      files.set(join(ROOT, 'test', 'platform', '__examples__', `ex${n++}.ts`), { id: `${fn.name}#${i + 1}`, text, head });
-    });
+interface Module { id: string; text: string; head: number }
+
+let cached: { opts: ts.CompilerOptions; base: ts.Program } | undefined;
+/** The options and the program of src/ alone, built once per process and reused by every check. */
+function library(): { opts: ts.CompilerOptions; base: ts.Program } {
+  if (cached === undefined) {
+    const opts = options();
+    cached = { opts, base: ts.createProgram(ENTRIES.map((e) => e.file), opts) };
   }
+  return cached;
+}
+
+/** Checks in-memory modules (by absolute file name) in one program on top of `base`; see typecheckExamples. */
+function checkModules(opts: ts.CompilerOptions, base: ts.Program, files: ReadonlyMap<string, Module>): Map<string, string[]> {
   const host = ts.createCompilerHost(opts);
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (f, lang, ...rest) => {
@@ -113,4 +110,79 @@ export function typecheckExamples(fns: readonly ExportedFunction[]): Map<string,
     }));
   }
   return out;
+}
+
+/** Diagnostics of every example, by id (`name#n`); an example without errors is absent. */
+export function typecheckExamples(fns: readonly ExportedFunction[]): Map<string, string[]> {
+  const { opts, base } = library();
+  const files = new Map<string, Module>();
+  const scopes = new Map<string, ReturnType<typeof scopeModules>>();
+  let n = 0;
+  for (const fn of fns) {
+    const key = `${fn.entry}|${fn.namespace}`;
+    if (!scopes.has(key)) scopes.set(key, scopeModules(base, fn.entry, fn.namespace));
+    const extra = fn.entry === 'edgegrad/testing' ? ["import fc from 'fast-check';"] : [];
+    fn.examples.forEach((code, i) => {
+      const text = typedSource(code, scopes.get(key)!, extra);
+      const head = text.slice(0, text.length - code.length - 1).split('\n').length - 1;
+      files.set(join(ROOT, 'test', 'platform', '__examples__', `ex${n++}.ts`), { id: `${fn.name}#${i + 1}`, text, head });
+    });
+  }
+  return checkModules(opts, base, files);
+}
+
+/** One ```ts block of a markdown page; `skip` holds the reason of a `<!-- fragment: … -->` mark. */
+export interface DocBlock {
+  /** `page:line`, the page relative to the repository and the 1-based line of the opening fence. */
+  id: string;
+  /** Absolute path of the page. */
+  page: string;
+  /** 1-based line of the block's first code line. */
+  line: number;
+  code: string;
+  /** Set by `<!-- fragment: reason -->`: neither checked nor run. */
+  fragment?: string;
+  /** Set by `<!-- not run: reason -->`: type-checked only. */
+  notRun?: string;
+}
+
+/** The ```ts blocks of a markdown text (indented ones in lists too, their indent removed). */
+export function markdownBlocks(text: string, page: string): DocBlock[] {
+  const lines = text.split('\n');
+  const out: DocBlock[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^( *)```ts\s*$/.exec(lines[i]!);
+    if (open === null) continue;
+    const indent = open[1]!.length;
+    let j = i + 1;
+    while (j < lines.length && !/^ *```\s*$/.test(lines[j]!)) j++;
+    if (j === lines.length) throw new Error(`${page}:${i + 1}: unclosed \`\`\`ts block`);
+    const code = lines.slice(i + 1, j).map((l) => l.slice(Math.min(indent, l.length - l.trimStart().length))).join('\n');
+    let k = i - 1;
+    while (k >= 0 && lines[k]!.trim() === '') k--;
+    const mark = k >= 0 ? /^\s*<!--\s*(fragment|not run):\s*(.+?)\s*-->\s*$/.exec(lines[k]!) : null;
+    const block: DocBlock = { id: `${relative(ROOT, page)}:${i + 1}`, page, line: i + 2, code };
+    if (mark?.[1] === 'fragment') block.fragment = mark[2]!;
+    if (mark?.[1] === 'not run') block.notRun = mark[2]!;
+    out.push(block);
+    i = j;
+  }
+  return out;
+}
+
+/**
+ * Diagnostics of markdown blocks, by id. Each block is a module of its own with no implicit scope
+ * (a reader copies it as it stands): it imports `edgegrad`, `edgegrad/testing` or `edgegrad/node`
+ * (mapped to src/ as for the examples) or a path relative to its page, and it is placed next to
+ * the page so that `./src/…` in README.md and `../src/…` in docs/ resolve as written.
+ */
+export function typecheckBlocks(blocks: readonly DocBlock[]): Map<string, string[]> {
+  const { opts, base } = library();
+  const files = new Map<string, Module>();
+  blocks.forEach((b, n) => {
+    // `export {}` at the end keeps a block without imports a module (its names stay its own);
+    // diagnostics carry the line of the page.
+    files.set(join(dirname(b.page), `__block${n}.ts`), { id: b.id, text: `${b.code}\nexport {};\n`, head: 1 - b.line });
+  });
+  return checkModules(opts, base, files);
 }
