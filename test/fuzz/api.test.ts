@@ -17,6 +17,7 @@ const SEED = process.env['FUZZ_SEED'] !== undefined ? Number(process.env['FUZZ_S
 // unchecked low-level constructor; Tensor methods are fuzzed through returned tensors.
 const entries: Entry[] = enumerateExports().filter((e) => !e.isClass);
 const stats = { calls: 0, ok: 0, numerror: 0, user: 0, open: 0 };
+const slowest = { ms: 0, name: '' };
 const openSignatures = new Map<string, number>();
 
 /** True when the library still computes correctly (after a thrown error, say). */
@@ -39,6 +40,7 @@ function check(entry: string, name: string, f: () => unknown): Outcome {
   const r = classify(name, f);
   const ms = performance.now() - t0;
   stats.calls++;
+  if (ms > slowest.ms) { slowest.ms = ms; slowest.name = name; }
   if (ms > CALL_MS) throw new Error(`${name} took ${ms.toFixed(0)} ms (bound ${CALL_MS} ms)`);
   if (r.kind === 'other') {
     if (!OPEN.has(baseOf(entry))) throw new Error(`${name} threw a non-NumError: ${r.signature}`, { cause: r.error });
@@ -76,7 +78,7 @@ describe('API fuzzing: every export', () => {
   });
 
   afterAll(() => {
-    console.log(`api fuzz: ${stats.calls} calls over ${entries.length} exports: ${stats.ok} returned, ${stats.numerror} NumError, ${stats.user} user-callback errors passed through, ${stats.open} other (open work, ${openSignatures.size} signatures)`);
+    console.log(`api fuzz: ${stats.calls} calls over ${entries.length} exports: ${stats.ok} returned, ${stats.numerror} NumError, ${stats.user} user-callback errors passed through, ${stats.open} other (open work, ${openSignatures.size} signatures); slowest call ${slowest.ms.toFixed(0)} ms (${slowest.name})`);
     if (process.env['FUZZ_VERBOSE']) for (const [s, n] of [...openSignatures].sort()) console.log(n, s);
   });
 
