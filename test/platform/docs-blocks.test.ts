@@ -88,7 +88,7 @@ describe('markdown ```ts blocks', () => {
     const errors = [...diagnostics()].filter(([id]) => !PROBES.some((p) => p.id === id));
     expect(errors.map(([id, d]) => `${id}: ${d.join('; ')}`)).toEqual([]);
     const count = (f: (b: DocBlock) => boolean): number => blocks.filter(f).length;
-    console.log(`${blocks.length} blocks on ${PAGES.length} pages: ${runnable.length} run, ${count((b) => b.notRun !== undefined)} type-checked only by mark, ${count((b) => b.fragment !== undefined)} fragments`);
+    console.log(`${blocks.length} blocks on ${PAGES.length} pages: ${runnable.length} run, ${count((b) => b.notRun !== undefined)} type-checked only by mark, ${count((b) => b.fragment !== undefined)} fragments, ${count((b) => b.prints !== undefined)} with printed output`);
   });
 
   it('the type check can fail, and reports the line of the page', () => {
@@ -99,7 +99,7 @@ describe('markdown ```ts blocks', () => {
     expect(errors.get('probe:relative')!.join()).toMatch(/line 41: Type 'Tensor' is not assignable to type 'number'/);
   });
 
-  it('reads indented blocks and marks, and every mark gives its reason', () => {
+  it('reads indented blocks, marks with their reasons and expected output', () => {
     const md = ['text', '<!-- fragment: shows only the call -->', '```ts', 'f(x);', '```', '- item', '', '  <!-- not run: trains -->', '', '  ```ts', '  const a = 1;', '    a;', '  ```'].join('\n');
     const bs = markdownBlocks(md, nodePath.join(ROOT, 'x.md'));
     expect(bs.map((b) => [b.id, b.line, b.code, b.fragment, b.notRun])).toEqual([
@@ -107,13 +107,19 @@ describe('markdown ```ts blocks', () => {
       ['x.md:10', 11, 'const a = 1;\n  a;', undefined, 'trains'],
     ]);
     expect(() => markdownBlocks('```ts\nx;\n', 'y.md')).toThrow(/unclosed/);
+    const out = markdownBlocks('```ts\nconsole.log(1);\n```\n\nprints\n\n```\n1\n```\n', 'z.md');
+    expect(out.map((b) => b.prints)).toEqual(['1']);
+    expect(() => markdownBlocks('```ts\nf();\n```\nprints\n```ts\n1\n```\n', 'z.md')).toThrow(/plain/);
   });
 
   for (const p of runnable) {
     it(`runs ${p.block.id}`, async () => {
       if (p.error !== undefined) throw new Error(p.error);
       loaded ??= import(/* @vite-ignore */ pathToFileURL(modulePath).href) as Promise<Runner>;
-      await (await loaded).run(p.block.id, mods, {}, check, strictConsole);
+      const printed: string[] = [];
+      const con = { ...strictConsole, log: (...a: unknown[]): void => { printed.push(a.map(String).join(' ')); } };
+      await (await loaded).run(p.block.id, mods, {}, check, con);
+      if (p.block.prints !== undefined) expect(printed.join('\n').trimEnd()).toBe(p.block.prints.trimEnd());
     });
   }
 });

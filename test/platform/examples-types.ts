@@ -144,6 +144,8 @@ export interface DocBlock {
   fragment?: string;
   /** Set by `<!-- not run: reason -->`: type-checked only. */
   notRun?: string;
+  /** What the block's console.log calls print, from a plain block after a line `prints`. */
+  prints?: string;
 }
 
 /** The ```ts blocks of a markdown text (indented ones in lists too, their indent removed). */
@@ -164,6 +166,16 @@ export function markdownBlocks(text: string, page: string): DocBlock[] {
     const block: DocBlock = { id: `${relative(ROOT, page)}:${i + 1}`, page, line: i + 2, code };
     if (mark?.[1] === 'fragment') block.fragment = mark[2]!;
     if (mark?.[1] === 'not run') block.notRun = mark[2]!;
+    // `prints` on its own line, then a fence without a language: the expected console output.
+    let p = j + 1;
+    while (p < lines.length && lines[p]!.trim() === '') p++;
+    if (lines[p]?.trim() === 'prints') {
+      let q = p + 1;
+      while (q < lines.length && lines[q]!.trim() === '') q++;
+      const end = lines.findIndex((l, r) => r > q && /^ *```\s*$/.test(l));
+      if (!/^ *```\s*$/.test(lines[q] ?? '') || end < 0) throw new Error(`${page}:${p + 1}: 'prints' must be followed by a plain \`\`\` block`);
+      block.prints = lines.slice(q + 1, end).map((l) => l.slice(Math.min(indent, l.length - l.trimStart().length))).join('\n');
+    }
     out.push(block);
     i = j;
   }
