@@ -26,11 +26,15 @@ const END = '<!-- dress-table:end -->';
 const BATCH = 64;
 /** Every timed sample repeats its call until it lasts about this long (ms), then divides. */
 const SAMPLE_MS = 4;
+/** The threshold the runner used on wasm before the WebAssembly direct kernels (JS direct below it, im2col + SpMM above). */
+const OLD_WASM_DIRECT_MAX_REUSE = 4;
 
 interface Row {
   backend: BackendName; layer: string; level: number; sparsity: number; nnz: number; cols: number; reuse: number;
   /** The DRESS direct kernel; im2col + row-balanced SpMM; what the runner picks; the dense GEMM (on a prebuilt im2col matrix); dense im2col + GEMM. */
   directMs: number; spmmMs: number; chosen: KernelPath; denseMs: number; denseConvMs: number;
+  /** On wasm: the JS direct kernels, and what the runner took before the wasm direct kernels (JS direct iff rows·n ≤ 4·C, else im2col + SpMM). */
+  jsDirectMs: number; oldMs: number;
 }
 interface E2e { backend: BackendName; level: number; ms: number; directMs: number; spmmMs: number; denseMs: number; unfusedMs: number }
 type Result = { layers: Row[]; e2e: E2e[] };
@@ -126,12 +130,16 @@ async function measureOn(be: BackendName, log: (s: string) => void): Promise<Res
         check(`${be} ${l.path} level ${j} ${path}`, run(path)(), want);
         contenders.push(repeated(`${path} ${j}`, () => { run(path)(); }));
       }
+      // The direct path as it ran on wasm before the WebAssembly direct kernels: the JS kernels.
+      if (be === 'wasm') contenders.push(repeated(`js ${j}`, () => { backend.set('js'); run('direct')(); backend.set('wasm'); }));
     });
     const t = timed(contenders, 7);
     l.counts.forEach((n, j) => layers.push({
       backend: be, layer: l.path, level: j, sparsity: packed.levels[j]!, nnz: l.rows * n, cols: inp.p, reuse: (l.rows * n) / l.cols,
       directMs: t.get(`direct ${j}`)!, spmmMs: t.get(`spmm ${j}`)!, chosen: dress.kernelPath(l.rows, n, l.cols),
       denseMs: t.get('dense')!, denseConvMs: t.get('dense conv') ?? t.get('dense')!,
+      jsDirectMs: t.get(`js ${j}`) ?? t.get(`direct ${j}`)!,
+      oldMs: be === 'wasm' && l.rows * n > OLD_WASM_DIRECT_MAX_REUSE * l.cols ? t.get(`spmm ${j}`)! : t.get(`js ${j}`) ?? t.get(`direct ${j}`)!,
     }));
     log(`  [${be}] ${l.path}: dense ${fmt(t.get('dense')!, 3)} ms, direct ${l.counts.map((_, j) => fmt(t.get(`direct ${j}`)!, 3)).join(' / ')}, spmm ${l.counts.map((_, j) => fmt(t.get(`spmm ${j}`)!, 3)).join(' / ')} ms`);
   }
@@ -156,7 +164,9 @@ async function measureOn(be: BackendName, log: (s: string) => void): Promise<Res
 
 async function measure(log: (s: string) => void): Promise<Result> {
   const r: Result = { layers: [], e2e: [] };
+  const only = process.env['DRESS_BENCH_BACKEND']; // e.g. `wasm`: time one backend (quicker iterations)
   for (const be of backend.available() ? (['js', 'wasm'] as const) : (['js'] as const)) {
+    if (only !== undefined && be !== only) continue;
     const m = await measureOn(be, log);
     r.layers.push(...m.layers);
     r.e2e.push(...m.e2e);

@@ -20,7 +20,7 @@ export type { ColumnArray, PackedDress, PackedLayer, ToSparseOptions } from './p
 export { decodePacked, encodePacked } from './codec.js';
 export { packedRunner } from './infer.js';
 export type { PackedRunner, PackedRunnerOptions } from './infer.js';
-export { WASM_DIRECT_MAX_REUSE, kernelPath } from './paths.js';
+export { kernelPath } from './paths.js';
 export type { KernelPath } from './paths.js';
 export { profile, select } from './select.js';
 export type { Budget, ProfileOptions, Selection, SubnetProfile } from './select.js';

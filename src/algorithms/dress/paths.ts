@@ -1,21 +1,19 @@
 /**
  * The two ways a packed layer can run, and which one the runner picks.
  *
- * - `'direct'`: the DRESS JS kernels of `kernels.ts` (direct sparse conv from the image, in-place
- *   sparse linear). No work proportional to the dense operand beyond the output, so their time
- *   per non-zero is flat across levels.
- * - `'spmm'`: im2col (convs) and the generic row-balanced kernels of `src/sparse/kernels.ts`,
- *   which on the `'wasm'` backend run WebAssembly SIMD. Faster per multiply-add, but every call
- *   pays for building / copying the dense operand (im2col is `C·P` floats, the wasm kernel copies
- *   its operands into linear memory), a cost that does not shrink with the subnet.
+ * - `'direct'`: the DRESS direct kernels (direct sparse conv from the image, in-place sparse
+ *   linear): WebAssembly SIMD on the `'wasm'` backend (`src/backend/dress-direct.ts`), the JS
+ *   twins of `kernels.ts` on `'js'` or where WebAssembly is missing. No work proportional to the
+ *   dense operand beyond the output, so their time per non-zero is flat across levels.
+ * - `'spmm'`: im2col (convs) and the generic row-balanced kernels of `src/sparse/kernels.ts`
+ *   (WebAssembly SIMD on `'wasm'`), which pay for building / copying the dense operand (im2col is
+ *   `C·P` floats) at every level. Kept as a forced option (tests, benchmarks).
  *
- * On the `'js'` backend `'direct'` is always at least as fast (docs/dress.md). On `'wasm'` the
- * choice follows the measured cost model `spmm ≈ c₀·cols·P + a_wasm·nnz·P` against
- * `direct ≈ a_js·nnz·P` (P = output positions, nnz = rows·count): direct wins while the subnet
- * does few multiply-adds per element of the dense operand, `rows·count / cols`
- * ({@link WASM_DIRECT_MAX_REUSE}, from `bench/dress.bench.ts`). Density alone does not decide it:
- * at 6 % kept, LeNet5's 500-row fc1 is 3.7× faster on the wasm SpMM and its 10-row classifier 4×
- * faster direct.
+ * `dress.kernelPath` picks `'direct'` on both backends: in `bench/dress.bench.ts` it was faster
+ * at every LeNet5 layer and level on each (docs/dress.md, "Benchmark"). Before the WebAssembly
+ * direct kernels the `'wasm'` backend switched to im2col + SpMM above 4 multiply-adds per element
+ * of the dense operand; the WebAssembly direct kernels beat that path at all four levels, fc1 at
+ * 50 % included.
  *
  * @module
  */
@@ -29,6 +27,7 @@ import { astype } from '../../tensor/ops/elementwise.js';
 import { contiguous } from '../../tensor/ops/movement.js';
 import type { Window } from '../../tensor/kernels/conv.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { sparseConvWasmInto, sparseLinearWasmInto } from '../../backend/dress-direct.js';
 import { sparseConvInto, sparseLinearInto } from './kernels.js';
 import type { PackedLayer } from './pack.js';
 
@@ -36,21 +35,14 @@ import type { PackedLayer } from './pack.js';
 export type KernelPath = 'direct' | 'spmm';
 
 /**
- * Largest `rows·count / cols` (multiply-adds per element of the dense operand, per output
- * position) at which the runner uses the direct JS kernels on the `'wasm'` backend; above it, the
- * WebAssembly SpMM. Measured on LeNet5 at batch 64, the crossover lay between 3.1 and 4.8 for the
- * convs and between 2.5 and 5 for the linear layers (docs/dress.md, "Benchmark").
- */
-export const WASM_DIRECT_MAX_REUSE = 4;
-
-/**
  * The path the runner takes, on the current backend, for a layer of `rows` rows keeping `count`
- * of its `cols` weights per row.
+ * of its `cols` weights per row: `'direct'` on both backends (the arguments are validated, and
+ * kept so that a measured crossover can come back for other shapes or machines).
  *
  * @throws {NumError} `INVALID_ARGUMENT` unless all three are positive integers with count ≤ cols.
  * @example
  * ```ts
- * dress.kernelPath(10, 31, 500); // 'direct' (LeNet5's classifier at 93.75 %, on every backend)
+ * dress.kernelPath(500, 50, 800); // 'direct' (LeNet5's fc1 at 93.75 %, on every backend)
  * ```
  */
 export function kernelPath(rows: number, count: number, cols: number): KernelPath {
@@ -58,8 +50,7 @@ export function kernelPath(rows: number, count: number, cols: number): KernelPat
   if (!ok(rows) || !ok(count) || !ok(cols) || count > cols) {
     throw new NumError('INVALID_ARGUMENT', 'dress.kernelPath', 'rows, count and cols must be positive integers with count <= cols', 'positive integers', `${describe(rows)}, ${describe(count)}, ${describe(cols)}`);
   }
-  if (!useWasm()) return 'direct';
-  return rows * count <= WASM_DIRECT_MAX_REUSE * cols ? 'direct' : 'spmm';
+  return 'direct';
 }
 
 /** A float32 view of a tensor's elements, row-major. @internal */
@@ -100,7 +91,8 @@ function convGroup(
   const columns = rows.indices as Uint16Array | Uint32Array;
   if (path === 'direct') {
     const g = { n, ci, h, w, kh, kw, sh: win.sh, sw: win.sw, dh: win.dh, dw: win.dw, pt: win.pt, pl: win.pl, ho: win.ho, wo: win.wo };
-    sparseConvInto(out, values, columns, rows.m, rows.stride ?? rows.rowNnz, rows.rowNnz, x, g);
+    const stride = rows.stride ?? rows.rowNnz;
+    if (!(useWasm() && sparseConvWasmInto(out, values, columns, rows.m, stride, rows.rowNnz, x, g))) sparseConvInto(out, values, columns, rows.m, stride, rows.rowNnz, x, g);
     return out;
   }
   const pos = n * hw;
@@ -116,7 +108,8 @@ function convGroup(
 /** One packed linear `x · W_jᵀ` (x is `p × cols`, row-major): output `p × rows`. @internal */
 export function packedLinear(path: KernelPath, l: PackedLayer, rows: KernelRows, x: Float32Array, p: number): Float32Array {
   const out = new Float32Array(p * rows.m);
-  if (path === 'direct') sparseLinearInto(out, l.values, l.columns, l.rows, l.cols, l.counts[0]!, rows.rowNnz, x, p);
-  else denseSpmmTInto(out, rows, l.values, x, p);
+  if (path === 'direct') {
+    if (!(useWasm() && sparseLinearWasmInto(out, l.values, l.columns, l.rows, l.cols, l.counts[0]!, rows.rowNnz, x, p))) sparseLinearInto(out, l.values, l.columns, l.rows, l.cols, l.counts[0]!, rows.rowNnz, x, p);
+  } else denseSpmmTInto(out, rows, l.values, x, p);
   return out;
 }

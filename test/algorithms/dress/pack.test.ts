@@ -159,18 +159,12 @@ describe('sparse inference and switching', () => {
     }
   });
 
-  it('kernelPath: always direct on js; on wasm direct iff rows·count ≤ WASM_DIRECT_MAX_REUSE·cols; bad input → INVALID_ARGUMENT', () => {
+  it('kernelPath: direct on both backends (WebAssembly direct kernels on wasm); bad input → INVALID_ARGUMENT', () => {
     const was = backend.get();
     try {
-      backend.set('js');
-      expect(dress.kernelPath(500, 400, 800)).toBe('direct');
-      if (backend.available()) {
-        backend.set('wasm');
-        const c = dress.WASM_DIRECT_MAX_REUSE;
-        expect(dress.kernelPath(10, 31, 500)).toBe('direct');
-        expect(dress.kernelPath(500, 50, 800)).toBe('spmm');
-        expect(dress.kernelPath(c, 7, 7)).toBe('direct'); // exactly at the threshold
-        expect(dress.kernelPath(c + 1, 7, 7)).toBe('spmm');
+      for (const be of backend.available() ? (['js', 'wasm'] as const) : (['js'] as const)) {
+        backend.set(be);
+        for (const [r, n, c] of [[500, 400, 800], [500, 50, 800], [10, 31, 500], [20, 2, 25], [7, 7, 7]]) expect(dress.kernelPath(r!, n!, c!)).toBe('direct');
       }
       for (const [r, n, c] of [[0, 1, 1], [1, 2, 1], [1.5, 1, 2], [NaN, 1, 1], [1, 1, -3]]) expect(errorCode(() => dress.kernelPath(r!, n!, c!))).toBe('INVALID_ARGUMENT');
       expect(errorCode(() => dress.packedRunner(model, packed, { path: 'gpu' as 'spmm' }))).toBe('INVALID_ARGUMENT');

@@ -1,0 +1,101 @@
+// The WebAssembly DRESS direct kernels against their JS twins (src/algorithms/dress/kernels.ts).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { makeWindow } from '../../src/index.js';
+import { backend } from '../../src/backend/index.js';
+import { dressKernels, sparseConvWasmInto, sparseLinearWasmInto } from '../../src/backend/dress-direct.js';
+import { sparseConvInto, sparseConvRef, sparseLinearInto, type ConvGeometry } from '../../src/algorithms/dress/kernels.js';
+
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
+}
+
+type Index = 'u16' | 'i32' | 'u32';
+
+/** Rows of `stride` rank-ordered (shuffled, distinct) columns out of `k` in the chosen index type. */
+function rows(m: number, k: number, stride: number, index: Index, rnd: () => number): { v: Float32Array; idx: Uint16Array | Int32Array | Uint32Array } {
+  const v = new Float32Array(m * stride);
+  const idx = index === 'u16' ? new Uint16Array(m * stride) : index === 'i32' ? new Int32Array(m * stride) : new Uint32Array(m * stride);
+  for (let i = 0; i < m; i++) {
+    const perm = Array.from({ length: k }, (_, c) => c);
+    for (let a = k - 1; a > 0; a--) { const b = Math.floor(rnd() * (a + 1)); [perm[a], perm[b]] = [perm[b]!, perm[a]!]; }
+    for (let r = 0; r < stride; r++) { idx[i * stride + r] = perm[r]!; v[i * stride + r] = rnd() * 2 - 1; }
+  }
+  return { v, idx };
+}
+
+/** |got − want| ≤ 1e-5 · Σ|v·x| per output (float32 summation error), as the other wasm f32 tests. */
+function close(got: Float32Array, want: Float32Array, scale: Float32Array): void {
+  expect(got.length).toBe(want.length);
+  got.forEach((g, q) => {
+    if (!(Math.abs(g - want[q]!) <= 1e-5 * scale[q]! + 1e-30)) throw new Error(`out[${q}] ${g} vs ${want[q]} (scale ${scale[q]})`);
+  });
+}
+
+const abs = (a: Float32Array): Float32Array => a.map(Math.abs);
+const index = fc.constantFrom<Index>('u16', 'i32', 'u32');
+
+describe.runIf(backend.available())('DRESS direct kernels on WebAssembly', () => {
+  it('the module loads where WebAssembly SIMD exists', () => {
+    expect(dressKernels()).toBeDefined();
+  });
+
+  const convArb = fc.record({
+    n: fc.integer({ min: 1, max: 3 }), ci: fc.integer({ min: 1, max: 4 }), m: fc.integer({ min: 1, max: 5 }),
+    h: fc.integer({ min: 1, max: 12 }), w: fc.integer({ min: 1, max: 30 }), kh: fc.integer({ min: 1, max: 4 }), kw: fc.integer({ min: 1, max: 4 }),
+    sh: fc.integer({ min: 1, max: 3 }), sw: fc.integer({ min: 1, max: 3 }), dh: fc.integer({ min: 1, max: 2 }), dw: fc.integer({ min: 1, max: 2 }),
+    pad: fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2)), index, seed: fc.nat(1e6),
+    a: fc.double({ min: 0, max: 1, noNaN: true }), b: fc.double({ min: 0, max: 1, noNaN: true }),
+  }).filter((r) => r.h + r.pad[0] + r.pad[1] >= r.dh * (r.kh - 1) + 1 && r.w + r.pad[2] + r.pad[3] >= r.dw * (r.kw - 1) + 1);
+
+  it('sparseConvWasmInto agrees with sparseConvInto and its reference on any geometry, sparsity and index width', () => {
+    fc.assert(fc.property(convArb, (r) => {
+      const win = makeWindow('test', r.h, r.w, [r.kh, r.kw], { stride: [r.sh, r.sw], dilation: [r.dh, r.dw], padding: [[r.pad[0], r.pad[1]], [r.pad[2], r.pad[3]]] });
+      const k = r.ci * r.kh * r.kw;
+      const stride = 1 + Math.floor(r.a * (k - 1)), count = Math.min(stride, Math.floor(r.b * (stride + 1)));
+      const rnd = lcg(r.seed);
+      const { v, idx } = rows(r.m, k, stride, r.index, rnd);
+      const x = Float32Array.from({ length: r.n * r.ci * r.h * r.w }, () => rnd() - 0.5);
+      const g: ConvGeometry = { n: r.n, ci: r.ci, h: r.h, w: r.w, kh: r.kh, kw: r.kw, sh: win.sh, sw: win.sw, dh: win.dh, dw: win.dw, pt: win.pt, pl: win.pl, ho: win.ho, wo: win.wo };
+      const size = r.n * r.m * win.ho * win.wo;
+      const got = new Float32Array(size).fill(Number.NaN), js = new Float32Array(size), ref = new Float32Array(size), scale = new Float32Array(size);
+      expect(sparseConvWasmInto(got, v, idx, r.m, stride, count, x, g)).toBe(true);
+      sparseConvInto(js, v, idx, r.m, stride, count, x, g);
+      sparseConvRef(ref, v, idx, r.m, stride, count, x, g);
+      sparseConvRef(scale, abs(v), idx, r.m, stride, count, abs(x), g);
+      close(got, js, scale);
+      close(got, ref, scale);
+    }), { numRuns: 300 });
+  });
+
+  it('sparseLinearWasmInto agrees with sparseLinearInto for any batch (padding lanes), stride, prefix and index width', () => {
+    fc.assert(fc.property(fc.record({
+      m: fc.integer({ min: 1, max: 9 }), k: fc.integer({ min: 1, max: 40 }), p: fc.integer({ min: 1, max: 45 }), index, seed: fc.nat(1e6),
+      a: fc.double({ min: 0, max: 1, noNaN: true }), b: fc.double({ min: 0, max: 1, noNaN: true }),
+    }), (r) => {
+      const stride = 1 + Math.floor(r.a * (r.k - 1)), count = Math.min(stride, Math.floor(r.b * (stride + 1)));
+      const rnd = lcg(r.seed);
+      const { v, idx } = rows(r.m, r.k, stride, r.index, rnd);
+      const x = Float32Array.from({ length: r.p * r.k }, () => rnd() - 0.5);
+      const got = new Float32Array(r.p * r.m).fill(Number.NaN), js = new Float32Array(r.p * r.m), scale = new Float32Array(r.p * r.m);
+      expect(sparseLinearWasmInto(got, v, idx, r.m, r.k, stride, count, x, r.p)).toBe(true);
+      sparseLinearInto(js, v, idx, r.m, r.k, stride, count, x, r.p);
+      sparseLinearInto(scale, abs(v), idx, r.m, r.k, stride, count, abs(x), r.p);
+      close(got, js, scale);
+    }), { numRuns: 300 });
+  });
+
+  it('a later, smaller call after a large one reads none of the earlier operands (arena reuse)', () => {
+    const rnd = lcg(7);
+    const big = rows(64, 300, 40, 'u16', rnd), xb = Float32Array.from({ length: 33 * 300 }, () => rnd() - 0.5);
+    const o1 = new Float32Array(33 * 64);
+    sparseLinearWasmInto(o1, big.v, big.idx, 64, 300, 40, 40, xb, 33);
+    const small = rows(3, 5, 2, 'i32', rnd), xs = Float32Array.from({ length: 2 * 5 }, () => rnd() - 0.5);
+    const got = new Float32Array(6), want = new Float32Array(6), scale = new Float32Array(6);
+    sparseLinearWasmInto(got, small.v, small.idx, 3, 5, 2, 1, xs, 2);
+    sparseLinearInto(want, small.v, small.idx, 3, 5, 2, 1, xs, 2);
+    sparseLinearInto(scale, abs(small.v), small.idx, 3, 5, 2, 1, abs(xs), 2);
+    close(got, want, scale);
+  });
+});
