@@ -7,6 +7,7 @@ import * as lib from '../../src/index.js';
 import { arbArgs, classify, enumerateExports, followUps } from './api-harness.js';
 import type { Entry, Outcome } from './api-harness.js';
 import { OPEN } from './open.js';
+import { REFERENCED, checkReference } from './api-reference.js';
 
 /** Per-call bound; generous because CI shares two cores with other jobs. */
 const CALL_MS = 3000;
@@ -16,7 +17,7 @@ const SEED = process.env['FUZZ_SEED'] !== undefined ? Number(process.env['FUZZ_S
 // Classes are skipped: NumError is the error value itself and `new Tensor` is the documented
 // unchecked low-level constructor; Tensor methods are fuzzed through returned tensors.
 const entries: Entry[] = enumerateExports().filter((e) => !e.isClass);
-const stats = { calls: 0, ok: 0, numerror: 0, user: 0, open: 0 };
+const stats = { calls: 0, ok: 0, numerror: 0, user: 0, open: 0, referenced: 0 };
 const slowest = { ms: 0, name: '' };
 const openSignatures = new Map<string, number>();
 
@@ -64,8 +65,14 @@ describe('API fuzzing: every export', () => {
     fc.assert(
       fc.property(arbArgs, arbArgs, fc.nat(), (a1, a2, j) => {
         try {
-          const r = check(e.name, e.name, () => e.fn(...a1.map((g) => g())));
+          const args = a1.map((g) => g());
+          const r = check(e.name, e.name, () => e.fn(...args));
           if (r.kind !== 'ok') return;
+          if (REFERENCED.has(e.name)) {
+            const ref = checkReference(e.name, args, r.value);
+            if (typeof ref === 'object') throw new Error(`${e.name} disagrees with its reference twin: ${ref.diff}`);
+            if (ref === 'agrees') stats.referenced++;
+          }
           const next = followUps(e.name, r.value);
           const f = next[j % Math.max(1, next.length)];
           if (f !== undefined) check(e.name, f.name, () => f.call(a2.map((g) => g())));
@@ -78,7 +85,7 @@ describe('API fuzzing: every export', () => {
   });
 
   afterAll(() => {
-    console.log(`api fuzz: ${stats.calls} calls over ${entries.length} exports: ${stats.ok} returned, ${stats.numerror} NumError, ${stats.user} user-callback errors passed through, ${stats.open} other (open work, ${openSignatures.size} signatures); slowest call ${slowest.ms.toFixed(0)} ms (${slowest.name})`);
+    console.log(`api fuzz: ${stats.calls} calls over ${entries.length} exports: ${stats.ok} returned, ${stats.numerror} NumError, ${stats.user} user-callback errors passed through, ${stats.open} other (open work, ${openSignatures.size} signatures); slowest call ${slowest.ms.toFixed(0)} ms (${slowest.name}); ${stats.referenced} float results of ${REFERENCED.size} exports agreed with their reference twins`);
     if (process.env['FUZZ_VERBOSE']) for (const [s, n] of [...openSignatures].sort()) console.log(n, s);
   });
 

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import * as lib from '../../src/index.js';
 import { numError } from '../helpers.js';
+import { checkReference } from './api-reference.js';
 
 const cyclic = (): Record<string, unknown> => {
   const a: Record<string, unknown> = { w: lib.zeros([1]) };
@@ -79,5 +80,15 @@ describe('API fuzz regressions', () => {
     const opt = lib.chain(lib.adam(0.1));
     expect(numError(() => opt.init(cyclic() as never)).code).toBe('STRUCTURE_MISMATCH');
     expect(lib.cost.paramCount({ w: lib.zeros([2, 3]), b: [lib.zeros([4])] })).toBe(10);
+  });
+
+  it("the fuzzer's reference twins accept right results and catch wrong ones", () => {
+    const a = lib.tensor([[1, -2, 3], [4, 5, -6]]), b = lib.tensor([[0.5, 2], [-1, 3]], { dtype: 'float64' });
+    expect(checkReference('add', [a, a.transpose().transpose()], lib.add(a, a))).toBe('agrees');
+    expect(checkReference('matmul', [b, b], lib.matmul(b, b))).toBe('agrees');
+    expect(checkReference('sum', [a], lib.sum(a))).toBe('agrees');
+    expect(checkReference('add', [a, a], lib.mul(a, a))).toMatchObject({ diff: expect.stringContaining('at [0, 0]') });
+    expect(checkReference('exp', [a], lib.exp(a.transpose()))).toMatchObject({ diff: expect.stringContaining('shape') });
+    expect(checkReference('add', [lib.tensor([1], { dtype: 'int32' }), 1], lib.tensor([2], { dtype: 'int32' }))).toBe('skipped');
   });
 });
