@@ -12,7 +12,7 @@
  */
 import { im2colKernels, layout, type Win } from './conv.js';
 import { WORK_BYTES, gemmKernels } from './gemm.js';
-import { multiBitKernels } from './multibit.js';
+import { multiBitKernels, placeRows, rowsBytes, type WeightRows } from './multibit.js';
 import { align16 } from './runtime.js';
 
 /** The f32 GEMM's K block (10-gemm-f32.wat, KC): the pair kernel sums in the same blocks. */
@@ -62,7 +62,8 @@ export interface FusedPool { kh: number; kw: number; sh: number; sw: number; hp:
 /**
  * `out[N, O, Ho, Wo] = conv(x[N, C, H, W], weight[O, C·kh·kw]) + bias[O]` on the wasm kernels,
  * or with `pool` the pooled (and relu'd) `[N, O, hp, wp]` of it, the conv output never leaving
- * the arena; false, having written nothing, when either module cannot be loaded.
+ * the arena; `weight` dense, or a multi-bit weight as pair lists (src/bitpack/multibit-rows.ts;
+ * then the sums are that kernel's). False, having written nothing, when a module cannot be loaded.
  *
  * @example
  * ```ts
@@ -71,10 +72,14 @@ export interface FusedPool { kh: number; kw: number; sh: number; sw: number; hp:
  */
 export function conv2dWasmInto(
   out: Float32Array, x: Float32Array, n: number, c: number, h: number, w: number, win: Win,
-  weight: Float32Array, o: number, bias: Float32Array | undefined, pool?: FusedPool,
+  weight: Float32Array | WeightRows, o: number, bias: Float32Array | undefined, pool?: FusedPool,
 ): boolean {
   const ik = im2colKernels(), gk = gemmKernels(), mk = multiBitKernels();
   if (ik === undefined || gk === undefined) return false;
+  // A multi-bit weight (ALQ's packed inference) comes as pair lists: one kernel call over them
+  // (multibit-rows.ts's order), the rest of the pass is the same.
+  const rowsW = weight instanceof Float32Array ? undefined : weight;
+  if (rowsW !== undefined && mk === undefined) return false;
   const K = c * win.kh * win.kw, L = win.ho * win.wo, img = c * h * w;
   // Images per chunk: the chunk's patch matrix (K·nb·L floats) at most 1 MiB, so im2col writes
   // it and the GEMM reads it back while it is still in L2. Chunking changes only the GEMM's n,
@@ -82,21 +87,24 @@ export function conv2dWasmInto(
   const nb = Math.max(1, Math.min(n, Math.floor(262144 / (K * L))));
   const base = align16(WORK_BYTES);
   const probe = layout(nb, c, h, w, win, base, 0);
-  const wPtr = probe.end, lPtr = align16(wPtr + 4 * o * K), cPtr = align16(lPtr + (mk === undefined ? 0 : denseBytes(o, K)));
+  const wPtr = probe.end, lPtr = align16(wPtr + (rowsW === undefined ? 4 * o * K : 0));
+  const cPtr = align16(lPtr + (rowsW !== undefined ? rowsBytes(rowsW) : mk === undefined ? 0 : denseBytes(o, K)));
   const bPtr = align16(cPtr + 4 * (o + 1) * nb * L), pPtr = align16(bPtr + 4 * o); // C has a scratch row for the pair kernel
   const P = pool === undefined ? 0 : o * pool.hp * pool.wp; // pooled floats per image
   const L2 = layout(nb, c, h, w, win, base, pPtr - probe.end + 4 * nb * P);
   const { f32, i32 } = L2.v;
-  f32.set(weight.subarray(0, o * K), wPtr >> 2);
+  if (rowsW === undefined) f32.set((weight as Float32Array).subarray(0, o * K), wPtr >> 2);
   if (bias !== undefined) f32.set(bias.subarray(0, o), bPtr >> 2);
-  const lists = mk === undefined ? [] : denseLists(i32, f32, lPtr, weight, o, K);
+  const lists = mk === undefined || rowsW !== undefined ? [] : denseLists(i32, f32, lPtr, weight as Float32Array, o, K);
+  const packed = rowsW === undefined ? undefined : placeRows(i32, f32, lPtr, rowsW);
   const c0 = cPtr >> 2;
   for (let b0 = 0; b0 < n; b0 += nb) {
     const cur = Math.min(nb, n - b0), NL = cur * L;
     i32[L2.g >> 2] = cur;
     f32.set(x.subarray(b0 * img, (b0 + cur) * img), L2.x >> 2);
     ik.im2col_f32(L2.x, L2.cols, L2.g, 0);
-    if (mk === undefined) gk.gemm_f32(o, NL, K, wPtr, K, 1, L2.cols, NL, 1, cPtr, NL, 0, 0);
+    if (packed !== undefined) mk!.mb_rows_f32(rowsW!.pairs, NL, K, packed.ptr, packed.rows, packed.idx, packed.val, L2.cols, 4 * NL, cPtr, 4 * NL, packed.work, 0);
+    else if (mk === undefined) gk.gemm_f32(o, NL, K, wPtr, K, 1, L2.cols, NL, 1, cPtr, NL, 0, 0);
     else {
       // The 2×16 pair tile over a packed 16-column panel (60-multibit.wat) measured ~1.3× the
       // 4×8 GEMM tile's rate on these shapes (few output rows, patch matrix read once); one

@@ -49,8 +49,13 @@ export interface WeightRows {
 /**
  * Places the kernel's panel workspace (K·64 bytes), then ptr, pairRows, idx and val, at byte
  * `at`; returns the offsets and the end.
+ *
+ * @example
+ * ```ts
+ * const at = placeRows(v.i32, v.f32, 0, rows); // then kx.mb_rows_f32(rows.pairs, …, at.ptr, at.rows, …)
+ * ```
  */
-function placeRows(i32: Int32Array, f32: Float32Array, at: number, w: WeightRows): { work: number; ptr: number; rows: number; idx: number; val: number; end: number } {
+export function placeRows(i32: Int32Array, f32: Float32Array, at: number, w: WeightRows): { work: number; ptr: number; rows: number; idx: number; val: number; end: number } {
   const nnz = w.col.length;
   const work = at, ptr = work + 64 * w.cols, rows = align16(ptr + 4 * (w.pairs + 1)), idx = align16(rows + 8 * w.pairs);
   const val = align16(idx + 4 * nnz), end = align16(val + 8 * nnz);
@@ -61,8 +66,8 @@ function placeRows(i32: Int32Array, f32: Float32Array, at: number, w: WeightRows
   return { work, ptr, rows, idx, val, end };
 }
 
-/** Bytes needed by {@link placeRows}. */
-const rowsBytes = (w: WeightRows): number => 64 * w.cols + 4 * (w.pairs + 1) + 8 * w.pairs + 12 * w.col.length + 64;
+/** Bytes needed by {@link placeRows}. @internal */
+export const rowsBytes = (w: WeightRows): number => 64 * w.cols + 4 * (w.pairs + 1) + 8 * w.pairs + 12 * w.col.length + 64;
 
 /**
  * `emit(r, i, v)` for every output `v = Σ_k W[r, k]·x[i, k]` (x row-major `[m, w.cols]`), on

@@ -15,6 +15,8 @@ import { traceDepth } from '../tensor/tape.js';
 import { contiguous } from '../tensor/ops/movement.js';
 import { makeWindow } from '../tensor/ops/conv.js';
 import type { Pair, Padding } from '../tensor/ops/conv.js';
+import type { Window } from '../tensor/kernels/conv.js';
+import type { WeightRows } from '../backend/multibit.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Layer, LayerInfo } from './layers.js';
 import type { Params } from '../tree.js';
@@ -59,9 +61,63 @@ export function fusable(layers: readonly Layer<Params>[], i: number): { span: nu
 
 const untraced = (t: Tensor | undefined): boolean => t === undefined || t._node === undefined;
 
+/** Geometry of one fused conv → pool pass. */
+export interface ConvPoolPlan { n: number; c: number; h: number; w: number; o: number; win: Window; pool: FusedPool }
+
 /**
- * The fused conv → max pool (→ relu) forward, or `undefined` when it does not apply (the caller
- * then runs the layers one after the other).
+ * Checks that the fused pass applies to `x` (wasm backend, float32 NCHW, nothing traced, groups
+ * = 1, not pointwise, a pool without padding) and returns its geometry, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * const plan = convPoolPlan(conv.info, pool.info, x, weight.shape, 'after');
+ * ```
+ */
+export function convPoolPlan(conv: LayerInfo, pool: LayerInfo, x: Tensor, wShape: readonly number[], relu: FusedPool['relu']): ConvPoolPlan | undefined {
+  if (!useWasm() || !(x instanceof Tensor) || x.dtype !== 'float32' || x.ndim !== 4 || x.size === 0 || wShape.length !== 4) return undefined;
+  const co = conv.options ?? {}, po = pool.options ?? {};
+  if ((co['groups'] ?? 1) !== 1 || (po['padding'] !== undefined && po['padding'] !== 0)) return undefined;
+  if (traceDepth() > 0 && !untraced(x)) return undefined;
+  const [n, c, h, wd] = x.shape as [number, number, number, number];
+  const [o, cw, kh, kw] = wShape as [number, number, number, number];
+  const pk = pair(po['kernel']), ps = pair(po['stride'] ?? po['kernel']);
+  if (cw !== c || o === 0 || pk === undefined || ps === undefined) return undefined;
+  let win, pw;
+  try {
+    win = makeWindow('nn.sequential', h, wd, [kh, kw], { stride: co['stride'] as Pair | undefined, padding: co['padding'] as Padding | undefined, dilation: co['dilation'] as Pair | undefined });
+    if (win.ho < pk[0] || win.wo < pk[1]) return undefined;
+    pw = makeWindow('nn.sequential', win.ho, win.wo, pk, { stride: ps });
+  } catch {
+    return undefined; // the layers themselves report bad options
+  }
+  const pointwise = kh === 1 && kw === 1 && win.sh === 1 && win.sw === 1 && win.pt === 0 && win.pl === 0;
+  if (pointwise || pw.pt !== 0 || pw.pl !== 0 || pw.dh !== 1 || pw.dw !== 1) return undefined;
+  return { n, c, h, w: wd, o, win, pool: { kh: pk[0], kw: pk[1], sh: ps[0], sw: ps[1], hp: pw.ho, wp: pw.wo, relu } };
+}
+
+const view = (t: Tensor): Float32Array => { const q = contiguous(t); return (q.data as Float32Array).subarray(q.offset, q.offset + q.size); };
+
+/**
+ * Runs a planned fused pass with a dense weight view or a multi-bit weight's pair lists; the
+ * pooled `[N, O, hp, wp]` tensor, or `undefined` when WebAssembly declines.
+ *
+ * @example
+ * ```ts
+ * const y = plan && convPoolRun(plan, x, weightRows(matrix, columns), undefined);
+ * ```
+ */
+export function convPoolRun(plan: ConvPoolPlan, x: Tensor, weight: Float32Array | WeightRows, bias: Tensor | undefined): Tensor | undefined {
+  if (bias !== undefined && !(bias instanceof Tensor && bias.dtype === 'float32' && bias.ndim === 1 && bias.shape[0] === plan.o)) return undefined;
+  if (bias !== undefined && traceDepth() > 0 && !untraced(bias)) return undefined;
+  const { n, c, h, w, o, win, pool } = plan;
+  const out = new Float32Array(n * o * pool.hp * pool.wp);
+  if (!conv2dWasmInto(out, view(x), n, c, h, w, win, weight, o, bias === undefined ? undefined : view(bias), pool)) return undefined;
+  return new Tensor(out, [n, o, pool.hp, pool.wp], 'float32');
+}
+
+/**
+ * The fused conv → max pool (→ relu) forward with the layer's own float weight, or `undefined`
+ * when it does not apply (the caller then runs the layers one after the other).
  *
  * @example
  * ```ts
@@ -70,36 +126,9 @@ const untraced = (t: Tensor | undefined): boolean => t === undefined || t._node 
  * ```
  */
 export function convPoolInference(conv: LayerInfo, pool: LayerInfo, p: Params, x: Tensor, relu: FusedPool['relu']): Tensor | undefined {
-  if (!useWasm() || !(x instanceof Tensor) || x.dtype !== 'float32' || x.ndim !== 4 || x.size === 0) return undefined;
-  const co = conv.options ?? {}, po = pool.options ?? {};
   const w = (p as { weight?: unknown }).weight, b = (p as { bias?: unknown }).bias;
-  if (!(w instanceof Tensor) || w.dtype !== 'float32' || w.ndim !== 4 || w.size === 0) return undefined;
-  if (b !== undefined && !(b instanceof Tensor && b.dtype === 'float32' && b.ndim === 1 && b.shape[0] === w.shape[0])) return undefined;
-  if ((co['groups'] ?? 1) !== 1 || (po['padding'] !== undefined && po['padding'] !== 0)) return undefined;
-  if (traceDepth() > 0 && !(untraced(x) && untraced(w) && untraced(b as Tensor | undefined))) return undefined;
-  const [n, c, h, wd] = x.shape as [number, number, number, number];
-  const [o, cw, kh, kw] = w.shape as [number, number, number, number];
-  const pk = pair(po['kernel']), ps = pair(po['stride'] ?? po['kernel']);
-  if (cw !== c || pk === undefined || ps === undefined) return undefined;
-  let win;
-  try {
-    win = makeWindow('nn.sequential', h, wd, [kh, kw], { stride: co['stride'] as Pair | undefined, padding: co['padding'] as Padding | undefined, dilation: co['dilation'] as Pair | undefined });
-  } catch {
-    return undefined; // the layer itself reports bad options
-  }
-  const pointwise = kh === 1 && kw === 1 && win.sh === 1 && win.sw === 1 && win.pt === 0 && win.pl === 0;
-  if (pointwise || win.ho < pk[0] || win.wo < pk[1]) return undefined;
-  let pw;
-  try {
-    pw = makeWindow('nn.sequential', win.ho, win.wo, pk, { stride: ps });
-  } catch {
-    return undefined;
-  }
-  if (pw.pt !== 0 || pw.pl !== 0 || pw.dh !== 1 || pw.dw !== 1) return undefined;
-  const hp = pw.ho, wp = pw.wo;
-  const view = (t: Tensor): Float32Array => { const q = contiguous(t); return (q.data as Float32Array).subarray(q.offset, q.offset + q.size); };
-  const out = new Float32Array(n * o * hp * wp);
-  const fp: FusedPool = { kh: pk[0], kw: pk[1], sh: ps[0], sw: ps[1], hp, wp, relu };
-  if (!conv2dWasmInto(out, view(x), n, c, h, wd, win, view(w), o, b === undefined ? undefined : view(b as Tensor), fp)) return undefined;
-  return new Tensor(out, [n, o, hp, wp], 'float32');
+  if (!(w instanceof Tensor) || w.dtype !== 'float32' || w.ndim !== 4 || w.size === 0 || !untraced(w)) return undefined;
+  if (b !== undefined && !(b instanceof Tensor)) return undefined;
+  const plan = convPoolPlan(conv, pool, x, w.shape, relu);
+  return plan === undefined ? undefined : convPoolRun(plan, x, view(w), b as Tensor | undefined);
 }

@@ -16,7 +16,7 @@ import { matmul } from '../tensor/ops/matmul.js';
 import { reshape, transpose } from '../tensor/ops/movement.js';
 import { avgPool2d as avgPoolOp, conv2d as conv2dOp, makeWindow, maxPool2d as maxPoolOp } from '../tensor/ops/conv.js';
 import type { Conv2dOptions, Pair, PoolOptions } from '../tensor/ops/conv.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { batchNorm as batchNormOp, dropout as dropoutOp } from './functional.js';
 import { checkElements, positiveInt } from '../validate.js';
 import { builtin, convPoolInference, fusable } from './fuse.js';
@@ -51,6 +51,12 @@ export interface Ctx {
 export interface WeightKernels {
   linear?(x: Tensor, weight: Tensor): Tensor | undefined;
   conv2d?(x: Tensor, weight: Tensor, opts: Conv2dOptions): Tensor | undefined;
+  /**
+   * conv2d with its bias, then a max pool and a relu (`relu` says where), at once: what
+   * `nn.sequential` asks at inference for conv → maxPool2d (→ relu) layers (src/nn/fuse.ts).
+   * `undefined` declines, and the layers run one by one (through `conv2d` above).
+   */
+  conv2dPool?(x: Tensor, weight: Tensor, bias: Tensor | undefined, conv: LayerInfo, pool: LayerInfo, relu: 'none' | 'after' | 'before'): Tensor | undefined;
 }
 
 /** What `init` returns. */
@@ -372,11 +378,15 @@ export function sequential(...layers: Layer<Params>[]): Layer<Params[]> {
       let skip = 0;
       layers.forEach((l, i) => {
         if (skip > 0) { skip--; newStates.push(states?.[i] ?? NONE); return; }
-        if (!ctx?.training && ctx?.kernels === undefined) {
+        if (!ctx?.training) {
           // inference on wasm: conv → max pool (→ relu) as one pass (src/nn/fuse.ts)
           const f = fusable(layers, i);
           const poolAt = f.relu === 'before' ? i + 2 : i + 1;
-          const y = f.span > 0 ? convPoolInference(l.info!, layers[poolAt]!.info!, params[i]!, h, f.relu) : undefined;
+          const kx = ctx?.kernels, p = params[i] as { weight?: unknown; bias?: unknown };
+          const y = f.span === 0 ? undefined
+            : kx === undefined ? convPoolInference(l.info!, layers[poolAt]!.info!, params[i]!, h, f.relu)
+              : p.weight instanceof Tensor && (p.bias === undefined || p.bias instanceof Tensor)
+                ? kx.conv2dPool?.(h, p.weight, p.bias as Tensor | undefined, l.info!, layers[poolAt]!.info!, f.relu) : undefined;
           if (y !== undefined) {
             h = y;
             newStates.push(states?.[i] ?? NONE);

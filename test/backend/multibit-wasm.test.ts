@@ -124,3 +124,20 @@ describe('multi-bit × float GEMM on the JS backend', () => {
     got.forEach((v, q) => { expect(Math.abs(v - want[q]!)).toBeLessThanOrEqual(1e-4); });
   });
 });
+
+describe.runIf(wasm)('ALQ packed LeNet5 with the conv → pool → relu fusion', () => {
+  it('gives the bits of the unfused packed forward (copies of the layers are never fused)', async () => {
+    const { alq, fromTyped, key, nn } = await import('../../src/index');
+    backend.set('wasm');
+    const model = nn.lenet5();
+    const init = model.init(key(0), [1, 28, 28]);
+    const grouping = alq.lenet5Grouping();
+    const state = alq.quantize(init.params, { maxBits: 2, grouping });
+    const packed = alq.pack(alq.view({ grouping }).apply(init.params, state), state);
+    const layers = model.info!.layers!;
+    const plain = nn.sequential(...layers.map((l) => ({ info: l.info, init: l.init, apply: l.apply })));
+    const x = fromTyped(floats(6 * 28 * 28, 11), [6, 1, 28, 28]);
+    const fused = alq.packedApply(model, packed, x, init.state).toTyped();
+    expect(fused).toEqual(alq.packedApply(plain, packed, x, init.state).toTyped());
+  });
+});

@@ -13,7 +13,8 @@ import { noGrad } from '../../autograd/grad.js';
 import { multiBitMatrix, packUnsignedActivations } from '../../bitpack/multibit.js';
 import type { MultiBitMatrix } from '../../bitpack/multibit.js';
 import { multiBitGemm } from '../../bitpack/multibit-gemm.js';
-import { multiBitConv2dWasm } from '../../bitpack/multibit-rows.js';
+import { multiBitConv2dWasm, weightRows } from '../../bitpack/multibit-rows.js';
+import { convPoolPlan, convPoolRun } from '../../nn/fuse.js';
 import type { MultiBitActivations } from '../../bitpack/multibit-gemm.js';
 import type { Dataset } from '../../data/dataset.js';
 import { NumError, describe } from '../../errors.js';
@@ -146,6 +147,16 @@ function kernelsFor(op: string, runtimes: Map<Tensor, Runtime>, opts: PackedAppl
       const xs = x.contiguous().toTyped({ copy: false });
       const out = multiBitGemm(activationsOf(op, xs, M, K, opts), rt.matrix);
       return fromTyped(out, [...lead, rt.matrix.rows]);
+    },
+    conv2dPool(x, w, bias, conv, pool, relu) {
+      // nn.sequential's inference fusion: im2col, the multi-bit kernel, bias, pool and relu in
+      // the wasm arena (src/nn/fuse.ts); weight-only mode only
+      const rt = runtimes.get(w);
+      if (rt === undefined || opts.activationBits !== undefined) return undefined;
+      const plan = convPoolPlan(conv, pool, x, w.shape, relu);
+      const y = plan === undefined ? undefined : convPoolRun(plan, x, weightRows(rt.matrix, rt.columns), bias);
+      if (y !== undefined) rt.hits++;
+      return y;
     },
     conv2d(x, w, convOpts: Conv2dOptions) {
       const rt = runtimes.get(w);
