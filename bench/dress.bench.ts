@@ -6,10 +6,12 @@
  *   npx tsx bench/dress.bench.ts --write   # also rewrite the DRESS section of docs/benchmarks.md
  *
  * Per layer and level, both paths of `dress.packedRunner` as it calls them (`paths.ts`: the DRESS
- * direct kernels; im2col + the row-balanced SpMM, WebAssembly on wasm) and the one
- * `dress.kernelPath` picks, against the dense `gemmInto` of the same product (and dense im2col +
- * GEMM for convs); end to end, the runner (auto; on wasm also each path forced) against
- * `model.apply` of the dense float model. The measured crossover sets `WASM_DIRECT_MAX_REUSE`.
+ * direct kernels, WebAssembly SIMD on wasm; im2col + the row-balanced SpMM, WebAssembly on wasm)
+ * and the one `dress.kernelPath` picks, against the dense `gemmInto` of the same product (and
+ * dense im2col + GEMM for convs); on wasm also the JS direct kernels and the path the runner took
+ * before the WebAssembly direct kernels existed (JS direct at ≤ 4 multiply-adds per dense-operand
+ * element, else im2col + SpMM); end to end, the runner (auto; on wasm also each path forced)
+ * against `model.apply` of the dense float model. `DRESS_BENCH_BACKEND=wasm` times one backend.
  * Every subnet's per-layer result is checked against `gemmInto` on its unpacked weights first.
  * "ns / nnz / column" = time / (nnz · columns of the dense operand). Samples are process CPU time
  * (the machine is shared), in a fresh node process (bundled with esbuild) as the sparse bench.
@@ -178,11 +180,12 @@ function table(r: Result): string {
   const ms = (row: Row): number => (row.chosen === 'direct' ? row.directMs : row.spmmMs);
   const ns = (row: Row): number => (ms(row) * 1e6) / (row.nnz * row.cols);
   const lines = [
-    '| backend | layer | level | sparsity | rows·n / C | direct (ms) | im2col + SpMM (ms) | runner takes | dense GEMM (ms) | speed-up vs GEMM | dense im2col + GEMM (ms) | ns / nnz / column |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| backend | layer | level | sparsity | rows·n / C | direct (ms) | im2col + SpMM (ms) | JS direct (ms) | old wasm path (ms) | runner takes | dense GEMM (ms) | speed-up vs GEMM | dense im2col + GEMM (ms) | ns / nnz / column |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const row of r.layers) {
-    lines.push(`| ${row.backend} | ${row.layer} | ${row.level} | ${fmt(100 * row.sparsity, 2)} % | ${fmt(row.reuse, 1)} | ${fmt(row.directMs, 3)} | ${fmt(row.spmmMs, 3)} | ${row.chosen} `
+    const js = row.backend === 'wasm' ? fmt(row.jsDirectMs, 3) : '=', old = row.backend === 'wasm' ? fmt(row.oldMs, 3) : '—';
+    lines.push(`| ${row.backend} | ${row.layer} | ${row.level} | ${fmt(100 * row.sparsity, 2)} % | ${fmt(row.reuse, 1)} | ${fmt(row.directMs, 3)} | ${fmt(row.spmmMs, 3)} | ${js} | ${old} | ${row.chosen} `
       + `| ${fmt(row.denseMs, 3)} | ${fmt(row.denseMs / ms(row), 2)}× | ${fmt(row.denseConvMs, 3)} | ${fmt(ns(row), 3)} |`);
   }
   lines.push('', '| backend | end to end (batch 64) | runner, auto (ms) | all direct (ms) | all im2col + SpMM (ms) | dense float model (ms) | speed-up (auto) | dense, layer by layer (ms) | speed-up vs that |', '|---|---|---|---|---|---|---|---|---|');
@@ -200,9 +203,11 @@ function table(r: Result): string {
     const sum = sparsest.reduce((a, x) => a + ms(x), 0), denseSum = sparsest.reduce((a, x) => a + x.denseMs, 0);
     const convSum = sparsest.reduce((a, x) => a + x.denseConvMs, 0);
     const best = sparsest.reduce((a, x) => a + Math.min(x.directMs, x.spmmMs), 0);
+    const oldSum = sparsest.reduce((a, x) => a + x.oldMs, 0);
+    const oldNote = be === 'wasm' ? ` The old wasm path (JS direct at ≤ 4 multiply-adds per dense-operand element, else im2col + SpMM) in the same run: ${fmt(oldSum, 3)} ms (${fmt(denseSum / oldSum, 2)}× vs the dense GEMMs).` : '';
     lines.push(`**${be}**: 93.75 % subnet, sum of its four layer products as the runner runs them: ${fmt(sum, 3)} ms vs dense GEMMs ${fmt(denseSum, 3)} ms (${fmt(denseSum / sum, 2)}×; `
       + `${fmt(convSum / sum, 2)}× vs dense with im2col; the faster path per layer would give ${fmt(denseSum / best, 2)}×). `
-      + `Spread of ns / nnz / column across the four levels (max / min): ${spread.join(', ')}.`, '');
+      + `Spread of ns / nnz / column across the four levels (max / min): ${spread.join(', ')}.${oldNote}`, '');
   }
   return lines.join('\n');
 }
@@ -225,9 +230,11 @@ async function main(): Promise<void> {
 
 \`npx tsx bench/dress.bench.ts [--write]\` packs a LeNet5 (magnitude ranking of a random init) into four
 nested subnets and times, at batch 64 and on each backend, both paths of \`dress.packedRunner\` per layer
-and level (direct DRESS kernels; im2col + row-balanced SpMM), the path \`dress.kernelPath\` picks, the
-dense \`gemmInto\` of the same product (on a prebuilt im2col matrix) and dense im2col + GEMM; end to end
-the runner against \`model.apply\` of the dense float model. Process-CPU-time samples, fresh node process.`;
+and level (direct DRESS kernels, WebAssembly SIMD on wasm; im2col + row-balanced SpMM), on wasm also the
+JS direct kernels and the path the runner took before the WebAssembly direct kernels ("old wasm path"),
+the path \`dress.kernelPath\` picks, the dense \`gemmInto\` of the same product (on a prebuilt im2col matrix)
+and dense im2col + GEMM; end to end the runner against \`model.apply\` of the dense float model.
+Process-CPU-time samples, fresh node process.`;
     writeSection(BEGIN, END, intro, `Measured on ${new Date().toISOString().slice(0, 10)} with Node ${machine()}; ${load}.\n\n${md}`);
   }
 }

@@ -100,8 +100,11 @@ export function sparseConvWasmInto(
   const nnz = rows * count, kk = g.kh * g.kw;
   const vals = 0, offs = align16(4 * nnz), tab = align16(offs + 4 * nnz), inp = align16(tab + 16 * ntiles);
   // 8 floats of slack: the lanes past Wo of a row's last chunk read beyond the image (and are dropped).
+  // Images in blocks whose output fits in L2 (~128 KiB): each block is copied out while it is
+  // still in cache, instead of one pass over an output larger than L2 written and then re-read.
+  const per = rows * ho * wop, nb = Math.max(1, Math.min(n, Math.floor(32768 / per)));
   const outp = align16(inp + 4 * (n * img + 8));
-  const { f32, i32 } = arenaViews(kx, outp + 4 * (n * rows * ho * wop + 24)); // + the last tile's spill
+  const { f32, i32 } = arenaViews(kx, outp + 4 * (nb * per + 24)); // + the last tile's spill
   // Byte offset of each column (ci, ky, kx) in an image, once per column rather than per weight.
   if (colOff === undefined || colOff.length < ci * kk) colOff = new Int32Array(ci * kk);
   for (let cin = 0, c = 0; cin < ci; cin++) {
@@ -132,11 +135,14 @@ export function sparseConvWasmInto(
       }
     }
   }
-  kx.dress_conv(n, rows, count, vals, offs, tab, ntiles, inp, 4 * img, outp, 4 * ho * wop);
   const o0 = outp >> 2;
-  if (wop === wo) out.set(f32.subarray(o0, o0 + n * rows * ho * wo));
-  else {
-    for (let r = 0, s = o0, d = 0; r < n * rows * ho; r++, s += wop) for (let c = 0; c < wo; c++, d++) out[d] = f32[s + c]!;
+  for (let b = 0; b < n; b += nb) {
+    const m = Math.min(nb, n - b);
+    kx.dress_conv(m, rows, count, vals, offs, tab, ntiles, inp + 4 * b * img, 4 * img, outp, 4 * ho * wop);
+    if (wop === wo) out.set(f32.subarray(o0, o0 + m * per), b * per);
+    else {
+      for (let r = 0, s = o0, d = b * rows * ho * wo; r < m * rows * ho; r++, s += wop) for (let c = 0; c < wo; c++, d++) out[d] = f32[s + c]!;
+    }
   }
   return true;
 }
