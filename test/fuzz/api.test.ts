@@ -1,6 +1,7 @@
 // API fuzzing over every export (enumerated at run time, see api-harness.ts): each call returns,
 // or throws a NumError whose message names its op; nothing else, within a time bound, and the
 // library keeps working afterwards. Set FUZZ_SEED to replay a run, FUZZ_RUNS for more calls.
+import { writeSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as lib from '../../src/index.js';
@@ -36,7 +37,11 @@ function seedOf(name: string): number {
 
 const baseOf = (name: string): string => name.replace(/\(\).*$/, '');
 
+/** FUZZ_TRACE=1: each call's name goes to stderr (synchronously) before it runs, so the last line names a call that hangs or exhausts memory. */
+const TRACE = process.env['FUZZ_TRACE'] !== undefined;
+
 function check(entry: string, name: string, f: () => unknown): Outcome {
+  if (TRACE) writeSync(2, `fuzz call ${name}\n`);
   const t0 = performance.now();
   const r = classify(name, f);
   const ms = performance.now() - t0;
