@@ -19,11 +19,17 @@ import { check, moduleSource, rewriteExample, strictConsole } from './examples-r
 import { markdownBlocks, typecheckBlocks } from './examples-types.js';
 import type { DocBlock } from './examples-types.js';
 
-// The pages whose blocks are held to this; the others join once their blocks are fixed.
+// The pages whose blocks are held to this.
 const PAGES = [
   'README.md', 'docs/autograd.md', 'docs/tensors.md', 'docs/nn.md', 'docs/optim.md', 'docs/quant.md',
   'docs/sparse.md', 'docs/io.md', 'docs/cost.md', 'docs/bitpack.md', 'docs/methods.md', 'docs/testing.md',
   'docs/development.md',
+];
+// Pages not checked yet (issue 19: blocks that use names defined elsewhere); each joins PAGES once
+// its blocks pass, and a new page must be listed in one of the two.
+const PENDING = [
+  'docs/alq.md', 'docs/benchmarks.md', 'docs/data.md', 'docs/dpu.md', 'docs/dress.md', 'docs/pmeta.md',
+  'docs/rct.md', 'docs/reliability.md', 'docs/wasm.md',
 ];
 
 const mods: Record<string, unknown> = {
@@ -91,6 +97,12 @@ describe('markdown ```ts blocks', () => {
     console.log(`${blocks.length} blocks on ${PAGES.length} pages: ${runnable.length} run, ${count((b) => b.notRun !== undefined)} type-checked only by mark, ${count((b) => b.fragment !== undefined)} fragments, ${count((b) => b.prints !== undefined)} with printed output`);
   });
 
+  it('every markdown page is checked or listed as pending', () => {
+    const all = ['README.md', ...nodeFs.readdirSync(nodePath.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+    expect(all.filter((p) => !PAGES.includes(p) && !PENDING.includes(p))).toEqual([]);
+    expect([...PAGES, ...PENDING].filter((p) => !all.includes(p) || (PAGES.includes(p) && PENDING.includes(p)))).toEqual([]);
+  });
+
   it('the type check can fail, and reports the line of the page', () => {
     const errors = diagnostics();
     expect(PROBES.map((p) => p.id).filter((id) => errors.has(id))).toEqual(['probe:scope', 'probe:path', 'probe:relative']);
@@ -118,7 +130,13 @@ describe('markdown ```ts blocks', () => {
       loaded ??= import(/* @vite-ignore */ pathToFileURL(modulePath).href) as Promise<Runner>;
       const printed: string[] = [];
       const con = { ...strictConsole, log: (...a: unknown[]): void => { printed.push(a.map(String).join(' ')); } };
-      await (await loaded).run(p.block.id, mods, {}, check, con);
+      // A block may switch the backend (docs/wasm.md shows backend.set); the next one starts as usual.
+      const backendBefore = root.backend.get();
+      try {
+        await (await loaded).run(p.block.id, mods, {}, check, con);
+      } finally {
+        root.backend.set(backendBefore);
+      }
       if (p.block.prints !== undefined) expect(printed.join('\n').trimEnd()).toBe(p.block.prints.trimEnd());
     });
   }
