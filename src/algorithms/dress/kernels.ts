@@ -13,8 +13,8 @@
  *   panel first: the panel copy is O(k·batch) per call, which for a 10-row classifier with 31
  *   weights per row was larger than the product.
  *
- * On the `'wasm'` backend the runner uses these only where they beat im2col + the WebAssembly SpMM
- * of `src/sparse/kernels.ts` (few multiply-adds per dense-operand element; `paths.ts`). The
+ * On the `'wasm'` backend the runner runs their WebAssembly SIMD twins (`src/backend/dress-direct.ts`,
+ * tested against these) and falls back to these where WebAssembly is missing (`paths.ts`). The
  * reference twins below are the test oracle.
  *
  * @module
