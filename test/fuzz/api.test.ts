@@ -9,11 +9,14 @@ import { arbArgs, classify, enumerateExports, followUps } from './api-harness.js
 import type { Entry, Outcome } from './api-harness.js';
 import { OPEN } from './open.js';
 import { REFERENCED, checkReference } from './api-reference.js';
+import { startWatchdog } from './watchdog.js';
 
 /** Per-call bound; generous because CI shares two cores with other jobs. */
 const CALL_MS = 3000;
 const RUNS = Number(process.env['FUZZ_RUNS'] ?? 26);
 const SEED = process.env['FUZZ_SEED'] !== undefined ? Number(process.env['FUZZ_SEED']) : 20260;
+/** A call that never returns kills the run after 10× the bound, naming the call (watchdog.ts). */
+const dog = startWatchdog(10 * CALL_MS, `replay: FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS} FUZZ_TRACE=1 npx vitest run test/fuzz/api.test.ts`);
 
 // Classes are skipped: NumError is the error value itself and `new Tensor` is the documented
 // unchecked low-level constructor; Tensor methods are fuzzed through returned tensors.
@@ -43,7 +46,9 @@ const TRACE = process.env['FUZZ_TRACE'] !== undefined;
 function check(entry: string, name: string, f: () => unknown): Outcome {
   if (TRACE) writeSync(2, `fuzz call ${name}\n`);
   const t0 = performance.now();
+  dog.enter(name);
   const r = classify(name, f);
+  dog.leave();
   const ms = performance.now() - t0;
   stats.calls++;
   if (ms > slowest.ms) { slowest.ms = ms; slowest.name = name; }

@@ -9,6 +9,7 @@ import { Tensor, isNumError, loadTree, saveTree } from '../../src/index.js';
 import type { LoadedTree } from '../../src/index.js';
 import { isPlainObject } from '../../src/tree.js';
 import { treeDiff } from '../io/util.js';
+import type { Watchdog } from './watchdog.js';
 
 /** First difference between two decoded values (typed arrays by bytes, tensors exactly), or undefined. */
 export function valueDiff(a: unknown, b: unknown, path = '<root>'): string | undefined {
@@ -192,7 +193,7 @@ const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.leng
 export const CASE_MS = 2000;
 
 /** Runs `n` cases of one decoder; throws (with the seed and case index) on the first violation. */
-export function runDecoder(d: Decoder, n: number, seed: number, tally: Tally, expected: readonly unknown[]): void {
+export function runDecoder(d: Decoder, n: number, seed: number, tally: Tally, expected: readonly unknown[], dog?: Watchdog): void {
   for (let i = 0; i < n; i++) {
     const r = new Rng(seedOf(seed, d.name, i));
     const { bytes, kind } = mutate(r, d, i);
@@ -200,7 +201,9 @@ export function runDecoder(d: Decoder, n: number, seed: number, tally: Tally, ex
     const before = d.guard?.();
     const t0 = performance.now();
     let out: unknown, err: unknown, threw = false;
+    dog?.enter(where);
     try { out = d.decode(bytes); } catch (e) { err = e; threw = true; }
+    dog?.leave();
     const ms = performance.now() - t0;
     if (ms > CASE_MS) throw new Error(`${where}: took ${ms.toFixed(0)} ms`);
     tally.cases++;

@@ -2,12 +2,15 @@
 // DECODER_CASES (default 12,000) cases spread over every decoder; `npm run fuzz` runs 120,000.
 // DECODER_SEED replays a run; a failure names the decoder, case index, seed and mutation.
 import { afterAll, describe, expect, it } from 'vitest';
-import { runDecoder } from './decoders-harness.js';
+import { CASE_MS, runDecoder } from './decoders-harness.js';
 import type { Tally } from './decoders-harness.js';
 import { decoders } from './decoders.js';
+import { startWatchdog } from './watchdog.js';
 
 const TOTAL = Number(process.env['DECODER_CASES'] ?? 12_000);
 const SEED = Number(process.env['DECODER_SEED'] ?? 20262);
+/** A case that never returns kills the run after 10× the per-case bound, naming the case. */
+const dog = startWatchdog(10 * CASE_MS, `replay: DECODER_SEED=${SEED}`);
 const all = decoders();
 const per = Math.ceil(TOTAL / all.length);
 const tallies = new Map<string, Tally>();
@@ -23,7 +26,7 @@ describe('decoder fuzzing', () => {
     const chunk = 250;
     for (let done = 0; done < per; done += chunk) {
       // runDecoder replays case indices from (seed, name, index), so chunks are the same cases
-      runDecoder(d, Math.min(chunk, per - done), SEED + done, tally, expected);
+      runDecoder(d, Math.min(chunk, per - done), SEED + done, tally, expected, dog);
       peak = Math.max(peak, process.memoryUsage().arrayBuffers - base);
     }
     expect(tally.cases).toBe(per);
