@@ -131,7 +131,7 @@ export function typecheckExamples(fns: readonly ExportedFunction[]): Map<string,
   return checkModules(opts, base, files);
 }
 
-/** One ```ts block of a markdown page; `skip` holds the reason of a `<!-- fragment: … -->` mark. */
+/** One ```ts or ```js block of a markdown page; `skip` holds the reason of a `<!-- fragment: … -->` mark. */
 export interface DocBlock {
   /** `page:line`, the page relative to the repository and the 1-based line of the opening fence. */
   id: string;
@@ -139,6 +139,8 @@ export interface DocBlock {
   page: string;
   /** 1-based line of the block's first code line. */
   line: number;
+  /** The fence's language: `js` blocks (README's runtime snippets) are run but not type-checked. */
+  lang?: 'ts' | 'js';
   code: string;
   /** Set by `<!-- fragment: reason -->`: neither checked nor run. */
   fragment?: string;
@@ -148,12 +150,12 @@ export interface DocBlock {
   prints?: string;
 }
 
-/** The ```ts blocks of a markdown text (indented ones in lists too, their indent removed). */
+/** The ```ts and ```js blocks of a markdown text (indented ones in lists too, their indent removed). */
 export function markdownBlocks(text: string, page: string): DocBlock[] {
   const lines = text.split('\n');
   const out: DocBlock[] = [];
   for (let i = 0; i < lines.length; i++) {
-    const open = /^( *)```ts\s*$/.exec(lines[i]!);
+    const open = /^( *)```(ts|js)\s*$/.exec(lines[i]!);
     if (open === null) continue;
     const indent = open[1]!.length;
     let j = i + 1;
@@ -163,7 +165,7 @@ export function markdownBlocks(text: string, page: string): DocBlock[] {
     let k = i - 1;
     while (k >= 0 && lines[k]!.trim() === '') k--;
     const mark = k >= 0 ? /^\s*<!--\s*(fragment|not run):\s*(.+?)\s*-->\s*$/.exec(lines[k]!) : null;
-    const block: DocBlock = { id: `${relative(ROOT, page)}:${i + 1}`, page, line: i + 2, code };
+    const block: DocBlock = { id: `${relative(ROOT, page)}:${i + 1}`, page, line: i + 2, lang: open[2] as 'ts' | 'js', code };
     if (mark?.[1] === 'fragment') block.fragment = mark[2]!;
     if (mark?.[1] === 'not run') block.notRun = mark[2]!;
     // `prints` on its own line, then a fence without a language: the expected console output.
