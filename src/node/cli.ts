@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * `edgegrad` command line. `edgegrad demo [--epochs N] [--batch N] [--lr X] [--seed N] [--out FILE] [--alq off] [--dpu off] [--dress off] [--rct off] [--pmeta off] [--dataset mnist|fashion]`.
+ * `edgegrad` command line. `edgegrad demo [--epochs N] [--batch N] [--lr X] [--seed N] [--out FILE] [--alq off] [--dpu off] [--dress off] [--rct off] [--pmeta off] [--dataset mnist|fashion] [--backend wasm|js]`.
  */
+import { backend } from '../index.js';
 import { datasetName } from './datasets.js';
 import { runDemo } from './demo.js';
 
@@ -32,9 +33,16 @@ function num(flags: Map<string, string>, name: string): number | undefined {
 function main(): number {
   const { cmd, flags } = parse(process.argv.slice(2));
   if (cmd !== 'demo') {
-    console.error(`unknown command ${cmd}; usage: edgegrad demo [--epochs N] [--batch N] [--lr X] [--seed N] [--out FILE] [--alq off] [--dpu off] [--dress off] [--rct off] [--pmeta off] [--dataset mnist|fashion]`);
+    console.error(`unknown command ${cmd}; usage: edgegrad demo [--epochs N] [--batch N] [--lr X] [--seed N] [--out FILE] [--alq off] [--dpu off] [--dress off] [--rct off] [--pmeta off] [--dataset mnist|fashion] [--backend wasm|js]`);
     return 2;
   }
+  const b = flags.get('backend');
+  if (b !== undefined) {
+    // The same demo on the plain-JS kernels, to see what the WebAssembly ones buy end to end.
+    if (b !== 'js' && b !== 'wasm') throw new Error(`--backend must be wasm or js, got ${b}`);
+    backend.set(b);
+  }
+  console.log(`backend: ${backend.get()}`);
   const r = runDemo({ epochs: num(flags, 'epochs'), batchSize: num(flags, 'batch'), lr: num(flags, 'lr'), seed: num(flags, 'seed'), out: flags.get('out'), dataset: datasetName(flags.get('dataset')),
     ...(flags.get('alq') === 'off' ? { alq: false } : {}), ...(flags.get('dpu') === 'off' ? { dpu: false } : {}),
     ...(flags.get('dress') === 'off' ? { dress: false } : {}), ...(flags.get('rct') === 'off' ? { rct: false } : {}),
