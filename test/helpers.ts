@@ -60,6 +60,23 @@ export function errorCode(fn: () => unknown): string | undefined {
   return undefined;
 }
 
+/** A deterministic stream in [0, 1) from a small LCG (Math.random is banned in this repo). */
+export function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
+}
+
+/** `len` float32 values k / `scale` with integer |k| ≤ 1000, from the same LCG: exact in float32, seeded. */
+export function lcgFloats(len: number, seed: number, scale = 256): Float32Array {
+  const out = new Float32Array(len);
+  let s = seed >>> 0;
+  for (let i = 0; i < len; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = ((s >>> 8) % 2001 - 1000) / scale;
+  }
+  return out;
+}
+
 /** Deterministic values in [lo, hi) from a small LCG (tests avoid ambient randomness too). */
 export function vals(n: number, seed: number, lo = -1, hi = 1): number[] {
   let s = seed >>> 0;

@@ -3,19 +3,12 @@ import fc from 'fast-check';
 import { backend, conv2d, fromTyped, sum, vjp } from '../../src/index';
 import type { Tensor } from '../../src/index';
 import { conv2dWasmInto } from '../../src/backend/conv-fused';
+import { lcgFloats } from '../helpers.js';
 
 const initial = backend.get();
 afterEach(() => { backend.set(initial); });
 
-function values(len: number, seed: number): Float32Array {
-  const out = new Float32Array(len);
-  let s = seed >>> 0;
-  for (let i = 0; i < len; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = ((s >>> 8) % 2001 - 1000) / 256;
-  }
-  return out;
-}
+const values = (len: number, seed: number): Float32Array => lcgFloats(len, seed, 256);
 
 /** conv2d through the taped lowering (im2col, matmul, permute, add): x is traced, so nothing is fused. */
 function lowered(x: Tensor, w: Tensor, opts: Parameters<typeof conv2d>[2]): Tensor {

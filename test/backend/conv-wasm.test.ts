@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { backend, conv2d, grad, key, mul, normal, sum } from '../../src/index';
 import type { BackendName, Tensor } from '../../src/index';
 import { col2imInto, im2colInto, type Window } from '../../src/tensor/kernels/conv';
+import { lcgFloats } from '../helpers.js';
 
 const initial = backend.get();
 afterEach(() => { backend.set(initial); });
@@ -12,15 +13,7 @@ function on<T>(name: BackendName, f: () => T): T {
   return f();
 }
 
-function values(len: number, seed: number): Float32Array {
-  const out = new Float32Array(len);
-  let s = seed >>> 0;
-  for (let i = 0; i < len; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = ((s >>> 8) % 2001 - 1000) / 7;
-  }
-  return out;
-}
+const values = (len: number, seed: number): Float32Array => lcgFloats(len, seed, 7);
 
 describe('wasm im2col / col2im', () => {
   it('are bit-identical to the JS kernels for any geometry (fast-check)', () => {

@@ -5,11 +5,8 @@ import { makeWindow } from '../../src/index.js';
 import { backend } from '../../src/backend/index.js';
 import { dressKernels, sparseConvWasmInto, sparseLinearWasmInto } from '../../src/backend/dress-direct.js';
 import { sparseConvInto, sparseConvRef, sparseLinearInto, type ConvGeometry } from '../../src/algorithms/dress/kernels.js';
+import { lcg } from '../helpers.js';
 
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
-}
 
 type Index = 'u16' | 'i32' | 'u32';
 

@@ -4,19 +4,12 @@ import { backend, fromTyped, key, nn } from '../../src/index';
 import type { Params, Tensor } from '../../src/index';
 import type { Layer } from '../../src/nn/layers';
 import { fusable } from '../../src/nn/fuse';
+import { lcgFloats } from '../helpers.js';
 
 const initial = backend.get();
 afterEach(() => { backend.set(initial); });
 
-function values(len: number, seed: number): Float32Array {
-  const out = new Float32Array(len);
-  let s = seed >>> 0;
-  for (let i = 0; i < len; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = ((s >>> 8) % 2001 - 1000) / 256;
-  }
-  return out;
-}
+const values = (len: number, seed: number): Float32Array => lcgFloats(len, seed, 256);
 
 /** The layers one after the other (no fusion: each layer on its own). */
 function layerByLayer(layers: readonly Layer<Params>[], params: Params[], x: Tensor): Tensor {

@@ -8,15 +8,12 @@ import { multiBitGemm, multiBitGemmRef } from '../../src/bitpack/multibit-gemm';
 import { multiBitConv2dWasm, multiBitRowsGemmRef, weightRows } from '../../src/bitpack/multibit-rows';
 import { im2colInto } from '../../src/tensor/kernels/conv';
 import { makeWindow } from '../../src/tensor/ops/conv';
+import { lcg } from '../helpers.js';
 
 const initial = backend.get();
 afterEach(() => { backend.set(initial); });
 const wasm = backend.available();
 
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
-}
 
 /** A random multi-bit weight: some planes masked (α = 0), some groups wholly empty. */
 function weight(R: number, K: number, n: number, P: number, seed: number): MultiBitMatrix {

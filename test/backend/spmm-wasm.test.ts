@@ -4,15 +4,11 @@ import { backend } from '../../src/backend/index';
 import { denseSpmmTWasmInto, spmmWasmInto } from '../../src/backend/spmm';
 import { arenaBytes } from '../../src/backend/runtime';
 import { denseSpmmTInto, denseSpmmTJsInto, spmmInto, spmmJsInto, spmmRef, type KernelRows } from '../../src/sparse/kernels';
+import { lcg } from '../helpers.js';
 
 const initial = backend.get();
 afterEach(() => { backend.set(initial); });
 
-/** Deterministic LCG stream in [0, 1) (Math.random is banned). */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
-}
 
 type Index = 'i32' | 'u16' | 'u32';
 interface Pattern { rows: KernelRows; v: Float32Array }
