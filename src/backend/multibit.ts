@@ -11,7 +11,6 @@
  *
  * @module
  */
-import { im2colKernels, layout, type Win } from './conv.js';
 import { WASM_MULTIBIT } from './kernels-wasm.js';
 import { align16, arenaViews, lazyKernels } from './runtime.js';
 
@@ -101,45 +100,6 @@ export function multiBitRowsWasm(x: ArrayLike<number>, m: number, w: WeightRows,
     for (let r = 0; r < R; r++) {
       const s = o0 + r * mc;
       for (let i = 0; i < cur; i++) emit(r, i0 + i, f32[s + i]!);
-    }
-  }
-  return true;
-}
-
-/**
- * Inference conv2d with a multi-bit weight (groups = 1, no bias): `out[N, O, Ho, Wo]` from
- * `x[N, C, H, W]` with the im2col kernel writing the patch matrix into the arena and the
- * multi-bit kernel reading it there, a chunk of images at a time (patch matrix ≤ 1 MiB); the
- * `[O, N·L]` product goes out as NCHW rows. The weight's columns are the patch matrix's rows
- * (c, kh, kw). False, having written nothing, when a module cannot be loaded.
- *
- * @example
- * ```ts
- * if (!multiBitConv2dWasmInto(out, x, 8, 1, 28, 28, win, rows)) { ... JS path ... }
- * ```
- */
-export function multiBitConv2dWasmInto(out: Float32Array, x: Float32Array, n: number, c: number, h: number, w: number, win: Win, wr: WeightRows): boolean {
-  const ik = im2colKernels(), kx = multiBitKernels();
-  if (ik === undefined || kx === undefined) return false;
-  const K = c * win.kh * win.kw, L = win.ho * win.wo, img = c * h * w, O = wr.rows;
-  const nb = Math.max(1, Math.min(n, Math.floor(262144 / (K * L))));
-  const probe = layout(nb, c, h, w, win, 0, 0);
-  const rowsAt = probe.end, oPtr = align16(rowsAt + rowsBytes(wr));
-  const G = layout(nb, c, h, w, win, 0, oPtr - probe.end + 4 * (O + 1) * nb * L); // + a scratch row
-  const { f32, i32 } = G.v;
-  const R = placeRows(i32, f32, rowsAt, wr);
-  const o0 = oPtr >> 2;
-  for (let b0 = 0; b0 < n; b0 += nb) {
-    const cur = Math.min(nb, n - b0), NL = cur * L;
-    i32[G.g >> 2] = cur;
-    f32.set(x.subarray(b0 * img, (b0 + cur) * img), G.x >> 2);
-    ik.im2col_f32(G.x, G.cols, G.g, 0);
-    kx.mb_rows_f32(wr.pairs, NL, K, R.ptr, R.rows, R.idx, R.val, G.cols, 4 * NL, oPtr, 4 * NL, R.work, 0);
-    for (let oc = 0; oc < O; oc++) {
-      for (let b = 0; b < cur; b++) {
-        const s = o0 + oc * NL + b * L;
-        out.set(f32.subarray(s, s + L), ((b0 + b) * O + oc) * L);
-      }
     }
   }
   return true;

@@ -19,7 +19,8 @@
  * @module
  */
 import type { WeightRows } from '../backend/multibit.js';
-import { multiBitConv2dWasmInto, multiBitRowsWasm } from '../backend/multibit.js';
+import { multiBitRowsWasm } from '../backend/multibit.js';
+import { conv2dWasmInto } from '../backend/conv-fused.js';
 import type { Win } from '../backend/conv.js';
 import { useWasm } from '../backend/index.js';
 import type { MultiBitMatrix } from './multibit.js';
@@ -141,5 +142,7 @@ export function multiBitFloatWasm(x: ArrayLike<number>, m: number, w: MultiBitMa
 export function multiBitConv2dWasm(x: Float32Array, n: number, c: number, h: number, wd: number, win: Win, w: MultiBitMatrix, columns: Int32Array | null): Float32Array | undefined {
   if (!useWasm() || n === 0 || w.rows === 0 || w.cols === 0) return undefined;
   const out = new Float32Array(n * w.rows * win.ho * win.wo);
-  return multiBitConv2dWasmInto(out, x, n, c, h, wd, win, weightRows(w, columns)) ? out : undefined;
+  const rows = weightRows(w, columns);
+  // The dense conv's wasm pass with pair lists in place of the float weight: no bias, no pool.
+  return conv2dWasmInto(out, x, n, c, h, wd, win, rows, rows.rows, undefined) ? out : undefined;
 }
