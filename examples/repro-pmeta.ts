@@ -12,10 +12,11 @@
 //           --shots 1,5, --bn frozen[,batch], --channels C (32), --steps K (5), --alpha A (0.01),
 //           --first-order, --meta-batch B (default 4 for 1-shot, 2 for 5-shot, as MAML), --mnist-rho R (0.75; the memory table uses the library default 0.5).
 // Both:     --seed S (0), --json FILE (append one JSON line per method run).
+// MNIST part on Fashion-MNIST (classes 0–5 of its 60,000 training images → 6–9 of its 10,000 test images): --dataset fashion.
 import { appendFileSync } from 'node:fs';
 import { data, fromTyped, key, pmeta, sampleTask } from '../src/index.js';
 import type { Dataset, Key, RunEvent } from '../src/index.js';
-import { loadMnist } from '../src/node/mnist.js';
+import { datasetName, loadDataset } from '../src/node/datasets.js';
 
 const args = process.argv.slice(2);
 const flag = (n: string): boolean => args.includes(n);
@@ -113,7 +114,9 @@ if (both || flag('--mnist')) {
       }
     }
   }
-  const { train, test } = loadMnist({ seed });
+  const dataset = datasetName(args.includes('--dataset') ? opt('--dataset', '') : undefined);
+  const { train, test, title } = loadDataset(dataset, { seed });
+  console.log(`dataset: ${title}`);
   const trainIdx = data.classIndex(digits(train, (d) => d <= 5));
   const testIdx = data.classIndex(digits(test, (d) => d >= 6));
   for (const shots of list('--shots', '1,5').map(Number)) {
@@ -122,8 +125,8 @@ if (both || flag('--mnist')) {
       const net = pmeta.conv4Net({ classes: 3, channels, inputShape: [1, 28, 28] });
       const metaBatch = Number(opt('--meta-batch', shots === 1 ? '4' : '2'));
       const base = { net, loss: 'crossEntropy' as const, supportSize: 3 * shots, steps, innerLr: alpha, bn, firstOrder };
-      console.log(`MNIST 3-way ${shots}-shot, conv4-${channels}, bn ${bn}${bn === 'frozen' ? ' (micro-batched forward)' : ''}, K = ${steps}, α_0 = ${alpha}, ${firstOrder ? 'first' : 'second'} order, meta-batch ${metaBatch}, ${iterations} meta-iterations, ${testTasks} test tasks`);
-      const rows = list('--mnist-methods', 'maml,pmeta').map((m) => runMethod(`mnist-${shots}shot-${bn}-conv4-${channels}`, m === 'pmeta' ? `pmeta ρ=${mnistRho}` : m,
+      console.log(`${title} 3-way ${shots}-shot, conv4-${channels}, bn ${bn}${bn === 'frozen' ? ' (micro-batched forward)' : ''}, K = ${steps}, α_0 = ${alpha}, ${firstOrder ? 'first' : 'second'} order, meta-batch ${metaBatch}, ${iterations} meta-iterations, ${testTasks} test tasks`);
+      const rows = list('--mnist-methods', 'maml,pmeta').map((m) => runMethod(`${dataset}-${shots}shot-${bn}-conv4-${channels}`, m === 'pmeta' ? `pmeta ρ=${mnistRho}` : m,
         pmeta.metaLearner({ ...base, method: m as pmeta.Method, ...(m === 'pmeta' ? { updated: pmetaUpdated, rho: mnistRho } : {}) }),
         { train: src(trainIdx), test: src(testIdx), iterations, metaBatch, testTasks, logEvery: Math.max(1, Math.floor(iterations / 10)), testLogEvery: 100 }));
       table(rows, true);
