@@ -193,12 +193,12 @@ export function fnArg<F>(op: string, name: string, v: F): F {
  * layerArg('alq.packedApply', 'model', model);
  * ```
  */
-export function layerArg<L>(op: string, name: string, v: L): L {
+export function layerArg<L>(op: string, name: string, v: L): NonNullable<L> {
   const o = v as { init?: unknown; apply?: unknown } | null | undefined;
   if (typeof o?.init !== 'function' || typeof o.apply !== 'function') {
     throw new NumError('INVALID_ARGUMENT', op, `${name} must be a model or layer from nn`, '{init, apply}', describe(v));
   }
-  return v;
+  return v as NonNullable<L>;
 }
 
 /**

@@ -19,10 +19,10 @@ import type { RunEvent } from '../../train/events.js';
 import type { Params } from '../../tree.js';
 import type { DressState, LayerSelection } from './masks.js';
 import { checkLevels, nestedMasks } from './masks.js';
-import { datasetArg, modelArg } from './check.js';
+import { datasetArg } from './check.js';
 import { NumError, describe } from '../../errors.js';
 import { isPlainObject } from '../../tree.js';
-import { options } from '../../validate.js';
+import { layerArg, options } from '../../validate.js';
 import { objective } from './train.js';
 import type { DressParams } from './view.js';
 import { labels, subnetParams, trainable } from './view.js';
@@ -85,7 +85,7 @@ function bytesOf(masks: DressState): number {
  */
 export function independentModels(o: BaselineOptions): PrunedModel[] {
   const op = 'dress.independentModels';
-  modelArg(op, options(op, 'options', o).model);
+  layerArg(op, 'model', options(op, 'options', o).model);
   datasetArg(op, 'train', o.train);
   checkLevels(op, o.levels, false);
   if (o.optimizer !== undefined && typeof o.optimizer !== 'function') throw new NumError('INVALID_ARGUMENT', op, 'optimizer must be a factory () => GradientTransformation', 'function', describe(o.optimizer));

@@ -9,10 +9,8 @@
  */
 import type { Dataset } from '../../data/dataset.js';
 import { NumError, describe, fmtShape } from '../../errors.js';
-import type { Layer } from '../../nn/layers.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { isPlainObject } from '../../tree.js';
-import type { Params } from '../../tree.js';
 import type { PackedRunner } from './infer.js';
 import type { DressLayer } from './masks.js';
 import type { PackedDress, PackedLayer } from './pack.js';
@@ -117,19 +115,6 @@ export function runnerArg(op: string, v: unknown): PackedRunner {
     invalid(op, 'runner must come from dress.packedRunner', 'PackedRunner', v);
   }
   return r as PackedRunner;
-}
-
-/**
- * A model layer (`nn.*`): an object with `init` and `apply`.
- * @example
- * ```ts
- * const m = modelArg('dress.run', opts.model);
- * ```
- */
-export function modelArg(op: string, v: unknown): Layer<Params> {
-  const m = v as Partial<Layer<Params>> | null | undefined;
-  if (!(m !== null && typeof m === 'object' && typeof m.init === 'function' && typeof m.apply === 'function')) invalid(op, 'model must be a layer (nn.*)', '{init, apply}', v);
-  return m as Layer<Params>;
 }
 
 /**

@@ -22,8 +22,8 @@ import type { PackedDress, PackedLayer } from './pack.js';
 import { relayout } from './pack.js';
 import { flat, kernelPath, packedConv, packedLinear } from './paths.js';
 import type { KernelPath } from './paths.js';
-import { modelArg, packedArg } from './check.js';
-import { options } from '../../validate.js';
+import { packedArg } from './check.js';
+import { layerArg, options } from '../../validate.js';
 
 interface Slot {
   layer: PackedLayer;
@@ -116,7 +116,7 @@ function join(path: string, k: string | number): string {
  */
 export function packedRunner(model: Layer<Params>, packed: PackedDress, opts: PackedRunnerOptions = {}): PackedRunner {
   const op = 'dress.packedRunner';
-  modelArg(op, model);
+  layerArg(op, 'model', model);
   packedArg(op, packed);
   const path = options(op, 'opts', opts).path ?? 'auto';
   if (path !== 'auto' && path !== 'direct' && path !== 'spmm') throw new NumError('INVALID_ARGUMENT', op, "opts.path must be 'auto', 'direct' or 'spmm'", "'auto' | 'direct' | 'spmm'", describe(path));

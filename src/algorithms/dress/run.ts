@@ -32,8 +32,8 @@ import type { SubnetProfile } from './select.js';
 import { objective } from './train.js';
 import type { DressParams } from './view.js';
 import { labels, refresh, subnetParams, trainable } from './view.js';
-import { datasetArg, levelArg, modelArg, runnerArg } from './check.js';
-import { options, positiveInt } from '../../validate.js';
+import { datasetArg, levelArg, runnerArg } from './check.js';
+import { layerArg, options, positiveInt } from '../../validate.js';
 
 /**
  * Options of {@link run}.
@@ -148,7 +148,7 @@ export function packedAccuracy(runner: PackedRunner, data: Dataset, level: numbe
  */
 export function run(opts: RunOptions): RunResult {
   const op = 'dress.run';
-  const model = modelArg(op, options(op, 'options', opts).model);
+  const model = layerArg(op, 'model', options(op, 'options', opts).model);
   const train = datasetArg(op, 'train', opts.train);
   if (opts.test !== undefined) datasetArg(op, 'test', opts.test);
   if (opts.validation !== undefined) datasetArg(op, 'validation', opts.validation);

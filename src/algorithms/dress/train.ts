@@ -27,9 +27,9 @@ import type { DressState } from './masks.js';
 import { checkState } from './masks.js';
 import type { DressParams } from './view.js';
 import { checkTree, labels, refresh, subnetParams } from './view.js';
-import { datasetArg, modelArg } from './check.js';
+import { datasetArg } from './check.js';
 import { isPlainObject } from '../../tree.js';
-import { inRange, nonNegative, options } from '../../validate.js';
+import { inRange, layerArg, nonNegative, options } from '../../validate.js';
 
 /** The loss of one subnet's logits. */
 export type LossFn = (logits: Tensor, y: Tensor) => Tensor;
@@ -183,7 +183,7 @@ export interface TrainStepOptions<S> extends JointOptions {
  */
 export function trainStep<S>(o: TrainStepOptions<S>): (st: DressTrainState<S>, batch: Dataset, key?: Key) => { state: DressTrainState<S>; loss: number; losses: number[] } {
   const op = 'dress.trainStep';
-  modelArg(op, options(op, 'options', o).model);
+  layerArg(op, 'model', options(op, 'options', o).model);
   if (o.optimizer === null || typeof o.optimizer !== 'object' || typeof o.optimizer.update !== 'function') {
     throw new NumError('INVALID_ARGUMENT', op, 'optimizer must be a GradientTransformation', '{init, update}', describe(o.optimizer));
   }
