@@ -205,14 +205,14 @@ export function finalize(learner: MetaLearner, meta: MetaState): MetaState {
   const a = Float32Array.from(meta.a.toTyped() as ArrayLike<number>);
   const frozen = new Int32Array(L);
   for (let l = 0; l < L; l++) {
-    let any = false;
+    let adapts = false;
     for (let k = 0; k < K; k++) {
       const v = a[k * L + l]!;
       const eff = !cfg.updated[l] ? 0 : cfg.rates === 'relu' ? Math.max(0, v) : v;
       if (Math.abs(eff) < cfg.tauAlpha) a[k * L + l] = 0;
-      else any = true;
+      else adapts = true;
     }
-    frozen[l] = any ? 0 : 1;
+    frozen[l] = adapts ? 0 : 1;
   }
   return { ...meta, a: fromTyped(a, [K, L]), frozen: fromTyped(frozen, [L]) };
 }
