@@ -60,23 +60,38 @@ export interface Rows {
   readonly labels: Int32Array;
 }
 
-/** Validates a dataset and returns contiguous access to its rows (copies only strided views). @internal */
-export function rowsOf(op: string, ds: unknown): Rows {
-  if (ds === null || typeof ds !== 'object') {
-    throw new NumError('INVALID_ARGUMENT', op, 'dataset must be an object {x, y}', '{x: Tensor, y: Tensor}', describe(ds));
-  }
-  const { x, y } = ds as { x?: unknown; y?: unknown };
+/**
+ * Checks the structure every dataset shares: an object `{x, y}` of tensors, each with a leading
+ * example axis of the same length. Methods add their own checks (label dtype, input shape) on top.
+ * @throws {NumError} `INVALID_ARGUMENT` for a non-object or non-tensor fields, `SHAPE_MISMATCH` for
+ *   a missing example axis or different example counts.
+ * @example
+ * ```ts
+ * const d = datasetArg('dress.packedAccuracy', 'data', { x: zeros([4, 2]), y: tensor([0, 1, 0, 1], { dtype: 'int32' }) });
+ * d.x.shape[0]; // 4
+ * ```
+ * @internal
+ */
+export function datasetArg(op: string, name: string, v: unknown): Dataset {
+  const want = '{x: Tensor [N, ...], y: Tensor [N, ...]}';
+  if (v === null || typeof v !== 'object') throw new NumError('INVALID_ARGUMENT', op, `${name} must be a dataset {x, y}`, want, describe(v));
+  const { x, y } = v as { x?: unknown; y?: unknown };
   if (!(x instanceof Tensor) || !(y instanceof Tensor)) {
-    throw new NumError('INVALID_ARGUMENT', op, 'dataset x and y must be tensors', '{x: Tensor, y: Tensor}', `{x: ${describe(x)}, y: ${describe(y)}}`);
+    throw new NumError('INVALID_ARGUMENT', op, `${name}.x and ${name}.y must be tensors`, want, `{x: ${describe(x)}, y: ${describe(y)}}`);
   }
-  if (x.ndim < 1) throw new NumError('SHAPE_MISMATCH', op, 'dataset x must have a leading example axis', 'ndim >= 1', fmtShape(x.shape));
+  if (x.ndim < 1 || y.ndim < 1 || x.shape[0] !== y.shape[0]) {
+    throw new NumError('SHAPE_MISMATCH', op, `${name}.x and ${name}.y must hold the same number of examples`, want, `x ${fmtShape(x.shape)}, y ${fmtShape(y.shape)}`);
+  }
+  return v as Dataset;
+}
+
+/** Validates a dataset with int32 labels and returns contiguous access to its rows (copies only strided views). @internal */
+export function rowsOf(op: string, ds: unknown): Rows {
+  const { x, y } = datasetArg(op, 'dataset', ds);
   if (y.dtype !== 'int32' || y.ndim !== 1) {
     throw new NumError('DTYPE_MISMATCH', op, 'dataset y must be an int32 vector', 'int32 [N]', `${y.dtype} ${fmtShape(y.shape)}`);
   }
   const n = x.shape[0]!;
-  if (y.shape[0] !== n) {
-    throw new NumError('SHAPE_MISMATCH', op, 'x and y must hold the same number of examples', `y of shape [${n}]`, fmtShape(y.shape));
-  }
   const rowShape = x.shape.slice(1);
   const row = rowShape.reduce((a, b) => a * b, 1);
   const contiguous = x.isContiguous();

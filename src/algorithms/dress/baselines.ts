@@ -19,7 +19,7 @@ import type { RunEvent } from '../../train/events.js';
 import type { Params } from '../../tree.js';
 import type { DressState, LayerSelection } from './masks.js';
 import { checkLevels, nestedMasks } from './masks.js';
-import { datasetArg } from './check.js';
+import { datasetArg } from '../../data/dataset.js';
 import { NumError, describe } from '../../errors.js';
 import { isPlainObject } from '../../tree.js';
 import { layerArg, options } from '../../validate.js';

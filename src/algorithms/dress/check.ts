@@ -7,8 +7,7 @@
  *
  * @module
  */
-import type { Dataset } from '../../data/dataset.js';
-import { NumError, describe, fmtShape } from '../../errors.js';
+import { NumError, describe } from '../../errors.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { isPlainObject } from '../../tree.js';
 import type { PackedRunner } from './infer.js';
@@ -115,22 +114,6 @@ export function runnerArg(op: string, v: unknown): PackedRunner {
     invalid(op, 'runner must come from dress.packedRunner', 'PackedRunner', v);
   }
   return r as PackedRunner;
-}
-
-/**
- * A dataset `{ x, y }` of tensors with the same number of examples.
- * @example
- * ```ts
- * const d = datasetArg('dress.packedAccuracy', 'data', test);
- * ```
- */
-export function datasetArg(op: string, name: string, v: unknown): Dataset {
-  const d = v as Partial<Dataset> | null | undefined;
-  if (!(isPlainObject(d) && d.x instanceof Tensor && d.y instanceof Tensor && d.x.ndim >= 1 && d.y.ndim >= 1 && d.x.shape[0] === d.y.shape[0])) {
-    const got = isPlainObject(d) && d.x instanceof Tensor && d.y instanceof Tensor ? `x ${fmtShape(d.x.shape)}, y ${fmtShape(d.y.shape)}` : describe(v);
-    throw new NumError('INVALID_ARGUMENT', op, `${name} must be a dataset {x, y} with one label per example`, '{x: Tensor [N, ...], y: Tensor [N]}', got);
-  }
-  return d as Dataset;
 }
 
 /**

@@ -32,7 +32,8 @@ import type { SubnetProfile } from './select.js';
 import { objective } from './train.js';
 import type { DressParams } from './view.js';
 import { labels, refresh, subnetParams, trainable } from './view.js';
-import { datasetArg, levelArg, runnerArg } from './check.js';
+import { datasetArg } from '../../data/dataset.js';
+import { levelArg, runnerArg } from './check.js';
 import { layerArg, options, positiveInt } from '../../validate.js';
 
 /**

@@ -27,7 +27,7 @@ import type { DressState } from './masks.js';
 import { checkState } from './masks.js';
 import type { DressParams } from './view.js';
 import { checkTree, labels, refresh, subnetParams } from './view.js';
-import { datasetArg } from './check.js';
+import { datasetArg } from '../../data/dataset.js';
 import { isPlainObject } from '../../tree.js';
 import { inRange, layerArg, nonNegative, options } from '../../validate.js';
 

@@ -20,7 +20,7 @@ import { maxPool2d, conv2d } from '../../tensor/ops/conv.js';
 import { reshape, slice, transpose } from '../../tensor/ops/movement.js';
 import { mean } from '../../tensor/ops/reduce.js';
 import { Tensor } from '../../tensor/tensor.js';
-import type { Dataset } from '../../data/dataset.js';
+import { datasetArg, type Dataset } from '../../data/dataset.js';
 import { attend } from './attention.js';
 import type { AttentionParams } from './attention.js';
 import type { LearnerConfig } from './learner.js';
@@ -151,9 +151,7 @@ export function alphaValue(cfg: LearnerConfig, a: Tensor, k: number, l: number):
  */
 export function checkSet(op: string, cfg: LearnerConfig, ds: Dataset, name: string): void {
   configArg(op, cfg);
-  if (ds === null || typeof ds !== 'object' || !(ds.x instanceof Tensor) || !(ds.y instanceof Tensor)) {
-    throw new NumError('INVALID_ARGUMENT', op, `${name} must be a dataset {x, y}`, '{x: Tensor, y: Tensor}', describe(ds));
-  }
+  datasetArg(op, name, ds);
   const { net } = cfg;
   const want = net.inputShape;
   const b = ds.x.shape[0] ?? 0;
