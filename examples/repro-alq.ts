@@ -13,7 +13,8 @@
  *   npx tsx examples/repro-alq.ts --write    # also rewrite the Results section of docs/alq.md
  *   npx tsx examples/repro-alq.ts --dataset fashion --write   # the same on Fashion-MNIST (60,000 / 10,000),
  *                                            # into its own block of docs/alq.md (appended if absent)
- *   ... --train-size N                       # train on the first N images of the training split (test set unchanged)
+ *   ... --train-size N                       # Fashion-MNIST: train on the first N training images (test set unchanged);
+ *                                            # MNIST: split its 10,000 digits N / 10,000 − N (loadMnist's trainSize)
  *   ... --epochs E                           # FP32 / BWN epochs (default 4)
  *   ... --eval-size M                        # monitor every epoch (and ALQ's validation) on the first M test
  *                                            # images only; FP32, BWN and the final ALQ model on all of them
@@ -135,7 +136,7 @@ function main(): void {
   const lines = [
     BEGIN,
     `Measured with \`npm run repro:alq${ARGS === '' ? '' : ` --${ARGS}`}\` (${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}; ${minutes.toFixed(0)} min).`,
-    DATASET === 'mnist' ? `Data: the fixed 8,000 / 2,000 split of the \`mnist\` package's 10,000 digits (not the paper's 50k / 10k / 10k).` : `Data: ${split.description}.`,
+    DATASET === 'mnist' && TRAIN_SIZE === undefined ? `Data: the fixed 8,000 / 2,000 split of the \`mnist\` package's 10,000 digits (not the paper's 50k / 10k / 10k).` : `Data: ${split.description}.`,
     `LeNet5 as in the reference code (${nWeights.toLocaleString('en-US')} quantized weights). ALQ schedule: η0 ${s.learningRate}, ${s.rounds} rounds of`,
     `${s.basisEpochs} basis + ${s.coordinateEpochs} coordinate + 1 pruning epoch, then ${s.steEpochs} STE + ${s.postCoordinateEpochs} coordinate epochs (the reference runs`,
     `4 × (20 + 10 + 1) + 50 + 20 epochs), Imax ${s.maxBits}, batch ${s.batchSize}, target ${TARGET_BITS} bits.`,
