@@ -21,6 +21,9 @@ interface DressExports {
     inp: number, img: number, outp: number, plane: number): void;
   dress_xt(bp: number, c: number, x: number, xt: number): void;
   dress_linear(rows: number, count: number, vals: number, offs: number, xt: number, bp: number, outp: number): void;
+  dress_conv_pool(n: number, rows: number, count: number, vals: number, offs: number, tab: number, ntiles: number,
+    inp: number, img: number, outp: number, plane: number, otab: number, orow: number, bias: number, relu: number): void;
+  dress_linear_t(rows: number, count: number, vals: number, offs: number, xt: number, bp: number, outp: number, bias: number, relu: number): void;
 }
 
 /**
@@ -73,6 +76,52 @@ function compact(values: Float32Array, columns: Columns, rows: number, stride: n
 }
 
 /**
+ * How a conv's images sit in the arena: unpadded stride-1 windows read the image as it is;
+ * otherwise a padded copy whose rows are split into `sw` phase rows (column c at phase c mod sw,
+ * position ⌊c / sw⌋), so that adjacent outputs always read adjacent floats. Sizes in floats.
+ */
+function imageLayout(g: Geometry): { raw: boolean; phases: number; wph: number; hs: number; rowLen: number; plane: number; img: number } {
+  const hp = (g.ho - 1) * g.sh + (g.kh - 1) * g.dh + 1, wp = (g.wo - 1) * g.sw + (g.kw - 1) * g.dw + 1;
+  const raw = g.pt === 0 && g.pl === 0 && g.sw === 1 && hp <= g.h && wp <= g.w;
+  const hs = raw ? g.h : hp, phases = raw ? 1 : g.sw, wph = raw ? g.w : Math.ceil(wp / g.sw);
+  const rowLen = phases * wph, plane = hs * rowLen;
+  return { raw, phases, wph, hs, rowLen, plane, img: g.ci * plane };
+}
+
+/** The kept weights (values, and each one's byte offset in an image) at `vals` / `offs`. */
+function placeWeights(f32: Float32Array, i32: Int32Array, vals: number, offs: number, cw: Compacted, g: Geometry, lay: ReturnType<typeof imageLayout>): void {
+  const kk = g.kh * g.kw;
+  // Byte offset of each column (ci, ky, kx) in an image, once per column rather than per weight.
+  if (colOff === undefined || colOff.length < g.ci * kk) colOff = new Int32Array(g.ci * kk);
+  for (let cin = 0, c = 0; cin < g.ci; cin++) {
+    for (let ky = 0; ky < g.kh; ky++) {
+      for (let kxx = 0; kxx < g.kw; kxx++, c++) {
+        const kxd = kxx * g.dw;
+        colOff[c] = 4 * (cin * lay.plane + ky * g.dh * lay.rowLen + (kxd % lay.phases) * lay.wph + ((kxd / lay.phases) | 0));
+      }
+    }
+  }
+  f32.set(cw.vals, vals >> 2);
+  for (let q = 0, o0 = offs >> 2, e = cw.vals.length; q < e; q++) i32[o0 + q] = colOff[cw.cols[q]!]!;
+}
+
+/** The batch's images at float index `x0`, in {@link imageLayout}'s layout. */
+function placeImages(f32: Float32Array, x0: number, x: Float32Array, g: Geometry, lay: ReturnType<typeof imageLayout>): void {
+  const { n, ci, h, w } = g, { phases, wph, hs, rowLen, img } = lay;
+  if (lay.raw) { f32.set(x.subarray(0, n * img), x0); return; }
+  const wp = (g.wo - 1) * g.sw + (g.kw - 1) * g.dw + 1;
+  f32.fill(0, x0, x0 + n * img);
+  const len = Math.max(0, Math.min(w, wp - g.pl));
+  for (let pc = 0; pc < n * ci; pc++) {
+    for (let y = 0; y < h && y + g.pt < hs; y++) {
+      const s = (pc * h + y) * w, d = x0 + (pc * hs + y + g.pt) * rowLen;
+      if (phases === 1) for (let c = 0; c < len; c++) f32[d + g.pl + c] = x[s + c]!;
+      else for (let c = 0; c < len; c++) { const cc = c + g.pl; f32[d + (cc % phases) * wph + ((cc / phases) | 0)] = x[s + c]!; }
+    }
+  }
+}
+
+/**
  * `out[N, R, Ho, Wo] = conv2d(x, W_j)` on the wasm kernel, as `sparseConvInto` (groups 1, no
  * bias; column = (ci·kh + ky)·kw + kx; any stride, dilation and top/left padding). Returns false,
  * having written nothing, when the module cannot be loaded.
@@ -87,17 +136,11 @@ export function sparseConvWasmInto(
 ): boolean {
   const kx = dressKernels();
   if (kx === undefined) return false;
-  const { n, ci, h, w, sh, sw, ho, wo } = g;
+  const { n, sh, ho, wo } = g;
   if (n * rows * ho * wo === 0) return true;
-  const hp = (ho - 1) * sh + (g.kh - 1) * g.dh + 1, wp = (wo - 1) * sw + (g.kw - 1) * g.dw + 1;
-  // Unpadded stride-1 windows read the image as it is; otherwise a padded copy whose rows are
-  // split into `sw` phase rows (column c at phase c mod sw, position ⌊c / sw⌋), so that adjacent
-  // outputs always read adjacent floats.
-  const raw = g.pt === 0 && g.pl === 0 && sw === 1 && hp <= h && wp <= w;
-  const hs = raw ? h : hp, phases = raw ? 1 : sw, wph = raw ? w : Math.ceil(wp / sw);
-  const rowLen = phases * wph, plane = hs * rowLen, img = ci * plane;
+  const lay = imageLayout(g), { rowLen, img } = lay;
   const cpr = Math.ceil(wo / 8), wop = cpr * 8, chunks = ho * cpr, ntiles = Math.ceil(chunks / 4);
-  const nnz = rows * count, kk = g.kh * g.kw;
+  const nnz = rows * count;
   const vals = 0, offs = align16(4 * nnz), tab = align16(offs + 4 * nnz), inp = align16(tab + 16 * ntiles);
   // 8 floats of slack: the lanes past Wo of a row's last chunk read beyond the image (and are dropped).
   // Images in blocks whose output fits in L2 (~128 KiB): each block is copied out while it is
@@ -105,36 +148,12 @@ export function sparseConvWasmInto(
   const per = rows * ho * wop, nb = Math.max(1, Math.min(n, Math.floor(32768 / per)));
   const outp = align16(inp + 4 * (n * img + 8));
   const { f32, i32 } = arenaViews(kx, outp + 4 * (nb * per + 24)); // + the last tile's spill
-  // Byte offset of each column (ci, ky, kx) in an image, once per column rather than per weight.
-  if (colOff === undefined || colOff.length < ci * kk) colOff = new Int32Array(ci * kk);
-  for (let cin = 0, c = 0; cin < ci; cin++) {
-    for (let ky = 0; ky < g.kh; ky++) {
-      for (let kxx = 0; kxx < g.kw; kxx++, c++) {
-        const kxd = kxx * g.dw;
-        colOff[c] = 4 * (cin * plane + ky * g.dh * rowLen + (kxd % phases) * wph + ((kxd / phases) | 0));
-      }
-    }
-  }
-  const cw = compact(values, columns, rows, stride, count);
-  f32.set(cw.vals, vals >> 2);
-  for (let q = 0, o0 = offs >> 2; q < nnz; q++) i32[o0 + q] = colOff[cw.cols[q]!]!;
+  placeWeights(f32, i32, vals, offs, compact(values, columns, rows, stride, count), g, lay);
   for (let q = 0, t = tab >> 2; q < 4 * ntiles; q++, t++) {
     const c = Math.min(q, chunks - 1), oy = (c / cpr) | 0;
     i32[t] = 4 * (oy * sh * rowLen + (c - oy * cpr) * 8);
   }
-  const x0 = inp >> 2;
-  if (raw) f32.set(x.subarray(0, n * img), x0);
-  else {
-    f32.fill(0, x0, x0 + n * img);
-    const len = Math.max(0, Math.min(w, wp - g.pl));
-    for (let pc = 0; pc < n * ci; pc++) {
-      for (let y = 0; y < h && y + g.pt < hs; y++) {
-        const s = (pc * h + y) * w, d = x0 + (pc * hs + y + g.pt) * rowLen;
-        if (phases === 1) for (let c = 0; c < len; c++) f32[d + g.pl + c] = x[s + c]!;
-        else for (let c = 0; c < len; c++) { const cc = c + g.pl; f32[d + (cc % phases) * wph + ((cc / phases) | 0)] = x[s + c]!; }
-      }
-    }
-  }
+  placeImages(f32, inp >> 2, x, g, lay);
   const o0 = outp >> 2;
   for (let b = 0; b < n; b += nb) {
     const m = Math.min(nb, n - b);
@@ -142,6 +161,58 @@ export function sparseConvWasmInto(
     if (wop === wo) out.set(f32.subarray(o0, o0 + m * per), b * per);
     else {
       for (let r = 0, s = o0, d = b * rows * ho * wo; r < m * rows * ho; r++, s += wop) for (let c = 0; c < wo; c++, d++) out[d] = f32[s + c]!;
+    }
+  }
+  return true;
+}
+
+/**
+ * The fused `relu?(maxPool2×2(conv2d(x, W_j) + bias))` on the wasm kernel (pool stride 2, no
+ * padding: `out` is `[N, R, ⌊Ho/2⌋, ⌊Wo/2⌋]`): the conv output stays in registers and only the
+ * pooled activations are stored, a quarter of the conv's. Sums as `sparseConvPoolRef` (float32,
+ * in rank order), bit for bit. False, having written nothing, when the module cannot be loaded.
+ *
+ * @example
+ * ```ts
+ * if (!sparseConvPoolWasmInto(out, values, columns, rows, stride, count, x, g, bias, true)) { ... unfused ... }
+ * ```
+ */
+export function sparseConvPoolWasmInto(
+  out: Float32Array, values: Float32Array, columns: Columns, rows: number, stride: number, count: number, x: Float32Array, g: Geometry,
+  bias: Float32Array | undefined, relu: boolean,
+): boolean {
+  const kx = dressKernels();
+  if (kx === undefined) return false;
+  const { n, sh, ho } = g, hp = ho >> 1, wp = g.wo >> 1;
+  if (n * rows * hp * wp === 0) return true;
+  const lay = imageLayout(g), { rowLen, img } = lay;
+  // A tile: 8 conv columns of 4 conv rows → 2 pooled rows of 4; pooled planes padded to hpp × wpp.
+  const hq = Math.ceil(hp / 2), qn = Math.ceil(wp / 4), hpp = 2 * hq, wpp = 4 * qn, ntiles = hq * qn;
+  const nnz = rows * count;
+  const vals = 0, offs = align16(4 * nnz), tab = align16(offs + 4 * nnz), otab = align16(tab + 16 * ntiles);
+  const bp = align16(otab + 4 * ntiles), inp = align16(bp + 4 * rows);
+  const per = rows * hpp * wpp, nb = Math.max(1, Math.min(n, Math.floor(32768 / per)));
+  const outp = align16(inp + 4 * (n * img + 16)); // slack: a last group's lanes past Wo read beyond the image
+  const { f32, i32 } = arenaViews(kx, outp + 4 * nb * per);
+  placeWeights(f32, i32, vals, offs, compact(values, columns, rows, stride, count), g, lay);
+  for (let t = 0; t < ntiles; t++) {
+    const pr = (t / qn) | 0, q = t - pr * qn;
+    // rows past Ho (an odd pooled height's last pair) re-read the last row; their pooled row is padding
+    for (let k = 0; k < 4; k++) i32[(tab >> 2) + 4 * t + k] = 4 * (Math.min(4 * pr + k, ho - 1) * sh * rowLen + 8 * q);
+    i32[(otab >> 2) + t] = 4 * (2 * pr * wpp + 4 * q);
+  }
+  if (bias === undefined) f32.fill(0, bp >> 2, (bp >> 2) + rows);
+  else f32.set(bias.subarray(0, rows), bp >> 2);
+  placeImages(f32, inp >> 2, x, g, lay);
+  const o0 = outp >> 2, pq = hp * wp;
+  for (let b = 0; b < n; b += nb) {
+    const m = Math.min(nb, n - b);
+    kx.dress_conv_pool(m, rows, count, vals, offs, tab, ntiles, inp + 4 * b * img, 4 * img, outp, 4 * hpp * wpp, otab, 4 * wpp, bp, relu ? 1 : 0);
+    if (hpp === hp && wpp === wp) out.set(f32.subarray(o0, o0 + m * per), b * per);
+    else {
+      for (let pl = 0; pl < m * rows; pl++) {
+        for (let y = 0, s = o0 + pl * hpp * wpp, d = (b * rows + pl) * pq; y < hp; y++, s += wpp, d += wp) out.set(f32.subarray(s, s + wp), d);
+      }
     }
   }
   return true;
@@ -176,4 +247,96 @@ export function sparseLinearWasmInto(
   kx.dress_linear(rows, count, vals, offs, xt, bp, outp);
   out.set(f32.subarray(outp >> 2, (outp >> 2) + p * rows));
   return true;
+}
+
+/**
+ * An activation left in the arena by {@link sparseLinearResidentWasm}: `xt[k, bp]` (features
+ * major, `bp` batch lanes, a multiple of 4, of which the first `p` are real) at byte `at`. Valid
+ * until the next call of any wasm kernel: the runner passes it straight to the next layer.
+ */
+export interface Resident { readonly at: number; readonly k: number; readonly bp: number; readonly p: number }
+
+/**
+ * `relu?(x · W_jᵀ + bias)` of a sparse linear layer, left in the arena transposed (`[rows, bp]`:
+ * the layout the next sparse linear reads, so neither a copy out, a copy in nor a transpose
+ * happens between them). `x` is the JS batch (`p × k`, copied in and transposed once) or the
+ * previous layer's {@link Resident}. Sums as `sparseLinearF32Ref`. `undefined` when the module
+ * cannot be loaded.
+ *
+ * @example
+ * ```ts
+ * const h = sparseLinearResidentWasm(v1, c1, 500, 800, n1, count1, x, 64, b1, true);
+ * if (h !== undefined) sparseLinearFromResidentWasm(out, v2, c2, 10, n2, count2, h, b2);
+ * ```
+ */
+export function sparseLinearResidentWasm(
+  values: Float32Array, columns: Columns, rows: number, k: number, stride: number, count: number, x: Float32Array | Resident, p: number,
+  bias: Float32Array | undefined, relu: boolean,
+): Resident | undefined {
+  const kx = dressKernels();
+  if (kx === undefined) return undefined;
+  const nnz = rows * count, bp = (p + 3) & ~3;
+  const fromJs = x instanceof Float32Array;
+  // an input in the arena stays where it is; operands go after it
+  const xt = fromJs ? 0 : x.at, xin = fromJs ? align16(4 * bp * k) : xt;
+  const vals = align16(fromJs ? xin + 4 * bp * k : xt + 4 * bp * k), offs = align16(vals + 4 * nnz), bpt = align16(offs + 4 * nnz);
+  const outp = align16(bpt + 4 * rows);
+  const { f32, i32 } = arenaViews(kx, outp + 4 * bp * rows);
+  if (fromJs) {
+    const x0 = xin >> 2;
+    f32.set(x.subarray(0, p * k), x0);
+    f32.fill(0, x0 + p * k, x0 + bp * k); // the padding lanes of the batch
+    if (p * k > 0) kx.dress_xt(bp, k, xin, xt);
+  }
+  const cw = compact(values, columns, rows, stride, count);
+  f32.set(cw.vals, vals >> 2);
+  i32.set(cw.cols, offs >> 2);
+  if (bias === undefined) f32.fill(0, bpt >> 2, (bpt >> 2) + rows);
+  else f32.set(bias.subarray(0, rows), bpt >> 2);
+  kx.dress_linear_t(rows, count, vals, offs, xt, bp, outp, bpt, relu ? 1 : 0);
+  return { at: outp, k: rows, bp, p };
+}
+
+/**
+ * `out[p×R] = x · W_jᵀ + bias` of a sparse linear layer whose input is the previous layer's
+ * {@link Resident} (no copy in, no transpose), batch-major out, as `dress_linear` then the bias.
+ * False when the module cannot be loaded.
+ *
+ * @example
+ * ```ts
+ * sparseLinearFromResidentWasm(out, values, columns, 10, n1, count, resident, bias);
+ * ```
+ */
+export function sparseLinearFromResidentWasm(
+  out: Float32Array, values: Float32Array, columns: Columns, rows: number, stride: number, count: number, x: Resident, bias: Float32Array | undefined,
+): boolean {
+  const kx = dressKernels();
+  if (kx === undefined) return false;
+  const { bp, p } = x, nnz = rows * count;
+  const vals = align16(x.at + 4 * bp * x.k), offs = align16(vals + 4 * nnz), outp = align16(offs + 4 * nnz);
+  const { f32, i32 } = arenaViews(kx, outp + 4 * bp * rows);
+  const cw = compact(values, columns, rows, stride, count);
+  f32.set(cw.vals, vals >> 2);
+  i32.set(cw.cols, offs >> 2);
+  kx.dress_linear(rows, count, vals, offs, x.at, bp, outp);
+  const o0 = outp >> 2;
+  if (bias === undefined) out.set(f32.subarray(o0, o0 + p * rows));
+  else for (let b = 0, q = 0; b < p; b++) for (let o = 0; o < rows; o++, q++) out[q] = f32[o0 + q]! + bias[o]!;
+  return true;
+}
+
+/**
+ * A {@link Resident} activation copied out as the batch-major `[p, k]` array (tests, and a
+ * caller that needs the values in JS).
+ *
+ * @example
+ * ```ts
+ * const h = residentToArray(sparseLinearResidentWasm(v, c, 500, 800, n1, n, x, 64, b, true)!);
+ * ```
+ */
+export function residentToArray(r: Resident): Float32Array {
+  const out = new Float32Array(r.p * r.k);
+  const { f32 } = arenaViews(null, r.at + 4 * r.k * r.bp);
+  for (let c = 0, s = r.at >> 2; c < r.k; c++, s += r.bp) for (let b = 0; b < r.p; b++) out[b * r.k + c] = f32[s + b]!;
+  return out;
 }

@@ -3,8 +3,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { makeWindow } from '../../src/index.js';
 import { backend } from '../../src/backend/index.js';
-import { dressKernels, sparseConvWasmInto, sparseLinearWasmInto } from '../../src/backend/dress-direct.js';
-import { sparseConvInto, sparseConvRef, sparseLinearInto, type ConvGeometry } from '../../src/algorithms/dress/kernels.js';
+import {
+  dressKernels, residentToArray, sparseConvPoolWasmInto, sparseConvWasmInto, sparseLinearFromResidentWasm, sparseLinearResidentWasm, sparseLinearWasmInto,
+} from '../../src/backend/dress-direct.js';
+import {
+  sparseConvInto, sparseConvPoolRef, sparseConvRef, sparseLinearF32Ref, sparseLinearInto, type ConvGeometry,
+} from '../../src/algorithms/dress/kernels.js';
 import { lcg } from '../helpers.js';
 
 
@@ -31,6 +35,13 @@ function close(got: Float32Array, want: Float32Array, scale: Float32Array): void
 }
 
 const abs = (a: Float32Array): Float32Array => a.map(Math.abs);
+
+/** Bit-identical (the fused kernels and their twins sum in the same float32 order). */
+function same(got: Float32Array, want: Float32Array): void {
+  expect(got.length).toBe(want.length);
+  const g = new Uint32Array(got.buffer, got.byteOffset, got.length), w = new Uint32Array(want.buffer, want.byteOffset, want.length);
+  g.forEach((bits, q) => { if (bits !== w[q]) throw new Error(`out[${q}] ${got[q]} vs ${want[q]}`); });
+}
 const index = fc.constantFrom<Index>('u16', 'i32', 'u32');
 
 describe.runIf(backend.available())('DRESS direct kernels on WebAssembly', () => {
@@ -80,6 +91,54 @@ describe.runIf(backend.available())('DRESS direct kernels on WebAssembly', () =>
       sparseLinearInto(js, v, idx, r.m, r.k, stride, count, x, r.p);
       sparseLinearInto(scale, abs(v), idx, r.m, r.k, stride, count, abs(x), r.p);
       close(got, js, scale);
+    }), { numRuns: 300 });
+  });
+
+  it('sparseConvPoolWasmInto (conv, bias, 2×2 max pool, relu in one pass) equals sparseConvPoolRef bit for bit', () => {
+    fc.assert(fc.property(convArb, fc.boolean(), fc.boolean(), (r, withBias, relu) => {
+      const win = makeWindow('test', r.h, r.w, [r.kh, r.kw], { stride: [r.sh, r.sw], dilation: [r.dh, r.dw], padding: [[r.pad[0], r.pad[1]], [r.pad[2], r.pad[3]]] });
+      const k = r.ci * r.kh * r.kw;
+      const stride = 1 + Math.floor(r.a * (k - 1)), count = Math.min(stride, Math.floor(r.b * (stride + 1)));
+      const rnd = lcg(r.seed);
+      const { v, idx } = rows(r.m, k, stride, r.index, rnd);
+      const x = Float32Array.from({ length: r.n * r.ci * r.h * r.w }, () => rnd() - 0.5);
+      const bias = withBias ? Float32Array.from({ length: r.m }, () => rnd() - 0.5) : undefined;
+      const g: ConvGeometry = { n: r.n, ci: r.ci, h: r.h, w: r.w, kh: r.kh, kw: r.kw, sh: win.sh, sw: win.sw, dh: win.dh, dw: win.dw, pt: win.pt, pl: win.pl, ho: win.ho, wo: win.wo };
+      const size = r.n * r.m * (win.ho >> 1) * (win.wo >> 1);
+      const got = new Float32Array(size).fill(Number.NaN), ref = new Float32Array(size);
+      expect(sparseConvPoolWasmInto(got, v, idx, r.m, stride, count, x, g, bias, relu)).toBe(true);
+      sparseConvPoolRef(ref, v, idx, r.m, stride, count, x, g, bias, relu);
+      same(got, ref);
+    }), { numRuns: 300 });
+  });
+
+  it('two chained sparse linears through the arena (transposed, no copy between) equal sparseLinearF32Ref bit for bit', () => {
+    fc.assert(fc.property(fc.record({
+      m1: fc.integer({ min: 1, max: 9 }), m2: fc.integer({ min: 1, max: 6 }), k: fc.integer({ min: 1, max: 40 }), p: fc.integer({ min: 1, max: 45 }),
+      index, seed: fc.nat(1e6), relu: fc.boolean(), withBias: fc.boolean(),
+      a: fc.double({ min: 0, max: 1, noNaN: true }), b: fc.double({ min: 0, max: 1, noNaN: true }),
+    }), (r) => {
+      const rnd = lcg(r.seed);
+      const s1 = 1 + Math.floor(r.a * (r.k - 1)), n1 = Math.min(s1, Math.floor(r.b * (s1 + 1)));
+      const s2 = 1 + Math.floor(r.b * (r.m1 - 1)), n2 = Math.min(s2, Math.floor(r.a * (s2 + 1)));
+      const l1 = rows(r.m1, r.k, s1, r.index, rnd), l2 = rows(r.m2, r.m1, s2, r.index, rnd);
+      const b1 = r.withBias ? Float32Array.from({ length: r.m1 }, () => rnd() - 0.5) : undefined;
+      const b2 = r.withBias ? Float32Array.from({ length: r.m2 }, () => rnd() - 0.5) : undefined;
+      const x = Float32Array.from({ length: r.p * r.k }, () => rnd() - 0.5);
+      const h = sparseLinearResidentWasm(l1.v, l1.idx, r.m1, r.k, s1, n1, x, r.p, b1, r.relu);
+      expect(h).toBeDefined();
+      const want1 = new Float32Array(r.p * r.m1);
+      sparseLinearF32Ref(want1, l1.v, l1.idx, r.m1, r.k, s1, n1, x, r.p, b1, r.relu);
+      same(residentToArray(h!), want1);
+      // a second resident layer reads the first in place; then the batch-major output layer
+      const h2 = sparseLinearResidentWasm(l2.v, l2.idx, r.m2, r.m1, s2, n2, h!, r.p, b2, false)!;
+      const want2 = new Float32Array(r.p * r.m2);
+      sparseLinearF32Ref(want2, l2.v, l2.idx, r.m2, r.m1, s2, n2, want1, r.p, b2, false);
+      same(residentToArray(h2), want2);
+      const got = new Float32Array(r.p * r.m2).fill(Number.NaN);
+      const h1 = sparseLinearResidentWasm(l1.v, l1.idx, r.m1, r.k, s1, n1, x, r.p, b1, r.relu)!;
+      expect(sparseLinearFromResidentWasm(got, l2.v, l2.idx, r.m2, s2, n2, h1, b2)).toBe(true);
+      same(got, want2);
     }), { numRuns: 300 });
   });
 

@@ -9,7 +9,7 @@
  */
 import { noGrad } from '../../autograd/grad.js';
 import { NumError, describe, fmtShape } from '../../errors.js';
-import type { Ctx, Layer, WeightKernels } from '../../nn/layers.js';
+import type { Layer, WeightKernels } from '../../nn/layers.js';
 import type { KernelRows } from '../../sparse/kernels.js';
 import { fromTyped, zeros } from '../../tensor/create.js';
 import { broadcastTo } from '../../tensor/ops/movement.js';
@@ -18,21 +18,16 @@ import type { Conv2dOptions } from '../../tensor/ops/conv.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { isPlainObject } from '../../tree.js';
 import type { Params, Tree } from '../../tree.js';
-import type { PackedDress, PackedLayer } from './pack.js';
+import type { PackedDress } from './pack.js';
 import { relayout } from './pack.js';
 import { flat, kernelPath, packedConv, packedLinear } from './paths.js';
 import type { KernelPath } from './paths.js';
 import { packedArg } from './check.js';
+import { runSequential, sparseConvPool, type FusedSlot } from './fused.js';
 import { layerArg, options } from '../../validate.js';
 
-interface Slot {
-  layer: PackedLayer;
-  /** One descriptor per level: rows of `counts[j]` entries, `counts[0]` apart. */
-  rows: KernelRows[];
-  /** Output positions per row seen in the last call (batch, or batch·Ho·Wo). */
-  positions: number;
-  hits: number;
-}
+/** Per packed weight: one row descriptor per level (rows of `counts[j]` entries, `counts[0]` apart), and use counts. */
+type Slot = FusedSlot;
 
 /**
  * A packed model ready to run at any level.
@@ -92,6 +87,8 @@ function kernels(slots: Map<Tensor, Slot>, level: () => number, force: KernelPat
       const out = packedConv(force ?? kernelPath(rows.m / groups, rows.rowNnz, rows.k), s.layer, rows, x, win, groups);
       return fromTyped(out, [n, rows.m, win.ho, win.wo]);
     },
+    // nn.sequential's conv → max pool (→ relu) at inference: one fused pass on the direct path (fused.ts)
+    conv2dPool: (x, w, bias, conv, pool, relu) => (force === 'spmm' ? undefined : sparseConvPool(slots, level(), x, w, bias, conv, pool, relu)),
   };
 }
 
@@ -159,8 +156,8 @@ export function packedRunner(model: Layer<Params>, packed: PackedDress, opts: Pa
       }
       active = level;
       for (const s of slots.values()) s.hits = 0;
-      const ctx: Ctx = { training: false, state: p.modelState[level], kernels: ks };
-      const y = noGrad(() => model.apply(perLevel[level]!, x, ctx));
+      const ctx = { training: false, state: p.modelState[level], kernels: ks };
+      const y = noGrad(() => (path === 'spmm' ? undefined : runSequential(model, perLevel[level]!, x, ctx, slots, level)) ?? model.apply(perLevel[level]!, x, ctx));
       for (const s of slots.values()) {
         if (s.hits === 0) throw new NumError('INVALID_ARGUMENT', op, `packed weight '${s.layer.path}' was not used by an nn.linear or nn.conv2d of the model`, 'weights consumed by nn.linear / nn.conv2d', s.layer.path);
       }

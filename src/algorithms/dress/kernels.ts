@@ -182,3 +182,68 @@ export function sparseConvRef(
     }
   }
 }
+
+/**
+ * Reference twin of the fused WebAssembly conv → pool kernel (`sparseConvPoolWasmInto`):
+ * `out[N, R, ⌊Ho/2⌋, ⌊Wo/2⌋] = relu?(maxPool2×2(conv2d(x, W_j) + bias))` by the definition, one
+ * output at a time, summing in float32 in rank order as the kernel does (padding reads zeros and
+ * is multiplied like any input), so the two agree bit for bit on finite inputs.
+ * @example
+ * ```ts
+ * sparseConvPoolRef(ref, values, columns, rows, stride, count, x, geometry, bias, true);
+ * ```
+ */
+export function sparseConvPoolRef(
+  out: Float32Array, values: Float32Array, columns: Columns, rows: number, stride: number, count: number, x: Float32Array, g: ConvGeometry,
+  bias: Float32Array | undefined, relu: boolean,
+): void {
+  const kk = g.kh * g.kw, hp = g.ho >> 1, wp = g.wo >> 1, f = Math.fround;
+  const conv = (b: number, i: number, oy: number, ox: number): number => {
+    let acc = 0;
+    for (let r = 0; r < count; r++) {
+      const c = columns[i * stride + r]!;
+      const ci = Math.floor(c / kk), ky = Math.floor((c % kk) / g.kw), kx = c % g.kw;
+      const y = oy * g.sh + ky * g.dh - g.pt, xx = ox * g.sw + kx * g.dw - g.pl;
+      const v = y < 0 || y >= g.h || xx < 0 || xx >= g.w ? 0 : x[((b * g.ci + ci) * g.h + y) * g.w + xx]!;
+      const prod = f(values[i * stride + r]! * v);
+      acc = r === 0 ? prod : f(acc + prod);
+    }
+    return acc;
+  };
+  for (let b = 0; b < g.n; b++) {
+    for (let i = 0; i < rows; i++) {
+      const bv = bias?.[i] ?? 0;
+      for (let py = 0; py < hp; py++) {
+        for (let px = 0; px < wp; px++) {
+          let m = -Infinity;
+          for (let dy = 0; dy < 2; dy++) for (let dx = 0; dx < 2; dx++) m = Math.max(m, f(conv(b, i, 2 * py + dy, 2 * px + dx) + bv));
+          out[((b * rows + i) * hp + py) * wp + px] = relu && !(m > 0) ? 0 : m;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Reference twin of the WebAssembly sparse linear kernels as the runner chains them:
+ * `out[p×R] = relu?(x · W_jᵀ + bias)` summed in float32 from zero in rank order, then the bias
+ * (one float32 rounding), bit for bit the kernels' result.
+ * @example
+ * ```ts
+ * sparseLinearF32Ref(ref, values, columns, rows, k, stride, count, x, p, bias, false);
+ * ```
+ */
+export function sparseLinearF32Ref(
+  out: Float32Array, values: Float32Array, columns: Columns, rows: number, k: number, stride: number, count: number, x: Float32Array, p: number,
+  bias: Float32Array | undefined, relu: boolean,
+): void {
+  const f = Math.fround;
+  for (let t = 0; t < p; t++) {
+    for (let i = 0; i < rows; i++) {
+      let acc = 0;
+      for (let r = 0; r < count; r++) acc = f(acc + f(values[i * stride + r]! * x[t * k + columns[i * stride + r]!]!));
+      const y = f(acc + (bias?.[i] ?? 0));
+      out[t * rows + i] = relu && !(y > 0) ? 0 : y;
+    }
+  }
+}
