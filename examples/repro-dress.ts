@@ -11,7 +11,10 @@
 //   npm run repro:dress -- --seed 1             # the second seed of docs/dress.md
 //   npm run repro:dress -- --dataset fashion     # Fashion-MNIST: the first --train-size of its 60,000 training images, its 10,000 test images (default mnist)
 //
-// Prints a table and one JSON line (`RESULT {...}`) that docs/dress.md quotes.
+// Prints a table and one JSON line (`RESULT {...}`) that docs/dress.md quotes; `--json FILE` also puts
+// that record into FILE's `runs` (examples/dress-results.json, read by examples/fashion-plots.ts),
+// replacing a record of the same dataset, seed and variant.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { data, dress, key, nn, type Params } from '../src/index.js';
 import { datasetName, loadDataset } from '../src/node/datasets.js';
 
@@ -38,7 +41,8 @@ const criterion = (word('criterion') ?? 'magnitude') as dress.Criterion;
 const bn = word('bn') as 'private' | 'shared' | undefined;
 const epochs = arg('epochs', 2), pretrain = arg('pretrain', 3), seed = arg('seed', 0), trainSize = arg('train-size', 8000);
 const levels = dress.DEFAULT_LEVELS;
-const { train: full, test, title } = loadDataset(datasetName(word('dataset')), { seed });
+const dataset = datasetName(word('dataset'));
+const { train: full, test, title } = loadDataset(dataset, { seed });
 const train = trainSize >= full.y.shape[0]! ? full : data.take(full, Array.from({ length: trainSize }, (_, i) => i));
 const model = nn.lenet5() as nn.Layer<Params>;
 const t0 = performance.now();
@@ -85,7 +89,18 @@ levels.forEach((s, j) => {
 });
 const separate = independent.reduce((a, m) => a + m.bytes, 0);
 console.log(`storage: one packed DRESS model ${(r.profiles[0]!.bytes / 1000).toFixed(1)} KB of sparse weights + indices vs ${(separate / 1000).toFixed(1)} KB for the four independent models; took ${sec()}`);
-console.log(`RESULT ${JSON.stringify({
-  seed, epochs, jointEpochs, alpha: alpha ?? null, criterion, bn: bn ?? 'private', pretrain, trainSize: train.y.shape[0], dense, dress: r.accuracy, independent: indAcc, prefix: preAcc,
+const result = {
+  dataset, seed, epochs, jointEpochs, alpha: alpha ?? null, criterion, bn: bn ?? 'private', pretrain, trainSize: train.y.shape[0], dense, dress: r.accuracy, independent: indAcc, prefix: preAcc,
   latencyMs: r.profiles.map((p) => p.latencyMs), bytes: r.profiles.map((p) => p.bytes), separateBytes: separate, seconds: (performance.now() - t0) / 1000,
-})}`);
+};
+console.log(`RESULT ${JSON.stringify(result)}`);
+const jsonFile = word('json');
+if (jsonFile !== undefined) {
+  type Rec = Record<string, unknown>;
+  const doc = existsSync(jsonFile) ? JSON.parse(readFileSync(jsonFile, 'utf8')) as { levels: number[]; runs: Rec[] } : { levels, runs: [] };
+  const keys = ['dataset', 'seed', 'epochs', 'jointEpochs', 'criterion', 'bn', 'pretrain', 'trainSize'] as const;
+  const same = (o: Rec): boolean => keys.every((k) => o[k] === result[k]) && JSON.stringify(o['alpha'] ?? null) === JSON.stringify(result.alpha);
+  doc.runs = [...doc.runs.filter((o) => !same(o)), result];
+  writeFileSync(jsonFile, `${JSON.stringify(doc, null, 1)}\n`);
+  console.log(`wrote the record to ${jsonFile}`);
+}
