@@ -1,23 +1,27 @@
 /**
- * Multi-bit weights × float activations on WebAssembly (src/backend/wat/60-multibit.wat), for
- * ALQ's weight-only inference: the weight arrives decoded into pair lists ({@link WeightRows}:
+ * Multi-bit GEMMs on WebAssembly (src/backend/wat/60-multibit.wat). Multi-bit weights × float
+ * activations, for ALQ's weight-only inference: the weight arrives decoded into pair lists ({@link WeightRows}:
  * per pair of output rows, the columns of their non-empty groups with the reconstructed float32
  * values of both rows),
  * the activations are laid out transposed in the arena (`[K, columns]`, the im2col patch matrix
  * as the im2col kernel writes it, so conv activations never leave the arena), and the kernel
  * sums each output in list order in float32. The JS twin `multiBitRowsGemmRef`
  * (src/bitpack/multibit-rows.ts) does the same sums with `Math.fround`, so results are
- * bit-identical to it.
+ * bit-identical to it. Multi-bit × multi-bit ({@link multiBitBitsWasm}) runs on the bit-planes
+ * with i32 popcounts and the JS kernel's float64 order.
  *
  * @module
  */
 import { WASM_MULTIBIT } from './kernels-wasm.js';
+import type { MultiBitMatrix } from '../bitpack/multibit.js';
 import { align16, arenaViews, lazyKernels } from './runtime.js';
 
 /** The multi-bit family. Pointers and strides in bytes; `idx` holds column indices k < K. */
 interface MultiBitExports {
   mb_rows_f32(pairs: number, nb: number, K: number, ptr: number, rows: number, idx: number, val: number,
     b: number, bRs: number, out: number, oRs: number, work: number, acc: number): void;
+  mb_bits(M: number, R: number, W: number, Pw: number, Px: number, Gw: number, Gx: number, nseg: number,
+    seg: number, ww: number, xw: number, wa: number, xb: number, out: number): void;
 }
 
 /**
@@ -103,4 +107,32 @@ export function multiBitRowsWasm(x: ArrayLike<number>, m: number, w: WeightRows,
     }
   }
   return true;
+}
+
+/**
+ * The multi-bit × multi-bit GEMM's sums `Σ_s Σ_p α Σ_q β (n − 2·popcount)` on the wasm kernel
+ * `mb_bits` (src/backend/wat/60-multibit.wat), float64 `[x.rows, w.rows]`, bit-identical to the
+ * JS loop; `undefined` when the module cannot be loaded. `segments` holds 7 int32 per column
+ * segment on which both groupings are constant: first word, last word, first- and last-word bit
+ * masks, length, weight group, activation group.
+ *
+ * @example
+ * ```ts
+ * const sums = multiBitBitsWasm(x, w, table) ?? jsSums(x, w);
+ * ```
+ */
+export function multiBitBitsWasm(x: MultiBitMatrix, w: MultiBitMatrix, segments: Int32Array): Float64Array | undefined {
+  const kx = multiBitKernels();
+  if (kx === undefined) return undefined;
+  const M = x.rows, R = w.rows;
+  const seg = 0, ww = align16(seg + 4 * segments.length), xw = align16(ww + 4 * w.words.length);
+  const wa = align16(xw + 4 * x.words.length), xb = align16(wa + 4 * w.alphas.length), out = align16(xb + 4 * x.alphas.length);
+  const v = arenaViews(kx, out + 8 * M * R);
+  v.i32.set(segments, seg >> 2);
+  v.u32.set(w.words, ww >> 2);
+  v.u32.set(x.words, xw >> 2);
+  v.f32.set(w.alphas, wa >> 2);
+  v.f32.set(x.alphas, xb >> 2);
+  kx.mb_bits(M, R, w.wordsPerRow, w.planes, x.planes, w.groups, x.groups, segments.length / 7, seg, ww, xw, wa, xb, out);
+  return new Float64Array(v.buffer, out, M * R).slice();
 }

@@ -13,7 +13,8 @@
  *
  * On the wasm backend the float-activation mode runs on WebAssembly instead (multibit-rows.ts:
  * the weight decoded once into row lists without its empty groups, float32 SIMD sums), within
- * float32 rounding of this one; the multi-bit × multi-bit mode is the JS kernel on both backends.
+ * float32 rounding of this one. The multi-bit × multi-bit mode runs on WebAssembly with this loop's
+ * order and float64 sums (src/backend/wat/60-multibit.wat `mb_bits`), bit-identical to it.
  *
  * @module
  */
@@ -25,6 +26,8 @@ import { checkOut, transformed } from './xnor.js';
 import type { MultiBitMatrix } from './multibit.js';
 import { checkMultiBit, reconstruct } from './multibit.js';
 import { multiBitFloatWasm } from './multibit-rows.js';
+import { multiBitBitsWasm } from '../backend/multibit.js';
+import { useWasm } from '../backend/index.js';
 
 /**
  * Activations of {@link multiBitGemm}: float rows (row-major `[M, K]`) or a multi-bit matrix.
@@ -176,6 +179,15 @@ function segments(K: number, gA: number, gB: number): Segments {
   return seg;
 }
 
+/** The segments as the wasm kernel reads them: 7 int32 per segment (w0, w1, m0, m1, len, ga, gb). */
+function segmentTable(seg: Segments): Int32Array {
+  const t = new Int32Array(7 * seg.count);
+  for (let s = 0; s < seg.count; s++) {
+    t.set([seg.w0[s]!, seg.w1[s]!, seg.m0[s]!, seg.m1[s]!, seg.len[s]!, seg.ga[s]!, seg.gb[s]!], 7 * s);
+  }
+  return t;
+}
+
 /** Popcount of `(p[po ..] XOR q[qo ..])` over one segment's words, edge words masked. */
 function segmentXorCount(p: Uint32Array, po: number, q: Uint32Array, qo: number, w0: number, w1: number, m0: number, m1: number): number {
   if (w0 === w1) return popcountWord((p[po + w0]! ^ q[qo + w0]!) & m0 & m1);
@@ -193,6 +205,11 @@ function compute(out: Float32Array, x: MultiBitActivations, w: MultiBitMatrix, t
 function computeMultiBit(out: Float32Array, x: MultiBitMatrix, w: MultiBitMatrix, t: PreparedTransform): void {
   const M = x.rows, R = w.rows, W = w.wordsPerRow, Pw = w.planes, Px = x.planes;
   const seg = segments(w.cols, w.groupSize, x.groupSize);
+  const sums = useWasm() && M * R > 0 ? multiBitBitsWasm(x, w, segmentTable(seg)) : undefined;
+  if (sums !== undefined) {
+    for (let o = 0; o < M * R; o++) out[o] = transformed(sums[o]!, o % R, t);
+    return;
+  }
   for (let i = 0; i < M; i++) {
     for (let r = 0; r < R; r++) {
       let acc = 0;

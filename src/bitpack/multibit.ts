@@ -193,16 +193,22 @@ export function packUnsignedActivations(
     throw new NumError('SHAPE_MISMATCH', op, 'scale must be a number or one per row', `length ${rows}`, describe(opts.scale));
   }
   const wpr = m.wordsPerRow, top = 2 ** bits;
+  // Bit j of every code in a 32-column word is gathered in a register (set[j]); plane j stores its
+  // complement, a_j = −1 (bit set) where bit j of the code is 0.
+  const set = new Int32Array(bits);
   for (let r = 0; r < rows; r++) {
-    for (let k = 0; k < cols; k++) {
-      const v = q[r * cols + k]!;
-      if (!Number.isInteger(v) || v < 0 || v >= top) {
-        throw new NumError('INVALID_ARGUMENT', op, `code at row ${r}, column ${k} must be an integer in [0, ${top})`, `0..${top - 1}`, String(v));
+    for (let wi = 0; wi < wpr; wi++) {
+      const k0 = wi << 5, k1 = Math.min(cols, k0 + 32);
+      set.fill(0);
+      for (let k = k0; k < k1; k++) {
+        const v = q[r * cols + k]!;
+        if (!Number.isInteger(v) || v < 0 || v >= top) {
+          throw new NumError('INVALID_ARGUMENT', op, `code at row ${r}, column ${k} must be an integer in [0, ${top})`, `0..${top - 1}`, String(v));
+        }
+        for (let j = 0; j < bits; j++) set[j]! |= ((v >>> j) & 1) << (k - k0);
       }
-      // a_j = −1 (bit set) where bit j of the code is 0.
-      for (let j = 0; j < bits; j++) {
-        if (((v >>> j) & 1) === 0) m.words[(j * rows + r) * wpr + (k >>> 5)]! |= 1 << (k & 31);
-      }
+      const valid = k1 - k0 === 32 ? -1 : (1 << (k1 - k0)) - 1;
+      for (let j = 0; j < bits; j++) m.words[(j * rows + r) * wpr + wi] = ~set[j]! & valid;
     }
     const s = scaleOf(r);
     for (let g = 0; g < m.groups; g++) {

@@ -111,6 +111,47 @@ describe.runIf(wasm)('multi-bit × float GEMM on WebAssembly', () => {
   });
 });
 
+describe.runIf(wasm)('multi-bit × multi-bit GEMM on WebAssembly', () => {
+  const arbBits = fc.record({
+    R: fc.integer({ min: 1, max: 9 }), K: fc.integer({ min: 1, max: 130 }), M: fc.integer({ min: 1, max: 12 }),
+    nw: fc.integer({ min: 1, max: 70 }), nx: fc.integer({ min: 1, max: 70 }),
+    Pw: fc.integer({ min: 1, max: 3 }), Px: fc.integer({ min: 1, max: 3 }), seed: fc.integer({ min: 0, max: 0x7fffffff }),
+    affine: fc.boolean(),
+  });
+  it('is bit-identical to the JS kernel (its twin) for any two groupings, masked planes and empty groups', () => {
+    fc.assert(fc.property(arbBits, ({ R, K, M, nw, nx, Pw, Px, seed, affine }) => {
+      const w = weight(R, K, Math.min(nw, K), Pw, seed), x = weight(M, K, Math.min(nx, K), Px, seed + 1);
+      const opts = affine ? { scale: Float64Array.from({ length: R }, (_, r) => 0.5 + r), bias: Float64Array.from({ length: R }, (_, r) => r - 2) } : undefined;
+      backend.set('js');
+      const js = multiBitGemm(x, w, opts);
+      backend.set('wasm');
+      const got = multiBitGemm(x, w, opts);
+      expect(got).toEqual(js);
+      // Both within float32 rounding of the float64 matmul of the reconstructions.
+      const ref = multiBitGemmRef(x, w, opts);
+      for (let o = 0; o < ref.length; o++) expect(Math.abs(got[o]! - ref[o]!)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(ref[o]!)));
+    }), { numRuns: 150 });
+  });
+
+  it('segments spanning many words: K = 1,000 in groups of 300 against groups of 7', () => {
+    const w = weight(5, 1000, 300, 2, 11), x = weight(4, 1000, 7, 3, 12);
+    backend.set('js');
+    const js = multiBitGemm(x, w);
+    backend.set('wasm');
+    expect(multiBitGemm(x, w)).toEqual(js);
+    expect(Array.from(js).some((v) => v !== 0)).toBe(true);
+  });
+
+  it('does not grow the arena over 10,000 calls of one size', () => {
+    backend.set('wasm');
+    const w = weight(8, 64, 16, 2, 3), x = weight(6, 64, 32, 2, 4);
+    multiBitGemm(x, w);
+    const before = arenaBytes();
+    for (let c = 0; c < 10000; c++) multiBitGemm(x, w);
+    expect(arenaBytes()).toBe(before);
+  });
+});
+
 describe('multi-bit × float GEMM on the JS backend', () => {
   it('leaves conv2d to the caller and runs the float64 kernel', () => {
     backend.set('js');

@@ -165,3 +165,90 @@
     (local.set $jb (i32.add (local.get $jb) (i32.const 4)))
     (br $strips1)))
 )
+
+;; Multi-bit weights × multi-bit activations (ALQ's packed layers with quantized activations), on
+;; the bit-planes themselves: out[i·R + r] = Σ_s Σ_p α[r, ga_s, p] · Σ_q β[i, gb_s, q] ·
+;; (n_s − 2·popcount(b_p[r] XOR a_q[i]) over segment s), in float64, with planes whose coefficient
+;; is 0 skipped — the loop order, the skips and every rounding of the JS kernel (computeMultiBit in
+;; src/bitpack/multibit-gemm.ts), so the two are bit-identical; the popcounts are exact integers.
+;; A segment is a column range on which both groupings are constant: 7 i32 at seg + 28·s, its
+;; first word, last word, first-word mask, last-word mask, length, weight group, activation group.
+;; Weight plane p, row r starts at ww + 4·(p·R + r)·W; activation plane q, row i at xa + 4·(q·M + i)·W.
+;; α is f32 [R, Gw, Pw] at wa, β f32 [M, Gx, Px] at xb; out is f64 [M, R].
+(func (export "mb_bits") (param $M i32) (param $R i32) (param $W i32) (param $Pw i32) (param $Px i32)
+    (param $Gw i32) (param $Gx i32) (param $nseg i32) (param $seg i32) (param $ww i32) (param $xw i32)
+    (param $wa i32) (param $xb i32) (param $out i32)
+  (local $i i32) (local $r i32) (local $s i32) (local $p i32) (local $q i32) (local $sp i32)
+  (local $w0 i32) (local $w1 i32) (local $m0 i32) (local $m1 i32) (local $n i32)
+  (local $aBase i32) (local $bBase i32) (local $wo i32) (local $xo i32) (local $k i32) (local $c i32)
+  (local $alpha f32) (local $beta f32) (local $acc f64) (local $inner f64)
+  (block $idone (loop $rowsI
+    (br_if $idone (i32.ge_u (local.get $i) (local.get $M)))
+    (local.set $r (i32.const 0))
+    (block $rdone (loop $rowsR
+      (br_if $rdone (i32.ge_u (local.get $r) (local.get $R)))
+      (local.set $acc (f64.const 0))
+      (local.set $s (i32.const 0))
+      (local.set $sp (local.get $seg))
+      (block $sdone (loop $segs
+        (br_if $sdone (i32.ge_u (local.get $s) (local.get $nseg)))
+        (local.set $w0 (i32.load (local.get $sp)))
+        (local.set $w1 (i32.load offset=4 (local.get $sp)))
+        (local.set $m0 (i32.load offset=8 (local.get $sp)))
+        (local.set $m1 (i32.load offset=12 (local.get $sp)))
+        (local.set $n (i32.load offset=16 (local.get $sp)))
+        (local.set $aBase (i32.mul (i32.add (i32.mul (local.get $r) (local.get $Gw)) (i32.load offset=20 (local.get $sp))) (local.get $Pw)))
+        (local.set $bBase (i32.mul (i32.add (i32.mul (local.get $i) (local.get $Gx)) (i32.load offset=24 (local.get $sp))) (local.get $Px)))
+        (local.set $p (i32.const 0))
+        (block $pdone (loop $planesW
+          (br_if $pdone (i32.ge_u (local.get $p) (local.get $Pw)))
+          (local.set $alpha (f32.load (i32.add (local.get $wa) (i32.shl (i32.add (local.get $aBase) (local.get $p)) (i32.const 2)))))
+          (if (f32.ne (local.get $alpha) (f32.const 0)) (then
+            (local.set $wo (i32.add (local.get $ww) (i32.shl (i32.mul (i32.add (i32.mul (local.get $p) (local.get $R)) (local.get $r)) (local.get $W)) (i32.const 2))))
+            (local.set $inner (f64.const 0))
+            (local.set $q (i32.const 0))
+            (block $qdone (loop $planesX
+              (br_if $qdone (i32.ge_u (local.get $q) (local.get $Px)))
+              (local.set $beta (f32.load (i32.add (local.get $xb) (i32.shl (i32.add (local.get $bBase) (local.get $q)) (i32.const 2)))))
+              (if (f32.ne (local.get $beta) (f32.const 0)) (then
+                (local.set $xo (i32.add (local.get $xw) (i32.shl (i32.mul (i32.add (i32.mul (local.get $q) (local.get $M)) (local.get $i)) (local.get $W)) (i32.const 2))))
+                (if (i32.eq (local.get $w0) (local.get $w1))
+                  (then
+                    (local.set $c (i32.popcnt (i32.and (i32.and
+                      (i32.xor (i32.load (i32.add (local.get $wo) (i32.shl (local.get $w0) (i32.const 2))))
+                               (i32.load (i32.add (local.get $xo) (i32.shl (local.get $w0) (i32.const 2)))))
+                      (local.get $m0)) (local.get $m1)))))
+                  (else
+                    (local.set $c (i32.add
+                      (i32.popcnt (i32.and
+                        (i32.xor (i32.load (i32.add (local.get $wo) (i32.shl (local.get $w0) (i32.const 2))))
+                                 (i32.load (i32.add (local.get $xo) (i32.shl (local.get $w0) (i32.const 2)))))
+                        (local.get $m0)))
+                      (i32.popcnt (i32.and
+                        (i32.xor (i32.load (i32.add (local.get $wo) (i32.shl (local.get $w1) (i32.const 2))))
+                                 (i32.load (i32.add (local.get $xo) (i32.shl (local.get $w1) (i32.const 2)))))
+                        (local.get $m1)))))
+                    (local.set $k (i32.add (local.get $w0) (i32.const 1)))
+                    (block $kdone (loop $words
+                      (br_if $kdone (i32.ge_u (local.get $k) (local.get $w1)))
+                      (local.set $c (i32.add (local.get $c) (i32.popcnt
+                        (i32.xor (i32.load (i32.add (local.get $wo) (i32.shl (local.get $k) (i32.const 2))))
+                                 (i32.load (i32.add (local.get $xo) (i32.shl (local.get $k) (i32.const 2))))))))
+                      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                      (br $words)))))
+                (local.set $inner (f64.add (local.get $inner) (f64.mul (f64.promote_f32 (local.get $beta))
+                  (f64.convert_i32_s (i32.sub (local.get $n) (i32.shl (local.get $c) (i32.const 1)))))))))
+              (local.set $q (i32.add (local.get $q) (i32.const 1)))
+              (br $planesX)))
+            (local.set $acc (f64.add (local.get $acc) (f64.mul (f64.promote_f32 (local.get $alpha)) (local.get $inner))))))
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (br $planesW)))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (local.set $sp (i32.add (local.get $sp) (i32.const 28)))
+        (br $segs)))
+      (f64.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $R)) (local.get $r)) (i32.const 3))) (local.get $acc))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowsR)))
+    (local.set $i (i32.add (local.get $i) (i32.const 1)))
+    (br $rowsI)))
+)
