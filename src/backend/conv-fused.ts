@@ -1,6 +1,8 @@
 /**
- * Inference conv2d (groups = 1, float32) in one pass through the arena, a cache-sized chunk of
- * images at a time: x goes in once, the im2col kernel writes the patch matrix in place, the f32
+ * Inference conv2d (groups = 1, float32) in one pass through the arena. A dense weight goes to the
+ * direct kernel (src/backend/conv-direct.ts: no patch matrix at all). Otherwise (a multi-bit
+ * weight's pair lists), a cache-sized chunk of images at a time:
+ * x goes in once, the im2col kernel writes the patch matrix in place, the f32
  * GEMM multiplies the weight by it without the patch matrix ever leaving the arena, and the `[O, N·L]` product is copied out as
  * NCHW `[N, O, L]` rows with the bias added on the way. The unfused path (src/tensor/ops/conv.ts
  * on the tape) copies the patch matrix out of the arena after im2col and back in for the GEMM,
@@ -11,6 +13,7 @@
  * @module
  */
 import { im2colKernels, layout, type Win } from './conv.js';
+import { conv2dDirectInto } from './conv-direct.js';
 import { WORK_BYTES, gemmKernels } from './gemm.js';
 import { multiBitKernels, placeRows, rowsBytes, type WeightRows } from './multibit.js';
 import { align16 } from './runtime.js';
@@ -71,6 +74,25 @@ export interface FusedPool { kh: number; kw: number; sh: number; sw: number; hp:
  * ```
  */
 export function conv2dWasmInto(
+  out: Float32Array, x: Float32Array, n: number, c: number, h: number, w: number, win: Win,
+  weight: Float32Array | WeightRows, o: number, bias: Float32Array | undefined, pool?: FusedPool,
+): boolean {
+  // A dense weight: the direct kernel (no patch matrix; same bits), which measured at least as
+  // fast as im2col + GEMM on every shape tried (src/backend/conv-direct.ts).
+  if (weight instanceof Float32Array && conv2dDirectInto(out, x, n, c, h, w, win, weight, o, bias, pool)) return true;
+  return conv2dGemmInto(out, x, n, c, h, w, win, weight, o, bias, pool);
+}
+
+/**
+ * {@link conv2dWasmInto} through im2col and the GEMM (or the multi-bit pair kernel): the route
+ * for multi-bit weights, and the direct kernel's bit-for-bit reference in the tests.
+ *
+ * @example
+ * ```ts
+ * conv2dGemmInto(out, x, 8, 1, 28, 28, win, w, 6, bias);
+ * ```
+ */
+export function conv2dGemmInto(
   out: Float32Array, x: Float32Array, n: number, c: number, h: number, w: number, win: Win,
   weight: Float32Array | WeightRows, o: number, bias: Float32Array | undefined, pool?: FusedPool,
 ): boolean {
