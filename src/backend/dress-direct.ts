@@ -20,7 +20,7 @@ interface DressExports {
   dress_conv(n: number, rows: number, count: number, vals: number, offs: number, tab: number, ntiles: number,
     inp: number, img: number, outp: number, plane: number): void;
   dress_xt(bp: number, c: number, x: number, xt: number): void;
-  dress_linear(rows: number, count: number, vals: number, offs: number, xt: number, bp: number, outp: number): void;
+  dress_linear(rows: number, count: number, vals: number, offs: number, xt: number, bp: number, outp: number, bias: number): void;
   dress_conv_pool(n: number, rows: number, count: number, vals: number, offs: number, tab: number, ntiles: number,
     inp: number, img: number, outp: number, plane: number, otab: number, orow: number, bias: number, relu: number): void;
   dress_linear_t(rows: number, count: number, vals: number, offs: number, xt: number, bp: number, outp: number, bias: number, relu: number): void;
@@ -178,22 +178,75 @@ export function sparseConvWasmInto(
  * ```
  */
 export function sparseConvPoolWasmInto(
-  out: Float32Array, values: Float32Array, columns: Columns, rows: number, stride: number, count: number, x: Float32Array, g: Geometry,
+  out: Float32Array, values: Float32Array, columns: Columns, rows: number, stride: number, count: number, x: Float32Array | ResidentImages, g: Geometry,
   bias: Float32Array | undefined, relu: boolean,
 ): boolean {
+  return convPool(out, values, columns, rows, stride, count, x, g, bias, relu) !== undefined;
+}
+
+/**
+ * Pooled images left in the arena by {@link sparseConvPoolResidentWasm}: NCHW `[n, c, h, w]` at
+ * byte `at`. Valid until the next call of any wasm kernel.
+ */
+export interface ResidentImages { readonly at: number; readonly n: number; readonly c: number; readonly h: number; readonly w: number }
+
+/**
+ * As {@link sparseConvPoolWasmInto}, but the pooled images stay in the arena for the next sparse
+ * conv, which reads them in place when its windows need no padding (no copy out, no result
+ * array, no copy in). `undefined` when the module cannot be loaded or the pooled width is not a
+ * multiple of 4 / the height odd (the kernel's padded planes are then not NCHW).
+ *
+ * @example
+ * ```ts
+ * const h = sparseConvPoolResidentWasm(v1, c1, 20, n1, count1, x, g1, b1, true);
+ * if (h !== undefined) sparseConvPoolWasmInto(out, v2, c2, 50, n2, count2, h, g2, b2, true);
+ * ```
+ */
+export function sparseConvPoolResidentWasm(
+  values: Float32Array, columns: Columns, rows: number, stride: number, count: number, x: Float32Array | ResidentImages, g: Geometry,
+  bias: Float32Array | undefined, relu: boolean,
+): ResidentImages | undefined {
+  const hp = g.ho >> 1, wp = g.wo >> 1;
+  if (hp % 2 !== 0 || wp % 4 !== 0 || g.n * rows * hp * wp === 0) return undefined;
+  const r = convPool(null, values, columns, rows, stride, count, x, g, bias, relu);
+  return r === true ? undefined : r;
+}
+
+/**
+ * {@link ResidentImages} copied out as a JS array (NCHW).
+ *
+ * @example
+ * ```ts
+ * const pooled = imagesToArray(sparseConvPoolResidentWasm(v, c, 20, n1, n, x, g, b, true)!);
+ * ```
+ */
+export function imagesToArray(r: ResidentImages): Float32Array {
+  const size = r.n * r.c * r.h * r.w;
+  return arenaViews(null, r.at + 4 * size).f32.slice(r.at >> 2, (r.at >> 2) + size);
+}
+
+/** The fused pass into `out`, or (`out` null, exact layouts only) left in the arena; `undefined` without the module. */
+function convPool(
+  out: Float32Array | null, values: Float32Array, columns: Columns, rows: number, stride: number, count: number, x0: Float32Array | ResidentImages, g: Geometry,
+  bias: Float32Array | undefined, relu: boolean,
+): ResidentImages | true | undefined {
   const kx = dressKernels();
-  if (kx === undefined) return false;
+  if (kx === undefined) return undefined;
   const { n, sh, ho } = g, hp = ho >> 1, wp = g.wo >> 1;
   if (n * rows * hp * wp === 0) return true;
   const lay = imageLayout(g), { rowLen, img } = lay;
+  // images in the arena are read where they are when the windows need no padded copy
+  const x = x0 instanceof Float32Array || lay.raw ? x0 : imagesToArray(x0);
+  const base = x instanceof Float32Array ? 0 : align16(x.at + 4 * (n * img + 16));
   // A tile: 8 conv columns of 4 conv rows → 2 pooled rows of 4; pooled planes padded to hpp × wpp.
   const hq = Math.ceil(hp / 2), qn = Math.ceil(wp / 4), hpp = 2 * hq, wpp = 4 * qn, ntiles = hq * qn;
   const nnz = rows * count;
-  const vals = 0, offs = align16(4 * nnz), tab = align16(offs + 4 * nnz), otab = align16(tab + 16 * ntiles);
-  const bp = align16(otab + 4 * ntiles), inp = align16(bp + 4 * rows);
-  const per = rows * hpp * wpp, nb = Math.max(1, Math.min(n, Math.floor(32768 / per)));
-  const outp = align16(inp + 4 * (n * img + 16)); // slack: a last group's lanes past Wo read beyond the image
-  const { f32, i32 } = arenaViews(kx, outp + 4 * nb * per);
+  const vals = base, offs = align16(vals + 4 * nnz), tab = align16(offs + 4 * nnz), otab = align16(tab + 16 * ntiles);
+  const bp = align16(otab + 4 * ntiles), inp = x instanceof Float32Array ? align16(bp + 4 * rows) : x.at;
+  const per = rows * hpp * wpp, nb = out === null ? n : Math.max(1, Math.min(n, Math.floor(32768 / per)));
+  // slack: a last group's lanes past Wo read beyond the image
+  const outp = x instanceof Float32Array ? align16(inp + 4 * (n * img + 16)) : align16(bp + 4 * rows);
+  const { f32, i32 } = arenaViews(kx, outp + 4 * (nb * per + 16));
   placeWeights(f32, i32, vals, offs, compact(values, columns, rows, stride, count), g, lay);
   for (let t = 0; t < ntiles; t++) {
     const pr = (t / qn) | 0, q = t - pr * qn;
@@ -203,11 +256,12 @@ export function sparseConvPoolWasmInto(
   }
   if (bias === undefined) f32.fill(0, bp >> 2, (bp >> 2) + rows);
   else f32.set(bias.subarray(0, rows), bp >> 2);
-  placeImages(f32, inp >> 2, x, g, lay);
+  if (x instanceof Float32Array) placeImages(f32, inp >> 2, x, g, lay);
   const o0 = outp >> 2, pq = hp * wp;
   for (let b = 0; b < n; b += nb) {
     const m = Math.min(nb, n - b);
     kx.dress_conv_pool(m, rows, count, vals, offs, tab, ntiles, inp + 4 * b * img, 4 * img, outp, 4 * hpp * wpp, otab, 4 * wpp, bp, relu ? 1 : 0);
+    if (out === null) return { at: outp, n, c: rows, h: hp, w: wp };
     if (hpp === hp && wpp === wp) out.set(f32.subarray(o0, o0 + m * per), b * per);
     else {
       for (let pl = 0; pl < m * rows; pl++) {
@@ -235,8 +289,9 @@ export function sparseLinearWasmInto(
   if (p * rows === 0) return true;
   const bp = (p + 3) & ~3, nnz = rows * count;
   const vals = 0, offs = align16(4 * nnz), xin = align16(offs + 4 * nnz), xt = align16(xin + 4 * bp * k);
-  const outp = align16(xt + 4 * bp * k);
-  const { f32, i32 } = arenaViews(kx, outp + 4 * bp * rows);
+  const outp = align16(xt + 4 * bp * k), zb = align16(outp + 4 * bp * rows);
+  const { f32, i32 } = arenaViews(kx, zb + 4 * rows);
+  f32.fill(0, zb >> 2, (zb >> 2) + rows); // no bias: the layer adds its own
   const cw = compact(values, columns, rows, stride, count);
   f32.set(cw.vals, vals >> 2);
   i32.set(cw.cols, offs >> 2);
@@ -244,7 +299,7 @@ export function sparseLinearWasmInto(
   f32.set(x.subarray(0, p * k), x0);
   f32.fill(0, x0 + p * k, x0 + bp * k); // the padding lanes of the batch
   kx.dress_xt(bp, k, xin, xt);
-  kx.dress_linear(rows, count, vals, offs, xt, bp, outp);
+  kx.dress_linear(rows, count, vals, offs, xt, bp, outp, zb);
   out.set(f32.subarray(outp >> 2, (outp >> 2) + p * rows));
   return true;
 }
@@ -299,7 +354,7 @@ export function sparseLinearResidentWasm(
 
 /**
  * `out[p×R] = x · W_jᵀ + bias` of a sparse linear layer whose input is the previous layer's
- * {@link Resident} (no copy in, no transpose), batch-major out, as `dress_linear` then the bias.
+ * {@link Resident} (no copy in, no transpose), batch-major out, the bias added in the kernel.
  * False when the module cannot be loaded.
  *
  * @example
@@ -313,15 +368,15 @@ export function sparseLinearFromResidentWasm(
   const kx = dressKernels();
   if (kx === undefined) return false;
   const { bp, p } = x, nnz = rows * count;
-  const vals = align16(x.at + 4 * bp * x.k), offs = align16(vals + 4 * nnz), outp = align16(offs + 4 * nnz);
+  const vals = align16(x.at + 4 * bp * x.k), offs = align16(vals + 4 * nnz), bpt = align16(offs + 4 * nnz), outp = align16(bpt + 4 * rows);
   const { f32, i32 } = arenaViews(kx, outp + 4 * bp * rows);
+  if (bias === undefined) f32.fill(0, bpt >> 2, (bpt >> 2) + rows);
+  else f32.set(bias.subarray(0, rows), bpt >> 2);
   const cw = compact(values, columns, rows, stride, count);
   f32.set(cw.vals, vals >> 2);
   i32.set(cw.cols, offs >> 2);
-  kx.dress_linear(rows, count, vals, offs, x.at, bp, outp);
-  const o0 = outp >> 2;
-  if (bias === undefined) out.set(f32.subarray(o0, o0 + p * rows));
-  else for (let b = 0, q = 0; b < p; b++) for (let o = 0; o < rows; o++, q++) out[q] = f32[o0 + q]! + bias[o]!;
+  kx.dress_linear(rows, count, vals, offs, x.at, bp, outp, bpt);
+  out.set(f32.subarray(outp >> 2, (outp >> 2) + p * rows));
   return true;
 }
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { makeWindow } from '../../src/index.js';
 import { backend } from '../../src/backend/index.js';
 import {
-  dressKernels, residentToArray, sparseConvPoolWasmInto, sparseConvWasmInto, sparseLinearFromResidentWasm, sparseLinearResidentWasm, sparseLinearWasmInto,
+  dressKernels, imagesToArray, residentToArray, sparseConvPoolResidentWasm, sparseConvPoolWasmInto, sparseConvWasmInto, sparseLinearFromResidentWasm, sparseLinearResidentWasm, sparseLinearWasmInto,
 } from '../../src/backend/dress-direct.js';
 import {
   sparseConvInto, sparseConvPoolRef, sparseConvRef, sparseLinearF32Ref, sparseLinearInto, type ConvGeometry,
@@ -110,6 +110,38 @@ describe.runIf(backend.available())('DRESS direct kernels on WebAssembly', () =>
       sparseConvPoolRef(ref, v, idx, r.m, stride, count, x, g, bias, relu);
       same(got, ref);
     }), { numRuns: 300 });
+  });
+
+  it('two fused convs chained through the arena (pooled images read in place) equal the reference twins bit for bit', () => {
+    fc.assert(fc.property(fc.record({
+      n: fc.integer({ min: 1, max: 3 }), ci: fc.integer({ min: 1, max: 3 }), m1: fc.integer({ min: 1, max: 5 }), m2: fc.integer({ min: 1, max: 4 }),
+      hq: fc.integer({ min: 1, max: 3 }), qn: fc.integer({ min: 1, max: 3 }), k2: fc.integer({ min: 1, max: 3 }), index, seed: fc.nat(1e6), relu: fc.boolean(),
+      a: fc.double({ min: 0, max: 1, noNaN: true }), b: fc.double({ min: 0, max: 1, noNaN: true }),
+    }), (r) => {
+      // conv 1 (3×3, no padding) pools to an exact 2hq × 4qn plane (what can stay in the arena)
+      const hp = 2 * r.hq, wp = 4 * r.qn, h = 2 * hp + 2, w = 2 * wp + 2;
+      const geo = (n: number, ci: number, hh: number, ww: number, kk: number): ConvGeometry => ({ n, ci, h: hh, w: ww, kh: kk, kw: kk, sh: 1, sw: 1, dh: 1, dw: 1, pt: 0, pl: 0, ho: hh - kk + 1, wo: ww - kk + 1 });
+      const g1 = geo(r.n, r.ci, h, w, 3), g2 = geo(r.n, r.m1, hp, wp, Math.min(r.k2, hp, wp));
+      if (g2.ho < 2 || g2.wo < 2) return;
+      const rnd = lcg(r.seed);
+      const c1 = r.ci * 9, c2 = r.m1 * g2.kh * g2.kw;
+      const s1 = 1 + Math.floor(r.a * (c1 - 1)), n1 = Math.min(s1, Math.floor(r.b * (s1 + 1)));
+      const s2 = 1 + Math.floor(r.b * (c2 - 1)), n2 = Math.min(s2, Math.floor(r.a * (s2 + 1)));
+      const l1 = rows(r.m1, c1, s1, r.index, rnd), l2 = rows(r.m2, c2, s2, r.index, rnd);
+      const b1 = Float32Array.from({ length: r.m1 }, () => rnd() - 0.5), b2 = Float32Array.from({ length: r.m2 }, () => rnd() - 0.5);
+      const x = Float32Array.from({ length: r.n * r.ci * h * w }, () => rnd() - 0.5);
+      const want1 = new Float32Array(r.n * r.m1 * hp * wp);
+      sparseConvPoolRef(want1, l1.v, l1.idx, r.m1, s1, n1, x, g1, b1, r.relu);
+      const res = sparseConvPoolResidentWasm(l1.v, l1.idx, r.m1, s1, n1, x, g1, b1, r.relu)!;
+      expect(res).toMatchObject({ n: r.n, c: r.m1, h: hp, w: wp });
+      same(imagesToArray(res), want1);
+      const res2 = sparseConvPoolResidentWasm(l1.v, l1.idx, r.m1, s1, n1, x, g1, b1, r.relu)!;
+      const size2 = r.n * r.m2 * (g2.ho >> 1) * (g2.wo >> 1);
+      const got = new Float32Array(size2).fill(Number.NaN), want = new Float32Array(size2);
+      expect(sparseConvPoolWasmInto(got, l2.v, l2.idx, r.m2, s2, n2, res2, g2, b2, true)).toBe(true);
+      sparseConvPoolRef(want, l2.v, l2.idx, r.m2, s2, n2, want1, g2, b2, true);
+      same(got, want);
+    }), { numRuns: 200 });
   });
 
   it('two chained sparse linears through the arena (transposed, no copy between) equal sparseLinearF32Ref bit for bit', () => {

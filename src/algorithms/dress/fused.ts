@@ -14,14 +14,17 @@
  *
  * @module
  */
-import { sparseConvPoolWasmInto, sparseLinearFromResidentWasm, sparseLinearResidentWasm, type Resident } from '../../backend/dress-direct.js';
+import {
+  imagesToArray, sparseConvPoolResidentWasm, sparseConvPoolWasmInto, sparseLinearFromResidentWasm, sparseLinearResidentWasm, type Resident, type ResidentImages,
+} from '../../backend/dress-direct.js';
 import { useWasm } from '../../backend/index.js';
 import { NumError, fmtShape } from '../../errors.js';
 import { convPoolInference, convPoolPlan, fusable } from '../../nn/fuse.js';
 import { conv2d, maxPool2d } from '../../nn/layers.js';
 import type { Ctx, Layer, LayerInfo, WeightKernels } from '../../nn/layers.js';
 import type { KernelRows } from '../../sparse/kernels.js';
-import { fromTyped } from '../../tensor/create.js';
+import { fromTyped, zeros } from '../../tensor/create.js';
+import { broadcastTo } from '../../tensor/ops/movement.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { Params } from '../../tree.js';
 import type { PackedLayer } from './pack.js';
@@ -45,21 +48,47 @@ type Relu = 'none' | 'after' | 'before';
 export function sparseConvPool(
   slots: Map<Tensor, FusedSlot>, level: number, x: Tensor, w: Tensor, bias: Tensor | undefined, conv: LayerInfo, pool: LayerInfo, relu: Relu,
 ): Tensor | undefined {
-  const s = slots.get(w);
-  if (s === undefined) return convPoolInference(conv, pool, bias === undefined ? { weight: w } : { weight: w, bias }, x, relu);
-  const plan = convPoolPlan(conv, pool, x, s.layer.shape, relu);
+  if (!slots.has(w)) return convPoolInference(conv, pool, bias === undefined ? { weight: w } : { weight: w, bias }, x, relu);
+  const y = convPoolStep(slots.get(w)!, level, x, bias, conv, pool, relu, false);
+  return y instanceof Tensor ? y : undefined;
+}
+
+/**
+ * One fused sparse conv → pool (→ relu) of a packed weight, from a tensor or images left in the
+ * arena by the previous one; with `keep` its own output stays there (when the layout allows).
+ * @internal
+ */
+export function convPoolStep(
+  s: FusedSlot, level: number, x: Tensor | ResidentImages, bias: Tensor | undefined, conv: LayerInfo, pool: LayerInfo, relu: Relu, keep: boolean,
+): Tensor | ResidentImages | undefined {
+  // the geometry of arena-resident images, from a placeholder of their shape
+  const xt = x instanceof Tensor ? x : broadcastTo(zeros([1]), [x.n, x.c, x.h, x.w]);
+  const plan = convPoolPlan(conv, pool, xt, s.layer.shape, relu);
   if (plan === undefined) return undefined;
   const { n, o, win, pool: p } = plan;
   if (p.kh !== 2 || p.kw !== 2 || p.sh !== 2 || p.sw !== 2) return undefined;
   if (bias !== undefined && !(bias instanceof Tensor && bias.dtype === 'float32' && bias.ndim === 1 && bias.shape[0] === o)) return undefined;
-  const rows = s.rows[level]!;
-  const out = new Float32Array(n * o * p.hp * p.wp);
+  const rows = s.rows[level]!, count = rows.rowNnz, stride = rows.stride ?? count;
   const g = { n, ci: plan.c, h: plan.h, w: plan.w, kh: win.kh, kw: win.kw, sh: win.sh, sw: win.sw, dh: win.dh, dw: win.dw, pt: win.pt, pl: win.pl, ho: win.ho, wo: win.wo };
-  const b = bias === undefined ? undefined : flat(bias);
-  if (!sparseConvPoolWasmInto(out, s.layer.values, s.layer.columns, o, rows.stride ?? rows.rowNnz, rows.rowNnz, flat(x), g, b, relu !== 'none')) return undefined;
+  const b = bias === undefined ? undefined : flat(bias), xs = x instanceof Tensor ? flat(x) : x;
+  let y: Tensor | ResidentImages | undefined = keep ? sparseConvPoolResidentWasm(s.layer.values, s.layer.columns, o, stride, count, xs, g, b, relu !== 'none') : undefined;
+  if (y === undefined) {
+    const out = new Float32Array(n * o * p.hp * p.wp);
+    if (!sparseConvPoolWasmInto(out, s.layer.values, s.layer.columns, o, stride, count, xs, g, b, relu !== 'none')) return undefined;
+    y = fromTyped(out, [n, o, p.hp, p.wp]);
+  }
   s.positions = n * win.ho * win.wo;
   s.hits++;
-  return fromTyped(out, [n, o, p.hp, p.wp]);
+  return y;
+}
+
+/** The packed conv of a fusable conv → pool (→ relu) span at layer `i`, with its span. */
+function packedConvAt(layers: readonly Layer<Params>[], params: readonly Params[], i: number, slots: Map<Tensor, FusedSlot>): { s: FusedSlot; bias: Tensor | undefined; span: number; relu: Relu; pool: LayerInfo } | undefined {
+  if (i >= layers.length) return undefined;
+  const f = fusable(layers, i), p = params[i] as { weight?: unknown; bias?: unknown };
+  if (f.span === 0 || !(p.weight instanceof Tensor) || !(p.bias === undefined || p.bias instanceof Tensor)) return undefined;
+  const s = slots.get(p.weight);
+  return s === undefined ? undefined : { s, bias: p.bias, span: f.span, relu: f.relu, pool: layers[f.relu === 'before' ? i + 2 : i + 1]!.info! };
 }
 
 let probe: Layer<Params>[] | undefined;
@@ -104,11 +133,23 @@ export function runSequential(
     const b = packedLinearAt(layers, ps, nxt, slots);
     return b === undefined || b.s.layer.cols !== a.s.layer.rows ? undefined : { ...a, relu: r, next: nxt };
   });
-  if (!link.some((l) => l !== undefined)) return undefined;
+  if (!link.some((l) => l !== undefined) && !layers.some((_, i) => packedConvAt(layers, ps, i, slots) !== undefined && packedConvAt(layers, ps, i + fusable(layers, i).span, slots) !== undefined)) return undefined;
   const states = ctx.state as Params[] | undefined;
-  let h = x, res: Resident | undefined, lead: number[] = [];
+  let h = x, res: Resident | undefined, img: ResidentImages | undefined, lead: number[] = [];
   for (let i = 0; i < layers.length;) {
     const l = layers[i]!, ln = link[i];
+    const cv = packedConvAt(layers, ps, i, slots);
+    if (cv !== undefined) {
+      // a packed conv → pool (→ relu); its output stays in the arena when the next layer is one too
+      const keep = packedConvAt(layers, ps, i + cv.span, slots) !== undefined;
+      const y = convPoolStep(cv.s, level, img ?? h, cv.bias, l.info!, cv.pool, cv.relu, keep);
+      if (y !== undefined) {
+        if (y instanceof Tensor) { h = y; img = undefined; } else img = y;
+        i += cv.span;
+        continue;
+      }
+    }
+    if (img !== undefined) { h = fromTyped(imagesToArray(img), [img.n, img.c, img.h, img.w]); img = undefined; }
     if (ln !== undefined) {
       // a link: bias and relu applied, the output left in the arena for the next packed linear
       const rows = ln.s.rows[level]!;

@@ -161,20 +161,21 @@ describe('sparse inference and switching', () => {
 
   it('fused conv → pool → relu and arena-resident linear chains: sparse = dense-masked on every path and backend', () => {
     // LeNet5's pattern (conv → pool → relu twice, then linear → relu → linear → linear: a chain of
-    // three), odd pooled sizes (22 → 11, 10 → 5), relu before the pool, a 3×3 pool (not fused: runs
-    // layer by layer), a conv without bias and an excluded, dense conv (layer 6)
+    // three), pooled 16 → 8 (kept in the arena for the next conv) and 7 → 3 (odd: copied out), relu
+    // before the pool, a 3×3 pool (not fused: runs layer by layer), a conv without bias and an
+    // excluded, dense conv (layer 6)
     const lm = nn.sequential(
       nn.conv2d(5, 3, { padding: 1 }) as nn.Layer<Params>, nn.maxPool2d(2), nn.relu(),
       nn.conv2d(6, 2) as nn.Layer<Params>, nn.relu(), nn.maxPool2d(2),
-      nn.conv2d(3, 1) as nn.Layer<Params>, nn.maxPool2d(3, { stride: 1 }),
+      nn.conv2d(3, 1, { padding: 1 }) as nn.Layer<Params>, nn.maxPool2d(3, { stride: 1 }),
       nn.conv2d(4, 2, { bias: false }) as nn.Layer<Params>, nn.maxPool2d(2),
       nn.flatten(), nn.linear(9) as nn.Layer<Params>, nn.relu(), nn.linear(7) as nn.Layer<Params>, nn.linear(3, { bias: false }) as nn.Layer<Params>,
     ) as nn.Layer<Params>;
-    const li = lm.init(key(11), [2, 22, 22]);
+    const li = lm.init(key(11), [2, 16, 16]);
     const lMasks = dress.nestedMasks(li.params, { layers: (path, t) => t.ndim >= 2 && !path.startsWith('6.') });
     const lTree = dress.trainable(li.params, lMasks);
     const lp = dress.toSparse(lTree, lMasks);
-    const lx = normal(key(12), [5, 2, 22, 22]);
+    const lx = normal(key(12), [5, 2, 16, 16]);
     const was = backend.get();
     try {
       for (const be of backend.available() ? (['js', 'wasm'] as const) : (['js'] as const)) {
