@@ -51,9 +51,10 @@ export function conv2dDirectInto(
   const dk = convDirectKernels(), ik = pool === undefined ? undefined : im2colKernels();
   if (dk === undefined || (pool !== undefined && ik === undefined)) return false;
   const { kh, kw, sh, sw, pt, pl, dh, dw, ho, wo } = win;
-  // Channel blocks of 16 (a 2-pixel × 16-channel tile), or of 8 (4 × 8) when o ≤ 8.
-  const G = o <= 8 ? 8 : 16, K = c * kh * kw, L = ho * wo, img = c * h * w, nblk = Math.ceil(o / G), O16 = G * nblk;
-  const kern = G === 8 ? dk.conv_direct8_f32 : dk.conv_direct_f32;
+  // Channel blocks of 16 (a 2-pixel × 16-channel tile), the rest in blocks of 8 (4 × 8): LeNet5's
+  // 20 and 50 channels compute 24 and 56 lanes instead of 32 and 64.
+  const n16 = o >> 4, n8 = Math.ceil((o - 16 * n16) / 8), base8 = 16 * n16, O16 = base8 + 8 * n8;
+  const K = c * kh * kw, L = ho * wo, img = c * h * w;
   // The padded image holds every row and column a window reaches (and all of x).
   const hp = Math.max(pt + h, (ho - 1) * sh + (kh - 1) * dh + 1), wp = Math.max(pl + w, (wo - 1) * sw + (kw - 1) * dw + 1);
   const padded = hp !== h || wp !== w || pt !== 0 || pl !== 0;
@@ -70,13 +71,18 @@ export function conv2dDirectInto(
     for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) i32[k++] = 4 * ((ci * hp + i * dh) * wp + j * dw);
   }
   for (let oy = 0, q = pixPtr >> 2; oy < ho; oy++) for (let ox = 0; ox < wo; ox++) i32[q++] = 4 * (oy * sh * wp + ox * sw);
-  // Weight as [O/G][K][G], zero past o.
+  // Weight as [n16][K][16] then [n8][K][8], zero past o.
   const w0 = wPtr >> 2;
   f32.fill(0, w0, w0 + O16 * K);
   for (let oc = 0; oc < o; oc++) {
-    const dst = w0 + Math.floor(oc / G) * G * K + (oc % G), src = oc * K;
+    const G = oc < base8 ? 16 : 8, r = oc < base8 ? oc : oc - base8;
+    const dst = w0 + (oc < base8 ? 0 : base8 * K) + Math.floor(r / G) * G * K + (r % G), src = oc * K;
     for (let k = 0; k < K; k++) f32[dst + G * k] = weight[src + k]!;
   }
+  const run = (cur: number, outImg: number, chRs: number, hb: number): void => {
+    if (n16 > 0) dk.conv_direct_f32(xPtr, 4 * xImg, pixPtr, L, cur, offPtr, K, wPtr, n16, yPtr, outImg, chRs, bPtr, hb, 0);
+    if (n8 > 0) dk.conv_direct8_f32(xPtr, 4 * xImg, pixPtr, L, cur, offPtr, K, wPtr + 4 * base8 * K, n8, yPtr + base8 * chRs, outImg, chRs, bPtr + 8 * base8, hb, 0);
+  };
   const hasBias = bias !== undefined && pool === undefined ? 1 : 0;
   if (hasBias) for (let oc = 0; oc < o; oc++) { f32[(bPtr >> 2) + 2 * oc] = bias![oc]!; f32[(bPtr >> 2) + 2 * oc + 1] = bias![oc]!; }
   if (pool !== undefined && bias !== undefined) f32.set(bias.subarray(0, o), bPtr >> 2);
@@ -87,14 +93,14 @@ export function conv2dDirectInto(
     if (padded) dk.pad_f32(sPtr, xPtr, cur * c, h, w, hp, wp, pt, pl);
     if (pool !== undefined) {
       // The GEMM's [O, N·L] layout, which bias_pool_f32 reads; only the pooled block leaves.
-      kern(xPtr, 4 * xImg, pixPtr, L, cur, offPtr, K, wPtr, nblk, yPtr, 4 * L, 4 * cur * L, bPtr, 0, 0);
+      run(cur, 4 * L, 4 * cur * L, 0);
       ik!.bias_pool_f32(o, cur, L, wo, yPtr, 4 * cur * L, bPtr, bias === undefined ? 0 : 1, pool.relu === 'after' ? 1 : pool.relu === 'before' ? 2 : 0,
         pool.kh, pool.kw, pool.sh, pool.sw, pool.hp, pool.wp, pPtr);
       out.set(f32.subarray(pPtr >> 2, (pPtr >> 2) + cur * P), b0 * P);
       continue;
     }
     // NCHW with O16 channel rows per image; the rows past o are dropped on the way out.
-    kern(xPtr, 4 * xImg, pixPtr, L, cur, offPtr, K, wPtr, nblk, yPtr, 4 * O16 * L, 4 * L, bPtr, hasBias, 0);
+    run(cur, 4 * O16 * L, 4 * L, hasBias);
     if (O16 === o) out.set(f32.subarray(y0, y0 + cur * o * L), b0 * o * L);
     else for (let b = 0; b < cur; b++) out.set(f32.subarray(y0 + b * O16 * L, y0 + b * O16 * L + o * L), (b0 + b) * o * L);
   }
