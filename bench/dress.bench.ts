@@ -5,9 +5,9 @@
  *   npx tsx bench/dress.bench.ts           # print the tables
  *   npx tsx bench/dress.bench.ts --write   # also rewrite the DRESS section of docs/benchmarks.md
  *
- * Per layer and level, both paths of `dress.packedRunner` as it calls them (`paths.ts`: the DRESS
- * direct kernels, WebAssembly SIMD on wasm; im2col + the row-balanced SpMM, WebAssembly on wasm)
- * and the one `dress.kernelPath` picks, against the dense `gemmInto` of the same product (and
+ * Per layer and level, the layer as `dress.packedRunner` runs it (on wasm fused with bias, pool and
+ * relu and arena-resident between layers: `fused.ts`), both paths called on their own (`paths.ts`:
+ * the DRESS direct kernels, WebAssembly SIMD on wasm; im2col + the row-balanced SpMM), against the dense `gemmInto` of the same product (and
  * dense im2col + GEMM for convs); on wasm also the JS direct kernels and the path the runner took
  * before the WebAssembly direct kernels existed (JS direct at ≤ 4 multiply-adds per dense-operand
  * element, else im2col + SpMM); end to end, the runner (auto; on wasm also each path forced)
@@ -303,8 +303,9 @@ async function main(): Promise<void> {
     const intro = `## DRESS subnets (row-balanced, rank-ordered, stride n_1)
 
 \`npx tsx bench/dress.bench.ts [--write]\` packs a LeNet5 (magnitude ranking of a random init) into four
-nested subnets and times, at batch 64 and on each backend, both paths of \`dress.packedRunner\` per layer
-and level (direct DRESS kernels, WebAssembly SIMD on wasm; im2col + row-balanced SpMM), on wasm also the
+nested subnets and times, at batch 64 and on each backend, every layer and level as \`dress.packedRunner\`
+runs it (on wasm fused and arena-resident), both paths called on their own (direct DRESS kernels,
+WebAssembly SIMD on wasm; im2col + row-balanced SpMM), on wasm also the
 JS direct kernels and the path the runner took before the WebAssembly direct kernels ("old wasm path"),
 the path \`dress.kernelPath\` picks, the dense \`gemmInto\` of the same product (on a prebuilt im2col matrix)
 and dense im2col + GEMM; end to end the runner against \`model.apply\` of the dense float model.

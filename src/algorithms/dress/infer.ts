@@ -1,7 +1,9 @@
 /**
  * Sparse inference of a packed model (spec §6): every packed linear and conv layer runs over the
  * first `n_j` of the `n_1` rank-ordered (unsorted) entries of each row (stride `n_1`), on the path
- * `kernelPath` picks (`paths.ts`): the DRESS direct kernels, or im2col + the row-balanced SpMM. A runner builds
+ * `kernelPath` picks (`paths.ts`): the DRESS direct kernels, or im2col + the row-balanced SpMM; on wasm
+ * conv → pool → relu spans run fused and chains of packed layers keep their activations in the
+ * arena (`fused.ts`). A runner builds
  * its placeholders and one tiny row descriptor per (layer, level) once; switching subnets picks
  * another descriptor and BN set, and never touches the weight or index buffers.
  *
