@@ -26,13 +26,14 @@ export type NumErrorCode =
  */
 export class NumError extends Error {
   override readonly name = 'NumError';
-  readonly code: NumErrorCode;
-  readonly op: string;
-  readonly expected: string | undefined;
-  readonly received: string | undefined;
+  // `declare`d and assigned below: no class-field definitions in the emitted JS (smaller bundles).
+  declare readonly code: NumErrorCode;
+  declare readonly op: string;
+  declare readonly expected: string | undefined;
+  declare readonly received: string | undefined;
 
   constructor(code: NumErrorCode, op: string, what: string, expected?: string, received?: string) {
-    super(formatMessage(op, what, expected, received));
+    super(`${op}: ${what}${expected !== undefined || received !== undefined ? `; expected ${expected ?? '?'}, got ${received ?? '?'}` : ''}`);
     this.code = code;
     this.op = op;
     this.expected = expected;
@@ -40,12 +41,28 @@ export class NumError extends Error {
   }
 }
 
-function formatMessage(op: string, what: string, expected?: string, received?: string): string {
-  let msg = `${op}: ${what}`;
-  if (expected !== undefined || received !== undefined) {
-    msg += `; expected ${expected ?? '?'}, got ${received ?? '?'}`;
-  }
-  return msg;
+/**
+ * A NumError for a value that is not what an argument needs: `code` (default
+ * `INVALID_ARGUMENT`), "got" from {@link describe}. One call instead of the constructor's five
+ * arguments, so the many boundary checks of a kernel stay small. @internal
+ * @example
+ * ```ts
+ * if (typeof n !== 'number') throw badArg('bitMatrix', 'rows', 'an integer >= 0', n);
+ * ```
+ */
+export function badArg(op: string, what: string, expected: string, got: unknown, code: NumErrorCode = 'INVALID_ARGUMENT'): NumError {
+  return new NumError(code, op, what, expected, describe(got));
+}
+
+/**
+ * Throws a `SHAPE_MISMATCH` NumError unless the length or count `got` equals `want`. @internal
+ * @example
+ * ```ts
+ * checkLength('xnorGemm', 'bias.length', 4, bias.length);
+ * ```
+ */
+export function checkLength(op: string, what: string, want: number, got: unknown): void {
+  if (got !== want) throw badArg(op, what, `${want}`, got, 'SHAPE_MISMATCH');
 }
 
 /**
@@ -73,13 +90,9 @@ export function fmtShape(shape: readonly number[]): string {
 
 /** Short printable description of any value for "got ..." parts of messages. @internal */
 export function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return `array(${v.length})`;
-  if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as unknown as ArrayLike<number>).length})`;
-  if (typeof v === 'object') {
-    const name = (v as { constructor?: { name?: string } }).constructor?.name;
-    return name && name !== 'Object' ? name : 'object';
-  }
   if (typeof v === 'string') return JSON.stringify(v);
-  return String(v);
+  if (v === null || typeof v !== 'object') return String(v);
+  // Arrays and typed arrays as `Float32Array(6)`, other objects by class name.
+  const name = (v as { constructor?: { name?: string } }).constructor?.name, len = (v as { length?: unknown }).length;
+  return `${name && name !== 'Object' ? name : 'object'}${typeof len === 'number' ? `(${len})` : ''}`;
 }

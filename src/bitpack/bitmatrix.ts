@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { NumError, describe } from '../errors.js';
+import { NumError, badArg, checkLength } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkElements } from '../validate.js';
 
@@ -52,7 +52,7 @@ export interface BitMatrix {
  */
 export function popcount32(x: number): number {
   if (typeof x !== 'number' || !Number.isInteger(x)) {
-    throw new NumError('INVALID_ARGUMENT', 'popcount32', 'x must be an integer', 'integer', describe(x));
+    throw badArg('popcount32', 'x', 'an integer', x);
   }
   return popcountWord(x);
 }
@@ -81,10 +81,15 @@ export function popcountWord(x: number): number {
  * ```
  */
 export function bitMatrix(rows: number, cols: number): BitMatrix {
-  checkDim('bitMatrix', 'rows', rows);
-  checkDim('bitMatrix', 'cols', cols);
+  return allocate('bitMatrix', rows, cols);
+}
+
+/** A zero BitMatrix after checking the dimensions and the word count, for `op`'s messages. */
+function allocate(op: string, rows: unknown, cols: unknown): BitMatrix {
+  checkDim(op, 'rows', rows);
+  checkDim(op, 'cols', cols);
   const wordsPerRow = Math.ceil(cols / 32);
-  checkElements('bitMatrix', rows * wordsPerRow, 'words');
+  checkElements(op, rows * wordsPerRow, 'words');
   return { rows, cols, wordsPerRow, words: new Uint32Array(rows * wordsPerRow) };
 }
 
@@ -107,34 +112,21 @@ export function bitMatrix(rows: number, cols: number): BitMatrix {
 export function packBits(values: ArrayLike<number>, rows: number, cols: number): BitMatrix;
 export function packBits(values: Tensor, rows?: number, cols?: number): BitMatrix;
 export function packBits(values: ArrayLike<number> | Tensor, rows?: number, cols?: number): BitMatrix {
-  let data: ArrayLike<number>;
+  let data = values as ArrayLike<number>;
   if (isTensorLike(values)) {
-    if (values.shape.length !== 2) {
-      throw new NumError('SHAPE_MISMATCH', 'packBits', 'tensor must be 2-D', '[rows, cols]', `[${values.shape.join(', ')}]`);
-    }
-    const [r, c] = values.shape as [number, number];
-    if ((rows !== undefined && rows !== r) || (cols !== undefined && cols !== c)) {
-      throw new NumError('SHAPE_MISMATCH', 'packBits', 'rows/cols disagree with the tensor shape', `[${r}, ${c}]`, `[${String(rows)}, ${String(cols)}]`);
+    const shape = values.shape, [r, c] = shape;
+    if (shape.length !== 2 || (rows ?? r) !== r || (cols ?? c) !== c) {
+      throw new NumError('SHAPE_MISMATCH', 'packBits', 'tensor shape', `[${String(rows ?? 'rows')}, ${String(cols ?? 'cols')}]`, `[${shape.join(', ')}]`);
     }
     rows = r;
     cols = c;
     data = values.toTyped({ copy: false });
-  } else {
-    if (values === null || typeof values !== 'object' || typeof values.length !== 'number') {
-      throw new NumError('INVALID_ARGUMENT', 'packBits', 'values must be an array-like of numbers or a 2-D Tensor', 'ArrayLike<number> | Tensor', describe(values));
-    }
-    if (rows === undefined || cols === undefined) {
-      throw new NumError('INVALID_ARGUMENT', 'packBits', 'rows and cols are required for an array', 'packBits(values, rows, cols)', `rows ${String(rows)}, cols ${String(cols)}`);
-    }
-    data = values;
+  } else if (values === null || typeof values !== 'object' || typeof values.length !== 'number') {
+    throw badArg('packBits', 'values', 'an array-like of numbers or a 2-D Tensor', values);
   }
-  checkDim('packBits', 'rows', rows);
-  checkDim('packBits', 'cols', cols);
-  if (data.length !== rows * cols) {
-    throw new NumError('SHAPE_MISMATCH', 'packBits', 'values.length must equal rows · cols', `${rows * cols}`, `${data.length}`);
-  }
-  const m = bitMatrix(rows, cols);
-  packRowsInto(data, 0, rows, cols, m.words, 0, m.wordsPerRow, 'packBits');
+  const m = allocate('packBits', rows, cols); // rows and cols are required for an array
+  checkLength('packBits', 'values.length (rows · cols)', m.rows * m.cols, data.length);
+  packRowsInto(data, 0, m.rows, m.cols, m.words, 0, m.wordsPerRow, 'packBits');
   return m;
 }
 
@@ -156,7 +148,7 @@ export function packRowsInto(
         const v = src[s]!;
         if (v < 0) word |= 1 << b;
         else if (!(v >= 0)) {
-          throw new NumError('INVALID_ARGUMENT', op, `NaN has no sign (row ${r}, column ${j0 + b})`, 'a number that is not NaN', String(v));
+          throw new NumError('INVALID_ARGUMENT', op, `values at row ${r}, column ${j0 + b}`, 'a signed number', String(v));
         }
       }
       dst[d] = word;
@@ -191,33 +183,22 @@ export function unpackBits(m: BitMatrix): Float32Array {
  */
 export function checkBitMatrix(op: string, name: string, m: BitMatrix): void {
   if (m === null || typeof m !== 'object' || !(m.words instanceof Uint32Array)) {
-    throw new NumError('INVALID_ARGUMENT', op, `${name} must be a BitMatrix`, '{rows, cols, wordsPerRow, words: Uint32Array}', describe(m));
+    throw badArg(op, name, 'a BitMatrix', m);
   }
-  checkDim(op, `${name}.rows`, m.rows);
-  checkDim(op, `${name}.cols`, m.cols);
-  const wpr = (m.cols + 31) >>> 5;
-  if (m.wordsPerRow !== wpr) {
-    throw new NumError('INVALID_ARGUMENT', op, `${name}.wordsPerRow must be ceil(cols / 32)`, `${wpr}`, `${m.wordsPerRow}`);
-  }
-  if (m.words.length !== m.rows * wpr) {
-    throw new NumError('SHAPE_MISMATCH', op, `${name}.words.length must be rows · wordsPerRow`, `${m.rows * wpr}`, `${m.words.length}`);
-  }
-  const tail = m.cols & 31;
-  if (tail !== 0) {
-    const mask = ~((1 << tail) - 1);
-    for (let r = 0; r < m.rows; r++) {
-      if ((m.words[r * wpr + wpr - 1]! & mask) !== 0) {
-        throw new NumError('INVALID_ARGUMENT', op, `${name} has set bits past column ${m.cols} in row ${r} (tail bits must be 0)`);
-      }
-    }
+  const { rows, cols, words } = m;
+  checkDim(op, `${name}.rows`, rows);
+  checkDim(op, `${name}.cols`, cols);
+  const wpr = (cols + 31) >>> 5, mask = -1 << (cols & 31);
+  if (m.wordsPerRow !== wpr) throw badArg(op, `${name}.wordsPerRow (ceil(cols / 32))`, `${wpr}`, m.wordsPerRow);
+  checkLength(op, `${name}.words.length (rows · wordsPerRow)`, rows * wpr, words.length);
+  for (let r = 1; r <= rows && mask !== -1; r++) {
+    if (words[r * wpr - 1]! & mask) throw badArg(op, `${name} row ${r - 1}, bits past column ${cols}`, '0', words[r * wpr - 1]! & mask);
   }
 }
 
 /** Throws unless `v` is a non-negative integer. @internal */
 export function checkDim(op: string, what: string, v: unknown): asserts v is number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
-    throw new NumError('INVALID_ARGUMENT', op, `${what} must be a non-negative integer`, 'integer >= 0', describe(v));
-  }
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw badArg(op, what, 'an integer >= 0', v);
 }
 
 /** Structural test for a Tensor (no runtime import of the tensor module, so bitpack stays standalone). */

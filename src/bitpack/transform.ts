@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { NumError, describe } from '../errors.js';
+import { badArg, checkLength } from '../errors.js';
 
 /**
  * Per-output-column affine map and clamp applied to each GEMM result before it is stored.
@@ -42,27 +42,24 @@ export interface PreparedTransform {
  * loops read one array kind whatever the caller passed. @internal
  */
 export function prepareTransform(op: string, opts: OutputTransform | undefined, n: number): PreparedTransform {
-  if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
-    throw new NumError('INVALID_ARGUMENT', op, 'options must be an object', '{scale?, bias?, clampMin?, clampMax?}', describe(opts));
-  }
-  const scale = new Float64Array(n).fill(1);
-  const bias = new Float64Array(n);
-  if (opts?.scale !== undefined) copyColumnVector(op, 'scale', opts.scale, scale);
-  if (opts?.bias !== undefined) copyColumnVector(op, 'bias', opts.bias, bias);
-  const lo = opts?.clampMin ?? -Infinity;
-  const hi = opts?.clampMax ?? Infinity;
-  if (typeof lo !== 'number' || Number.isNaN(lo)) throw new NumError('INVALID_ARGUMENT', op, 'clampMin must be a number', 'number', describe(lo));
-  if (typeof hi !== 'number' || Number.isNaN(hi)) throw new NumError('INVALID_ARGUMENT', op, 'clampMax must be a number', 'number', describe(hi));
-  if (lo > hi) throw new NumError('INVALID_ARGUMENT', op, 'clampMin must not exceed clampMax', `clampMin <= ${hi}`, String(lo));
-  return { scale, bias, lo, hi };
+  if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw badArg(op, 'options', '{scale?, bias?, clampMin?, clampMax?}', opts);
+  const lo = bound(op, 'clampMin', opts?.clampMin ?? -Infinity), hi = bound(op, 'clampMax', opts?.clampMax ?? Infinity);
+  if (lo > hi) throw badArg(op, 'clampMin', `<= clampMax = ${hi}`, lo);
+  return { scale: column(op, 'scale', opts?.scale, n, 1), bias: column(op, 'bias', opts?.bias, n, 0), lo, hi };
 }
 
-function copyColumnVector(op: string, what: string, src: ArrayLike<number>, dst: Float64Array): void {
-  if (src === null || typeof src !== 'object' || typeof src.length !== 'number') {
-    throw new NumError('INVALID_ARGUMENT', op, `${what} must be an array of numbers (one per output column)`, 'ArrayLike<number>', describe(src));
+function bound(op: string, what: string, v: unknown): number {
+  if (typeof v !== 'number' || Number.isNaN(v)) throw badArg(op, what, 'a number', v);
+  return v;
+}
+
+/** `src` (one entry per output column) as a Float64Array of length n; `fill` everywhere when absent. */
+function column(op: string, what: string, src: ArrayLike<number> | undefined, n: number, fill: number): Float64Array {
+  const dst = new Float64Array(n).fill(fill);
+  if (src !== undefined) {
+    if (src === null || typeof src !== 'object' || typeof src.length !== 'number') throw badArg(op, what, 'an array of numbers, one per output column', src);
+    checkLength(op, `${what}.length (output columns)`, n, src.length);
+    dst.set(src);
   }
-  if (src.length !== dst.length) {
-    throw new NumError('SHAPE_MISMATCH', op, `${what} needs one entry per output column`, `length ${dst.length}`, `length ${src.length}`);
-  }
-  for (let j = 0; j < dst.length; j++) dst[j] = src[j]!;
+  return dst;
 }

@@ -1,6 +1,7 @@
 // XNOR-popcount GEMM: exact against the integer matmul of the signs, fast kernel = reference twin.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backend } from '../../src/index.js';
 import { packBits, xnorGemm, xnorGemmInto, xnorGemmRef, type BitMatrix, type OutputTransform } from '../../src/bitpack/index.js';
 import { code, lcg, sgn, values } from './helpers.js';
 
@@ -39,7 +40,15 @@ function expectedTransform(dots: number[], n: number, t: OutputTransform): numbe
   });
 }
 
-describe('xnorGemm', () => {
+// Every case runs on both kernels: the JS micro-kernel and the WebAssembly one (where available).
+const initial = backend.get();
+afterAll(() => { backend.set(initial); });
+const backends = backend.available() ? (['js', 'wasm'] as const) : (['js'] as const);
+
+describe.each(backends)('xnorGemm on the %s backend', (name) => {
+  beforeAll(() => { backend.set(name); });
+  it('runs on that backend', () => { expect(backend.get()).toBe(name); });
+
   it('equals the integer matmul of the signs exactly; fast = reference, with and without a transform', () => {
     fc.assert(fc.property(
       fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 200 }),
