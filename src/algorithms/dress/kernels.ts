@@ -187,7 +187,8 @@ export function sparseConvRef(
  * Reference twin of the fused WebAssembly conv → pool kernel (`sparseConvPoolWasmInto`):
  * `out[N, R, ⌊Ho/2⌋, ⌊Wo/2⌋] = relu?(maxPool2×2(conv2d(x, W_j) + bias))` by the definition, one
  * output at a time, summing in float32 in rank order as the kernel does (padding reads zeros and
- * is multiplied like any input), so the two agree bit for bit on finite inputs.
+ * is multiplied like any input), with its max (`a < b ? b : a`, vertical pairs first) and the bias
+ * after the max, so the two agree bit for bit.
  * @example
  * ```ts
  * sparseConvPoolRef(ref, values, columns, rows, stride, count, x, geometry, bias, true);
@@ -198,6 +199,7 @@ export function sparseConvPoolRef(
   bias: Float32Array | undefined, relu: boolean,
 ): void {
   const kk = g.kh * g.kw, hp = g.ho >> 1, wp = g.wo >> 1, f = Math.fround;
+  const pm = (a: number, c: number): number => (a < c ? c : a);
   const conv = (b: number, i: number, oy: number, ox: number): number => {
     let acc = 0;
     for (let r = 0; r < count; r++) {
@@ -215,9 +217,11 @@ export function sparseConvPoolRef(
       const bv = bias?.[i] ?? 0;
       for (let py = 0; py < hp; py++) {
         for (let px = 0; px < wp; px++) {
-          let m = -Infinity;
-          for (let dy = 0; dy < 2; dy++) for (let dx = 0; dx < 2; dx++) m = Math.max(m, f(conv(b, i, 2 * py + dy, 2 * px + dx) + bv));
-          out[((b * rows + i) * hp + py) * wp + px] = relu && !(m > 0) ? 0 : m;
+          // the kernel's order: vertical pairs, then the horizontal pair; pm(a, b) = a < b ? b : a
+          const y = 2 * py, x0 = 2 * px;
+          const m = pm(pm(conv(b, i, y, x0), conv(b, i, y + 1, x0)), pm(conv(b, i, y, x0 + 1), conv(b, i, y + 1, x0 + 1)));
+          const v = f(m + bv);
+          out[((b * rows + i) * hp + py) * wp + px] = relu && !(v > 0) ? 0 : v;
         }
       }
     }

@@ -245,6 +245,8 @@
 ;; conv output never leaves registers. A tile is 8 adjacent conv columns of 4 conv rows (chunks
 ;; from $tab as in dress_conv: rows 4t', 4t'+1, 4t'+2, 4t'+3 of a pooled row pair), which pool to
 ;; 2 pooled rows of 4: vertical max of rows (0, 1) and (2, 3), then the max of even and odd lanes.
+;; Maxima are pmax (b if a < b, else a: one maxps; the NaN-symmetric f32x4.max costs ~8 instructions
+;; in V8, which at 2 weights per row was most of the tile's epilogue).
 ;; The bias is added after the max (rounding is monotonic, so max(a_i) + b = max(a_i + b) exactly)
 ;; and relu is bitselect(v, 0, v > 0), as the JS relu (NaN → 0). Pooled rows go to $otab[t] and
 ;; $otab[t] + $orow within the (image, row) plane of $plane bytes.
@@ -322,14 +324,14 @@
           (local.set $op (i32.add (local.get $op) (i32.const 4)))
           (br $nz)))
         ;; vertical max of each row pair, then of even and odd lanes (horizontal pairs)
-        (local.set $c0 (f32x4.max (local.get $c0) (local.get $c2)))
-        (local.set $c1 (f32x4.max (local.get $c1) (local.get $c3)))
-        (local.set $c0 (f32x4.add (local.get $bv) (f32x4.max
+        (local.set $c0 (f32x4.pmax (local.get $c0) (local.get $c2)))
+        (local.set $c1 (f32x4.pmax (local.get $c1) (local.get $c3)))
+        (local.set $c0 (f32x4.add (local.get $bv) (f32x4.pmax
           (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $c0) (local.get $c1))
           (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $c0) (local.get $c1)))))
-        (local.set $c4 (f32x4.max (local.get $c4) (local.get $c6)))
-        (local.set $c5 (f32x4.max (local.get $c5) (local.get $c7)))
-        (local.set $c4 (f32x4.add (local.get $bv) (f32x4.max
+        (local.set $c4 (f32x4.pmax (local.get $c4) (local.get $c6)))
+        (local.set $c5 (f32x4.pmax (local.get $c5) (local.get $c7)))
+        (local.set $c4 (f32x4.add (local.get $bv) (f32x4.pmax
           (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $c4) (local.get $c5))
           (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $c4) (local.get $c5)))))
         (if (local.get $relu) (then
