@@ -4,7 +4,8 @@
 // tiny MLP trained for 5 Adam steps from a fixed key, then an XNOR-popcount inference) and must
 // print exactly Node's bits, on the JS backend everywhere and on the WebAssembly backend wherever
 // the engine has WebAssembly SIMD. The engines come from test/runtimes/package.json (npm) and
-// Debian's chromium; .ci/run installs them when absent.
+// Debian's chromium; .ci/run installs them when absent. The README's browser page and Web Worker
+// snippets run in the same Chromium, as written, so a broken snippet fails CI.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -46,6 +47,25 @@ function bundle(entry: string, format: 'esm' | 'iife', target = 'es2022'): strin
 
 function lastLine(s: string): string {
   return s.trim().split('\n').pop()!;
+}
+
+/**
+ * The code of the first ```lang block after `heading` in README.md, as a user would copy it; a
+ * missing block fails the test, so the snippet cannot vanish from the README unnoticed.
+ */
+function readmeBlock(heading: string, lang: string): string {
+  const md = readFileSync(join(root, 'README.md'), 'utf8');
+  const at = md.indexOf(heading);
+  const m = at < 0 ? null : new RegExp('```' + lang + '\\n([\\s\\S]*?)```').exec(md.slice(at));
+  if (m === null) throw new Error(`README.md has no \`\`\`${lang} block after ${heading}`);
+  return m[1]!;
+}
+
+/** README's Web Worker block holds two files, `// main.js` then `// worker.js`. */
+function readmeWorkerFiles(): { main: string; worker: string } {
+  const [main, worker, ...rest] = readmeBlock('**Web Worker**', 'js').split(/^\/\/ worker\.js$/m);
+  if (worker === undefined || rest.length > 0 || !main!.trimStart().startsWith('// main.js')) throw new Error('README worker block: expected "// main.js" then "// worker.js"');
+  return { main: main!, worker };
 }
 
 let node: Report;
@@ -151,9 +171,21 @@ describe('the same bits in every runtime', () => {
             }
             self.postMessage({ runs, receivedBytes: data.x.byteLength + data.y.byteLength }, buffers);
           };`],
+        // README.md's browser snippet as written, in a page whose import map points at dist/index.js
+        // (served from dist/ below, as the README says), and its worker snippet: main.js as written,
+        // worker.js through a bundler (workers get no import map). console.log is recorded.
+        '/readme/': ['text/html', `<!doctype html><meta charset="utf-8"><title>README</title>
+          <script type="importmap">{ "imports": { "edgegrad": "/dist/index.js" } }</script><body></body>
+          ${readmeBlock('**Browser**', 'html')}`],
+        '/readme-worker/': ['text/html', `<!doctype html><meta charset="utf-8"><title>README worker</title>
+          <script>window.__logs = []; const log = console.log; console.log = (...a) => { window.__logs.push(a); log(...a); };</script>
+          <script type="module" src="./main.js"></script>`],
+        '/readme-worker/main.js': ['text/javascript', readmeWorkerFiles().main],
+        '/readme-worker/worker.js': ['text/javascript', bundle(readmeWorkerFiles().worker, 'esm')],
       };
       server = createServer((req, res) => {
-        const f = files[req.url ?? ''];
+        const url = req.url ?? '', built = join(root, url); // the built package, file by file
+        const f = files[url] ?? (/^\/dist\/[\w./-]+\.js$/.test(url) && !url.includes('..') && existsSync(built) ? ['text/javascript', readFileSync(built, 'utf8')] : undefined);
         if (f === undefined) { res.writeHead(404).end(); return; }
         res.writeHead(200, { 'content-type': f[0], 'cache-control': 'no-store' }).end(f[1]);
       });
@@ -184,6 +216,29 @@ describe('the same bits in every runtime', () => {
         expect(w.receivedBytes).toBe((32 * 8 + 32 * 4) * 4);
         for (const b of ['js', 'wasm']) expect(w.recomputed[b]).toEqual(node.runs[b]!.digests); // outputs transferred back intact
         expect(expectSameAsNode({ wasmAvailable: true, runs: w.runs })).toEqual(['js', 'wasm']);
+      } finally {
+        await browser.close();
+      }
+    });
+
+    it("README's browser and Web Worker snippets run as written and give Node's results", async () => {
+      const { chromium } = local('playwright-core') as { chromium: Chromium };
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+      try {
+        const page = await browser.newPage();
+        await page.goto(`${origin}/readme/`);
+        await page.waitForFunction("document.body.textContent !== ''", undefined, { timeout: 60_000 });
+        // The same computation in Node on the built package (default backend on both sides).
+        const eg = await import(join(root, 'dist', 'index.js')) as typeof import('../../src/index.js');
+        const a = eg.uniform(eg.key(0), [4, 4]);
+        expect(await page.evaluate<string>('document.body.textContent')).toBe(JSON.stringify(eg.matmul(a, a).toArray()));
+
+        await page.goto(`${origin}/readme-worker/`);
+        await page.waitForFunction('window.__logs.length > 0', undefined, { timeout: 60_000 });
+        // main.js logs e.data.y: relu of its 1024 zeros, computed in the worker and transferred back.
+        const y = JSON.parse(await page.evaluate<string>(`JSON.stringify((() => { const y = window.__logs[0][0];
+          return { kind: Object.prototype.toString.call(y), length: y.length, values: [...new Set(y)] }; })())`)) as unknown;
+        expect(y).toEqual({ kind: '[object Float32Array]', length: 1024, values: [0] });
       } finally {
         await browser.close();
       }
