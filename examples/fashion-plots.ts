@@ -254,8 +254,11 @@ function rctPlots(): void {
   const { runs } = json<{ runs: RctRun[] }>('rct-results.json');
   const datasets = [...new Set(runs.map((r) => r.dataset))];
   const colour = (r: RctRun): string => (r.method === 'rct' && r.interval !== 100 ? '#ff7f0e' : RCT_COLORS[r.method] ?? '#8c564b');
+  const order = ['fp32', 'qat', 'rct', 'fixed8', 'fixed16'];
+  runs.sort((a, b) => order.indexOf(a.method) - order.indexOf(b.method) || a.interval - b.interval);
+  const epochs = (d: string): number => Math.max(...runs.filter((r) => r.dataset === d).map((r) => r.perEpoch.length));
   const acc: Panel[] = datasets.map((d) => ({
-    title: TITLES[d] ?? d,
+    title: TITLES[d] ?? d, xTicks: Array.from({ length: epochs(d) }, (_, i): [number, string] => [i + 1, String(i + 1)]),
     series: runs.filter((r) => r.dataset === d).map((r): Series => ({
       label: rctName(r), color: colour(r), ...(r.method === 'qat' ? { dash: '6 4' } : {}), points: r.perEpoch.map((e, i) => [i + 1, 100 * e.accuracy]),
     })),
@@ -270,10 +273,10 @@ function rctPlots(): void {
         t += s.steps;
         return [[a / r.stepsPerEpoch, s.meanBits], [t / r.stepsPerEpoch, s.meanBits]];
       });
-      return { label: rctName(r), color: colour(r), points };
+      return { label: rctName(r), color: colour(r), lineOnly: true, points };
     }),
   }));
-  writeFileSync(docs('rct-mean-bits.svg'), chart(bits, 'epoch (steps / steps per epoch)', 'mean weight bits', 'RCT-style: mean weight bitwidth over training (per-layer bits weighted by size)', { xLog: false }));
+  writeFileSync(docs('rct-mean-bits.svg'), chart(bits, 'epoch (steps / steps per epoch)', 'mean weight bits', 'RCT-style: mean weight bitwidth over training (per-layer bits weighted by size)', { xLog: false, yRange: [6, 14] }));
   console.log(`wrote docs/rct-accuracy.svg and docs/rct-mean-bits.svg (${datasets.length} panels each)`);
 }
 

@@ -7,9 +7,13 @@
 //   npm run repro:rct -- --epochs 2 --methods rct,fp32 --no-write
 //
 // Options: --epochs E (3), --lr η (0.05, constant), --batch B (64), --interval I (100),
-// --methods rct,fixed8,fixed16,fp32,qat, --seed S (0), --dataset mnist|fashion (mnist), --no-write.
+// --methods rct,fixed8,fixed16,fp32,qat, --seed S (0), --dataset mnist|fashion (mnist), --no-write,
+// --train-size N (the first N training images; default all: 8,000 MNIST, 60,000 Fashion-MNIST),
+// --json FILE (puts one record per method into FILE's `runs`, replacing a record of the same
+// dataset, method, seed and schedule: per-epoch metrics, and for the integer methods the mean
+// weight bits of every trace segment; examples/rct-results.json feeds examples/fashion-plots.ts).
 // With --dataset fashion the plot goes to docs/rct-bits-fashion.svg.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { key, rct } from '../src/index.js';
 import { datasetName, loadDataset } from '../src/node/datasets.js';
 
@@ -49,6 +53,28 @@ export function bitsSvg(st: rct.RctState, title: string): string {
   return out.join('\n');
 }
 
+/** Mean bits per weight element (tensors of rank ≥ 2) in every trace segment, as rct.run's meanBits. */
+function traceMeanBits(st: rct.RctState): { steps: number; meanBits: number }[] {
+  const ts = Object.values(st.params);
+  return st.trace.map((s) => {
+    let nb = 0, n = 0;
+    ts.forEach((t, i) => { if (t.shape.length >= 2) { nb += t.q.length * s.bits[i]!; n += t.q.length; } });
+    return { steps: s.steps, meanBits: n > 0 ? nb / n : 0 };
+  });
+}
+
+type RunRecord = Record<string, unknown> & { dataset: string; method: string; seed: number; epochs: number; interval: number; trainSize: number };
+
+/** Replaces (or adds) this run's records in `file`'s `runs`, keeping every other record. */
+function writeJson(file: string, records: RunRecord[]): void {
+  const doc = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) as { runs: RunRecord[] } : { runs: [] };
+  const same = (a: RunRecord, b: RunRecord): boolean => a.dataset === b.dataset && a.method === b.method && a.seed === b.seed
+    && a.epochs === b.epochs && a.interval === b.interval && a.trainSize === b.trainSize && a['learningRate'] === b['learningRate'];
+  doc.runs = [...doc.runs.filter((o) => !records.some((n) => same(o, n))), ...records];
+  writeFileSync(file, `${JSON.stringify(doc, null, 1)}\n`);
+  console.log(`wrote ${records.length} record(s) to ${file}`);
+}
+
 function main(): void {
   const epochs = Number(arg('epochs', '3'));
   const lr = Number(arg('lr', '0.05'));
@@ -58,7 +84,10 @@ function main(): void {
   const methods = arg('methods', 'rct,fixed8,fixed16,fp32,qat').split(',') as rct.RunMethod[];
   const write = !process.argv.includes('--no-write');
   const dataset = datasetName(process.argv.includes('--dataset') ? arg('dataset', '') : undefined);
-  const { train, test, title } = loadDataset(dataset, { seed });
+  const trainSize = process.argv.includes('--train-size') ? Number(arg('train-size', '')) : undefined;
+  const jsonFile = arg('json', '');
+  const { train, test, title } = loadDataset(dataset, { seed, trainSize });
+  const perEpoch = new Map<string, Record<string, number>[]>();
   console.log(`LeNet5, ${title} ${train.y.shape[0]} / ${test.y.shape[0]}; SGD η = ${lr}, batch ${batchSize}, ${epochs} epochs, I = ${interval}; methods ${methods.join(', ')}`);
   const t0 = performance.now();
   const r = rct.run({
@@ -66,6 +95,7 @@ function main(): void {
     onEvent: (e) => {
       if (e.kind !== 'epoch') return;
       const m = e.metrics;
+      perEpoch.set(e.phase, [...(perEpoch.get(e.phase) ?? []), { ...m, seconds: e.elapsedMs / 1000 }]);
       const extra = m['meanBits'] === undefined ? '' : `, mean bits ${m['meanBits'].toFixed(2)}, underflow ${m['underflowPercent']!.toFixed(1)} %`;
       console.log(`  ${e.phase.padEnd(7)} epoch ${e.epoch}: test ${(100 * m['accuracy']!).toFixed(2)} %, train loss ${m['trainLoss']!.toFixed(4)}${extra}  (${(e.elapsedMs / 1000).toFixed(0)} s)`);
     },
@@ -86,6 +116,20 @@ function main(): void {
   lines.forEach((l) => console.log(l));
   console.log(`report metrics: ${JSON.stringify(r.report.metrics)}`);
   console.log(`total ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  if (jsonFile !== '') writeJson(jsonFile, methods.map((m) => {
+    const i = m === 'rct' || m === 'fixed8' || m === 'fixed16' ? r.integer[m] : undefined;
+    return {
+      dataset, method: m, seed, epochs, learningRate: lr, batchSize, interval, trainSize: train.y.shape[0]!, testSize: test.y.shape[0]!,
+      stepsPerEpoch: Math.ceil(train.y.shape[0]! / batchSize), accuracy: r.accuracy[m] ?? null, perEpoch: perEpoch.get(m) ?? [],
+      ...(i === undefined ? {} : {
+        gemmJ: { rct: i.energy.gemm.rct / 1e12, fp32: i.energy.gemm.fp32 / 1e12, saving: i.energy.gemm.saving },
+        movementJ: { rct: i.energy.movement.rct / 1e12, qat: i.energy.movement.qat / 1e12, ratioVsQat: i.energy.movement.ratioVsQat },
+        memory: { peakBytes: i.memory.peakBytes, savingVsFp32: i.memory.savingVsFp32, savingVsQat: i.memory.savingVsQat, meanBits: i.memory.meanBits },
+        underflow: i.underflow, trace: traceMeanBits(i.state),
+      }),
+      node: process.version, date: new Date().toISOString().slice(0, 10),
+    };
+  }));
   const st = r.integer.rct?.state;
   if (write && st !== undefined) {
     const svg = `rct-bits${dataset === 'mnist' ? '' : `-${dataset}`}.svg`;
