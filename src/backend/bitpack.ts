@@ -75,7 +75,8 @@ export function xnorCountsWasm(
   const s = kx ? arenaViews(kx, 4 * end).i32 : scratch && scratch.length >= end ? scratch : (scratch = new Int32Array(end));
   packPairs(s, 0, aWords, aRows, words, wp);
   packPairs(s, b, bWords, bRows, words, wp);
-  const nb = Math.max(2, Math.floor(65536 / Math.max(wp, 1)) & ~1);
+  // Bᵀ rows per block; for K = 0, 65536 / 0 is Infinity, which & ~1 makes 0, hence the max.
+  const nb = Math.max(2, Math.floor(65536 / wp) & ~1);
   if (kx) kx.xnor_counts(mPad, nPad, wp >> 1, 0, 4 * b, 4 * o, nb);
   else js!(s, mPad, nPad, wp, b, o, nb);
   return { counts: s, nPad, base: o };

@@ -148,7 +148,7 @@ export function packRowsInto(
         const v = src[s]!;
         if (v < 0) word |= 1 << b;
         else if (!(v >= 0)) {
-          throw new NumError('INVALID_ARGUMENT', op, `values at row ${r}, column ${j0 + b}`, 'a signed number', String(v));
+          throw badArg(op, `values at row ${r}, column ${j0 + b}`, 'a signed number', v);
         }
       }
       dst[d] = word;
@@ -189,8 +189,8 @@ export function checkBitMatrix(op: string, name: string, m: BitMatrix): void {
   checkDim(op, `${name}.rows`, rows);
   checkDim(op, `${name}.cols`, cols);
   const wpr = (cols + 31) >>> 5, mask = -1 << (cols & 31);
-  if (m.wordsPerRow !== wpr) throw badArg(op, `${name}.wordsPerRow (ceil(cols / 32))`, `${wpr}`, m.wordsPerRow);
-  checkLength(op, `${name}.words.length (rows · wordsPerRow)`, rows * wpr, words.length);
+  if (m.wordsPerRow !== wpr) throw badArg(op, `${name}.wordsPerRow`, `ceil(cols / 32) = ${wpr}`, m.wordsPerRow);
+  checkLength(op, `${name}.words.length`, rows * wpr, words.length);
   for (let r = 1; r <= rows && mask !== -1; r++) {
     if (words[r * wpr - 1]! & mask) throw badArg(op, `${name} row ${r - 1}, bits past column ${cols}`, '0', words[r * wpr - 1]! & mask);
   }
