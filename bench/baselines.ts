@@ -5,7 +5,7 @@
  * to agree is reported and left out.
  */
 import * as ort from 'onnxruntime-web';
-import { defaultDevice, init, jit, lax, numpy as np } from '@jax-js/jax';
+import { defaultDevice, init, jit, lax, nn as jnn, numpy as np, valueAndGrad } from '@jax-js/jax';
 import type { Params, Tensor } from '../src/index.js';
 import { assertClose, type Contender } from './util.js';
 import { encodeModel, type OnnxNode } from './onnx.js';
@@ -17,9 +17,11 @@ export interface Baselines {
   matmul(n: number, a: Float32Array, b: Float32Array, ref: ArrayLike<number>): Promise<Contender[]>;
   conv(cs: ConvCase, x: Float32Array, w: Float32Array, ref: ArrayLike<number>): Promise<Contender[]>;
   lenet(params: Params, x: Tensor, ref: ArrayLike<number>): Promise<Contender[]>;
+  /** One SGD step of a 784-H-10 relu MLP (weights `[out, in]`), mean cross-entropy; `loss0` is the first step's loss. */
+  mlpStep(layers: [Dense, Dense], x: Tensor, labels: Int32Array, lr: number, loss0: number): Promise<Contender[]>;
 }
 
-type Dense = { weight: Tensor; bias: Tensor };
+export type Dense = { weight: Tensor; bias: Tensor };
 const f32 = (t: Tensor): Float32Array => t.toTyped() as Float32Array;
 
 async function ortSession(nodes: OnnxNode[], inputs: { name: string; shape: number[] }[], weights: { name: string; shape: number[]; data: Float32Array }[], out: { name: string; shape: number[] }) {
@@ -138,6 +140,33 @@ export async function loadBaselines(use: { ort: boolean; jax: boolean }): Promis
         return [{ name: 'jax-js', fn: () => { run(); }, iterations: 2 }];
       });
       return [...ortC, ...jaxC];
+    },
+
+    async mlpStep([l1, l2], x, labels, lr, loss0) {
+      if (!jaxOk) return [];
+      return guarded('jax-js MLP step', async () => {
+        // The whole step (forward, valueAndGrad, SGD update) under one jit, as a jax user writes it.
+        const loss = (p: np.Array[], xx: np.Array, yy: np.Array): np.Array => {
+          const [w1, b1, w2, b2] = p as [np.Array, np.Array, np.Array, np.Array];
+          const h = np.maximum(np.matmul(xx, w1.transpose()).add(b1), 0);
+          return np.mean(np.sum(jnn.logSoftmax(np.matmul(h, w2.transpose()).add(b2), -1).mul(yy), [-1])).mul(-1);
+        };
+        const step = jit((p: np.Array[], xx: np.Array, yy: np.Array) => {
+          const [l, g] = valueAndGrad(loss)(p.map((q) => q.ref), xx, yy);
+          return [l, p.map((q, i) => q.sub((g as np.Array[])[i]!.mul(lr)))];
+        }) as unknown as (p: np.Array[], xx: np.Array, yy: np.Array) => [np.Array, np.Array[]];
+        let p = [l1.weight, l1.bias, l2.weight, l2.bias].map((t) => arr(f32(t), t.shape.slice()));
+        const X = arr(f32(x), x.shape.slice());
+        const Y = jnn.oneHot(np.array(labels, { dtype: np.int32 }), l2.weight.shape[0]!);
+        const run = (): number => {
+          const [l, next] = step(p, X.ref, Y.ref);
+          p = next;
+          return (l.dataSync() as Float32Array)[0]!;
+        };
+        const first = run();
+        if (Math.abs(first - loss0) > 1e-4 * Math.max(1, Math.abs(loss0))) throw new Error(`first loss ${first}, expected ${loss0}`);
+        return [{ name: 'jax-js', fn: () => { run(); }, iterations: 15 }];
+      });
     },
   };
 }

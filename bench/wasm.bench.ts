@@ -106,7 +106,7 @@ async function convs(bl: Baselines): Promise<void> {
   }
 }
 
-async function mlp(): Promise<void> {
+async function mlp(bl: Baselines): Promise<void> {
   const B = 128;
   const x = normal(key(4), [B, 784]);
   const y = randint(key(5), [B], 0, 10);
@@ -132,10 +132,12 @@ async function mlp(): Promise<void> {
   const lt = tfStep();
   if (Math.abs(first.loss - lt) > 1e-4 * Math.max(1, Math.abs(lt))) throw new Error(`MLP losses disagree: ${first.loss} vs ${lt}`);
   sw = first.state;
+  const jaxC = await bl.mlpStep([p0[0], p0[2]], x, y.toTyped() as Int32Array, 0.1, lt);
   await record('MLP 784-256-10 fwd+bwd+SGD, batch 128', 'ms', undefined, [
     { name: 'wasm', fn: on('wasm', () => { sw = step(sw, { x, y }).state; }), iterations: 15 },
     { name: 'tfjs-wasm', fn: () => { tfStep(); }, iterations: 15 },
     { name: 'js', fn: on('js', () => { sj = step(sj, { x, y }).state; }), iterations: 5 },
+    ...jaxC,
   ], 5);
   for (const t of [w1, b1, w2, b2, tx, ty]) t.dispose();
 }
@@ -216,7 +218,7 @@ async function main(): Promise<void> {
   const want = (s: string): boolean => only === undefined || only.split(',').includes(s);
   if (want('matmul')) await matmuls(bl);
   if (want('conv')) await convs(bl);
-  if (want('mlp')) await mlp();
+  if (want('mlp')) await mlp(bl);
   if (want('lenet')) await lenet(bl);
   if (want('int')) rows.push(...await intCases());
   const md = table();
