@@ -1,7 +1,7 @@
 /**
- * Inference conv2d (groups = 1, float32) in one pass through the arena. A dense weight goes to the
- * direct kernel (src/backend/conv-direct.ts: no patch matrix at all). Otherwise (a multi-bit
- * weight's pair lists), a cache-sized chunk of images at a time:
+ * Inference conv2d (groups = 1, float32) in one pass through the arena. First choice: the direct
+ * kernels (src/backend/conv-direct.ts: no patch matrix at all; dense weights always, multi-bit
+ * pair lists on the shapes they take). Otherwise, a cache-sized chunk of images at a time:
  * x goes in once, the im2col kernel writes the patch matrix in place, the f32
  * GEMM multiplies the weight by it without the patch matrix ever leaving the arena, and the `[O, N·L]` product is copied out as
  * NCHW `[N, O, L]` rows with the bias added on the way. The unfused path (src/tensor/ops/conv.ts
@@ -77,9 +77,10 @@ export function conv2dWasmInto(
   out: Float32Array, x: Float32Array, n: number, c: number, h: number, w: number, win: Win,
   weight: Float32Array | WeightRows, o: number, bias: Float32Array | undefined, pool?: FusedPool,
 ): boolean {
-  // A dense weight: the direct kernel (no patch matrix; same bits), which measured at least as
-  // fast as im2col + GEMM on every shape tried (src/backend/conv-direct.ts).
-  if (weight instanceof Float32Array && conv2dDirectInto(out, x, n, c, h, w, win, weight, o, bias, pool)) return true;
+  // The direct kernels (no patch matrix; same bits), which measured at least as fast as
+  // im2col + GEMM on every shape tried (src/backend/conv-direct.ts); they decline pair lists on
+  // shapes without 8 pixels along W in the lanes.
+  if (conv2dDirectInto(out, x, n, c, h, w, win, weight, o, bias, pool)) return true;
   return conv2dGemmInto(out, x, n, c, h, w, win, weight, o, bias, pool);
 }
 

@@ -4,6 +4,7 @@ import { backend, conv2d, fromTyped } from '../../src/index';
 import { conv2dDirectInto } from '../../src/backend/conv-direct';
 import { conv2dGemmInto, type FusedPool } from '../../src/backend/conv-fused';
 import type { Win } from '../../src/backend/conv';
+import type { WeightRows } from '../../src/backend/multibit';
 import { lcgFloats } from '../helpers.js';
 
 const initial = backend.get();
@@ -90,6 +91,36 @@ describe('direct wasm conv2d (45-conv-direct.wat)', () => {
         conv2dGemmInto(b, x, n, c, h, h, win, wt, o, bias, pool);
         expect(a).toEqual(b);
       }), { numRuns: 60 });
+  });
+
+  it('runs multi-bit pair lists (ALQ) with the bits of im2col + the pair kernel, pooled or not (fast-check)', () => {
+    backend.set('wasm');
+    fc.assert(fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 9 }),
+      fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 0, max: 1 }), fc.integer({ min: 1, max: 2 }),
+      fc.constantFrom<FusedPool['relu'] | 'no pool'>('no pool', 'none', 'after', 'before'), fc.integer({ min: 0, max: 1e9 }),
+      (n, c, R, wBlocks, hBlocks, pad, sh, relu, seed) => {
+        const k = 3, wo = 8 * wBlocks, ho = 2 * hBlocks, w = wo + k - 1 - 2 * pad, h = (ho - 1) * sh + k - 2 * pad;
+        const win: Win = { kh: k, kw: k, sh, sw: 1, pt: pad, pl: pad, dh: 1, dw: 1, ho, wo };
+        const K = c * k * k, pairs = (R + 1) >> 1, rnd = values(4 * pairs * K + 8, seed);
+        // Each pair: a random subset of the columns in a scrambled order, with both rows' weights.
+        const ptr = new Int32Array(pairs + 1), pairRows = new Int32Array(2 * pairs), col: number[] = [], val: number[] = [];
+        for (let q = 0; q < pairs; q++) {
+          pairRows[2 * q] = 2 * q; pairRows[2 * q + 1] = 2 * q + 1 < R ? 2 * q + 1 : R;
+          for (let j = 0; j < K; j++) {
+            const kk = (j * 7 + q) % K;
+            if (rnd[q * K + j]! > 0) { col.push(kk); val.push(rnd[pairs * K + q * K + j]!, 2 * q + 1 < R ? rnd[2 * pairs * K + q * K + j]! : 0); }
+          }
+          ptr[q + 1] = col.length;
+        }
+        const rows: WeightRows = { rows: R, cols: K, pairs, ptr, pairRows, col: Int32Array.from(col), val: Float32Array.from(val) };
+        const x = values(n * c * h * w, seed + 1);
+        const pool: FusedPool | undefined = relu === 'no pool' ? undefined : { kh: 2, kw: 2, sh: 2, sw: 2, hp: ho / 2, wp: wo / 2, relu };
+        const bias = pool === undefined ? undefined : values(R, seed + 2);
+        const len = pool === undefined ? n * R * ho * wo : n * R * pool.hp * pool.wp, a = new Float32Array(len), b = new Float32Array(len);
+        expect(conv2dDirectInto(a, x, n, c, h, w, win, rows, R, bias, pool)).toBe(true);
+        conv2dGemmInto(b, x, n, c, h, w, win, rows, R, bias, pool);
+        expect(a).toEqual(b);
+      }), { numRuns: 80 });
   });
 
   it('agrees with its JS twin (conv2d on the js backend) on LeNet\'s two conv layers', () => {
