@@ -57,15 +57,21 @@ describe.runIf(backend.available())('DRESS direct kernels on WebAssembly', () =>
     a: fc.double({ min: 0, max: 1, noNaN: true }), b: fc.double({ min: 0, max: 1, noNaN: true }),
   }).filter((r) => r.h + r.pad[0] + r.pad[1] >= r.dh * (r.kh - 1) + 1 && r.w + r.pad[2] + r.pad[3] >= r.dw * (r.kw - 1) + 1);
 
+  /** One drawn conv case: its window and geometry, a row stride and kept count, the rows and an input. */
+  function convCase(r: typeof convArb extends fc.Arbitrary<infer T> ? T : never) {
+    const win = makeWindow('test', r.h, r.w, [r.kh, r.kw], { stride: [r.sh, r.sw], dilation: [r.dh, r.dw], padding: [[r.pad[0], r.pad[1]], [r.pad[2], r.pad[3]]] });
+    const k = r.ci * r.kh * r.kw;
+    const stride = 1 + Math.floor(r.a * (k - 1)), count = Math.min(stride, Math.floor(r.b * (stride + 1)));
+    const rnd = lcg(r.seed);
+    const { v, idx } = rows(r.m, k, stride, r.index, rnd);
+    const x = Float32Array.from({ length: r.n * r.ci * r.h * r.w }, () => rnd() - 0.5);
+    const g: ConvGeometry = { n: r.n, ci: r.ci, h: r.h, w: r.w, kh: r.kh, kw: r.kw, sh: win.sh, sw: win.sw, dh: win.dh, dw: win.dw, pt: win.pt, pl: win.pl, ho: win.ho, wo: win.wo };
+    return { win, stride, count, rnd, v, idx, x, g };
+  }
+
   it('sparseConvWasmInto agrees with sparseConvInto and its reference on any geometry, sparsity and index width', () => {
     fc.assert(fc.property(convArb, (r) => {
-      const win = makeWindow('test', r.h, r.w, [r.kh, r.kw], { stride: [r.sh, r.sw], dilation: [r.dh, r.dw], padding: [[r.pad[0], r.pad[1]], [r.pad[2], r.pad[3]]] });
-      const k = r.ci * r.kh * r.kw;
-      const stride = 1 + Math.floor(r.a * (k - 1)), count = Math.min(stride, Math.floor(r.b * (stride + 1)));
-      const rnd = lcg(r.seed);
-      const { v, idx } = rows(r.m, k, stride, r.index, rnd);
-      const x = Float32Array.from({ length: r.n * r.ci * r.h * r.w }, () => rnd() - 0.5);
-      const g: ConvGeometry = { n: r.n, ci: r.ci, h: r.h, w: r.w, kh: r.kh, kw: r.kw, sh: win.sh, sw: win.sw, dh: win.dh, dw: win.dw, pt: win.pt, pl: win.pl, ho: win.ho, wo: win.wo };
+      const { win, stride, count, v, idx, x, g } = convCase(r);
       const size = r.n * r.m * win.ho * win.wo;
       const got = new Float32Array(size).fill(Number.NaN), js = new Float32Array(size), ref = new Float32Array(size), scale = new Float32Array(size);
       expect(sparseConvWasmInto(got, v, idx, r.m, stride, count, x, g)).toBe(true);
@@ -96,14 +102,8 @@ describe.runIf(backend.available())('DRESS direct kernels on WebAssembly', () =>
 
   it('sparseConvPoolWasmInto (conv, bias, 2×2 max pool, relu in one pass) equals sparseConvPoolRef bit for bit', () => {
     fc.assert(fc.property(convArb, fc.boolean(), fc.boolean(), (r, withBias, relu) => {
-      const win = makeWindow('test', r.h, r.w, [r.kh, r.kw], { stride: [r.sh, r.sw], dilation: [r.dh, r.dw], padding: [[r.pad[0], r.pad[1]], [r.pad[2], r.pad[3]]] });
-      const k = r.ci * r.kh * r.kw;
-      const stride = 1 + Math.floor(r.a * (k - 1)), count = Math.min(stride, Math.floor(r.b * (stride + 1)));
-      const rnd = lcg(r.seed);
-      const { v, idx } = rows(r.m, k, stride, r.index, rnd);
-      const x = Float32Array.from({ length: r.n * r.ci * r.h * r.w }, () => rnd() - 0.5);
+      const { win, stride, count, rnd, v, idx, x, g } = convCase(r);
       const bias = withBias ? Float32Array.from({ length: r.m }, () => rnd() - 0.5) : undefined;
-      const g: ConvGeometry = { n: r.n, ci: r.ci, h: r.h, w: r.w, kh: r.kh, kw: r.kw, sh: win.sh, sw: win.sw, dh: win.dh, dw: win.dw, pt: win.pt, pl: win.pl, ho: win.ho, wo: win.wo };
       const size = r.n * r.m * (win.ho >> 1) * (win.wo >> 1);
       const got = new Float32Array(size).fill(Number.NaN), ref = new Float32Array(size);
       expect(sparseConvPoolWasmInto(got, v, idx, r.m, stride, count, x, g, bias, relu)).toBe(true);
