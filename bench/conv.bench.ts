@@ -1,5 +1,6 @@
 /**
- * conv2d benchmark: edgegrad's `conv2d` (NCHW, im2col + GEMM) vs TensorFlow.js 4.22's pure-JS
+ * conv2d benchmark: edgegrad's `conv2d` (NCHW; on wasm the direct forward kernel, im2col + GEMM
+ * for the gradients) vs TensorFlow.js 4.22's pure-JS
  * CPU backend (`tf.conv2d`, NHWC — its native layout), all in one process.
  *
  *   npx tsx bench/conv.bench.ts            # print the tables
@@ -143,8 +144,10 @@ async function main(): Promise<void> {
     const intro = `## conv2d (float32, NCHW)
 
 \`bench/conv.bench.ts\` (run with \`npx tsx bench/conv.bench.ts [--write]\`, about 1.5 minutes) times
-edgegrad's \`conv2d\` (im2col + the GEMM above) against \`tf.conv2d\` of TensorFlow.js 4.22's CPU
-backend on two layers, in one process:
+edgegrad's \`conv2d\` (on the default backend: in Node \`'wasm'\`, where the untraced forward is the
+direct kernel and the traced one plus both gradients im2col/col2im + the wasm GEMM; see
+docs/wasm.md) against \`tf.conv2d\` of TensorFlow.js 4.22's CPU backend on two layers, in one
+process (wall clock):
 
 - **LeNet conv2**: batch 64, 6 → 16 channels, 14×14 input, 5×5 kernel, no padding;
 - **VGG-small layer**: batch 16, 128 → 128 channels, 16×16 input, 3×3 kernel, padding 1.
