@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { WASM_CONV_DIRECT } from './kernels-wasm.js';
+import { WASM_CONV_DIRECT, WASM_CONV_ROWS } from './kernels-wasm.js';
 import { im2colKernels, type Win } from './conv.js';
 import type { FusedPool } from './conv-fused.js';
 import type { WeightRows } from './multibit.js';
@@ -25,6 +25,10 @@ interface ConvDirectExports {
     out: number, outImg: number, chRs: number, bias: number, hasBias: number, work: number): void;
   conv_direct8_f32(x: number, xImg: number, pix: number, L: number, nb: number, off: number, K: number, w: number, nblk: number,
     out: number, outImg: number, chRs: number, bias: number, hasBias: number, work: number): void;
+}
+
+/** The pair-list family (src/backend/wat/45-conv-rows.wat). */
+interface ConvRowsExports {
   conv_rows_f32(x: number, xImg: number, nb: number, ho: number, wo: number, rs: number, pairs: number, ptr: number, rows: number,
     offl: number, val: number, out: number, outImg: number, chRs: number): void;
 }
@@ -38,6 +42,9 @@ interface ConvDirectExports {
  * ```
  */
 export const convDirectKernels = /* @__PURE__ */ lazyKernels<ConvDirectExports>(WASM_CONV_DIRECT);
+
+/** The direct conv over multi-bit pair lists, compiled on first use. @internal */
+const convRowsKernels = /* @__PURE__ */ lazyKernels<ConvRowsExports>(WASM_CONV_ROWS);
 
 /**
  * `out[N, O, Ho, Wo] = conv(x, weight[O, K]) + bias` on the direct kernel, or with `pool` the
@@ -59,6 +66,8 @@ export function conv2dDirectInto(
   // Pair lists (a multi-bit weight): pixels in lanes, 8 along W and 2 rows per tile.
   const rowsW = weight instanceof Float32Array ? undefined : weight;
   if (rowsW !== undefined && (sw !== 1 || wo % 8 !== 0 || ho % 2 !== 0 || (bias !== undefined && pool === undefined))) return false;
+  const rk = rowsW === undefined ? undefined : convRowsKernels();
+  if (rowsW !== undefined && rk === undefined) return false;
   // Channel blocks of 16 (a 2-pixel × 16-channel tile), the rest in blocks of 8 (4 × 8): LeNet5's
   // 20 and 50 channels compute 24 and 56 lanes instead of 32 and 64.
   const n16 = o >> 4, n8 = Math.ceil((o - 16 * n16) / 8), base8 = 16 * n16, O16 = rowsW === undefined ? base8 + 8 * n8 : o + 1; // lists: a scratch row
@@ -98,7 +107,7 @@ export function conv2dDirectInto(
   }
   const run = (cur: number, outImg: number, chRs: number, hb: number): void => {
     if (rowsW !== undefined) {
-      dk.conv_rows_f32(xPtr, 4 * xImg, cur, ho, wo, 4 * sh * wp, pairs, lr, lRows, lOff, lVal, yPtr, outImg, chRs); // hb is 0 here
+      rk!.conv_rows_f32(xPtr, 4 * xImg, cur, ho, wo, 4 * sh * wp, pairs, lr, lRows, lOff, lVal, yPtr, outImg, chRs); // hb is 0 here
       return;
     }
     if (n16 > 0) dk.conv_direct_f32(xPtr, 4 * xImg, pixPtr, L, cur, offPtr, K, wPtr, n16, yPtr, outImg, chRs, bPtr, hb, 0);
