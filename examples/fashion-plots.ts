@@ -1,15 +1,22 @@
 /**
- * The two-dataset plots of docs/alq.md and docs/dpu.md, drawn from the result tables that the repro
- * scripts wrote into those pages (so a plot always shows what the page reports):
+ * The two-dataset plots of the method pages. ALQ and DPU are drawn from the result tables that the
+ * repro scripts wrote into those pages (so a plot always shows what the page reports); p-Meta, DRESS
+ * and RCT from the JSON records next to this file:
  *
  * - docs/alq-bits.svg: test accuracy vs average weight bits (log axis), ALQ's stages as a line,
  *   BWN (1 bit) and FP32 (32 bits) as reference points, MNIST and Fashion-MNIST side by side;
  * - docs/dpu-bits.svg: test accuracy after each round vs cumulative bits sent (log axis) for FU,
- *   DPU, GCPU and RPU (and DPU-iter where the block has it), one panel per dataset.
+ *   DPU, GCPU and RPU (and DPU-iter where the block has it), one panel per dataset;
+ * - docs/pmeta-memory.svg: p-Meta and MAML few-shot accuracy (± 95 % CI) vs peak adaptation memory,
+ *   from examples/pmeta-results.json;
+ * - docs/dress-sparsity.svg, docs/dress-delta.svg: DRESS subnets, independent models and no-joint
+ *   prefixes per sparsity level, and DRESS − independent, from examples/dress-results.json;
+ * - docs/rct-accuracy.svg, docs/rct-mean-bits.svg: test accuracy per epoch per method, and RCT's mean
+ *   weight bits over training, from examples/rct-results.json.
  *
- *   npx tsx examples/fashion-plots.ts
+ *   npx tsx examples/fashion-plots.ts [alq|dpu|pmeta|dress|rct ...]   # default: all
  *
- * Cumulative bits: the blocks list each method's total bits, not the bits of every round, so a
+ * DPU's cumulative bits: the blocks list each method's total bits, not the bits of every round, so a
  * curve spreads the total evenly over the rounds that sent something (rounds marked ⁰ add
  * nothing). FU, DPU and GCPU change the same number of weights every round, so this is exact up
  * to a few bytes of entropy coding; RPU's per-round sizes vary more.
