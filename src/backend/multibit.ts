@@ -13,7 +13,6 @@
  * @module
  */
 import { WASM_MULTIBIT } from './kernels-wasm.js';
-import type { MultiBitMatrix } from '../bitpack/multibit.js';
 import { align16, arenaViews, lazyKernels } from './runtime.js';
 
 /** The multi-bit family. Pointers and strides in bytes; `idx` holds column indices k < K. */
@@ -110,6 +109,24 @@ export function multiBitRowsWasm(x: ArrayLike<number>, m: number, w: WeightRows,
 }
 
 /**
+ * The fields of a bitpack MultiBitMatrix the kernel reads (structural, so the backend imports
+ * nothing above it).
+ *
+ * @example
+ * ```ts
+ * const view: PlanesView = packUnsignedActivations([0, 1, 2, 3], 1, 4, { bits: 2, scale: 0.5 });
+ * ```
+ */
+export interface PlanesView {
+  readonly rows: number;
+  readonly groups: number;
+  readonly planes: number;
+  readonly wordsPerRow: number;
+  readonly words: Uint32Array;
+  readonly alphas: Float32Array;
+}
+
+/**
  * The multi-bit × multi-bit GEMM's sums `Σ_s Σ_p α Σ_q β (n − 2·popcount)` on the wasm kernel
  * `mb_bits` (src/backend/wat/60-multibit.wat), float64 `[x.rows, w.rows]`, bit-identical to the
  * JS loop; `undefined` when the module cannot be loaded. `segments` holds 7 int32 per column
@@ -121,7 +138,7 @@ export function multiBitRowsWasm(x: ArrayLike<number>, m: number, w: WeightRows,
  * const sums = multiBitBitsWasm(x, w, table) ?? jsSums(x, w);
  * ```
  */
-export function multiBitBitsWasm(x: MultiBitMatrix, w: MultiBitMatrix, segments: Int32Array): Float64Array | undefined {
+export function multiBitBitsWasm(x: PlanesView, w: PlanesView, segments: Int32Array): Float64Array | undefined {
   const kx = multiBitKernels();
   if (kx === undefined) return undefined;
   const M = x.rows, R = w.rows;
