@@ -211,7 +211,7 @@ function pmetaPlot(): void {
     { label: 'bn: batch', color: '#777777', markersOnly: true, hollow: true, points: [] },
   ];
   writeFileSync(docs('pmeta-memory.svg'), chart(panels, 'peak adaptation memory (KiB, log)', 'meta-test accuracy (%) ± 95 % CI',
-    'p-Meta vs MAML: few-shot accuracy vs on-device peak memory (bn frozen unless hollow; 200 meta-iterations)', { legend, yRange: [50, 85] }));
+    'p-Meta vs MAML: few-shot accuracy vs on-device peak memory (bn frozen unless hollow; 200 meta-iterations)', { legend, yRange: [50, 90] }));
   console.log(`wrote docs/pmeta-memory.svg (${panels.length} panels)`);
 }
 
