@@ -60,11 +60,11 @@ let scratch: Int32Array | undefined;
  *
  * @example
  * ```ts
- * const r = xnorCountsWasm(a.words, a.rows, b.words, b.rows, a.wordsPerRow);
+ * const r = xnorCounts(a.words, a.rows, b.words, b.rows, a.wordsPerRow);
  * if (r) console.log(K - 2 * r.counts[r.base]!);
  * ```
  */
-export function xnorCountsWasm(
+export function xnorCounts(
   aWords: Uint32Array, aRows: number, bWords: Uint32Array, bRows: number, words: number, js?: XnorJsKernel,
 ): XnorCounts | undefined {
   const kx = js ? undefined : xnorKernels();

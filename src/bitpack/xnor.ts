@@ -69,7 +69,7 @@
  */
 import { badArg, checkLength } from '../errors.js';
 import { useWasm } from '../backend/index.js';
-import { xnorCountsWasm } from '../backend/bitpack.js';
+import { xnorCounts } from '../backend/bitpack.js';
 import type { BitMatrix } from './bitmatrix.js';
 import { checkBitMatrix, popcountWord } from './bitmatrix.js';
 import type { OutputTransform, PreparedTransform } from './transform.js';
@@ -181,8 +181,8 @@ export function checkOut(op: string, out: Float32Array, n: number): void {
 export function runXnorGemm(out: Float32Array, a: BitMatrix, bT: BitMatrix, t: PreparedTransform): void {
   const M = a.rows, N = bT.rows, K = a.cols, W = a.wordsPerRow;
   if (M === 0 || N === 0) return;
-  const { counts, nPad, base } = (useWasm() && xnorCountsWasm(a.words, M, bT.words, N, W))
-    || xnorCountsWasm(a.words, M, bT.words, N, W, xnorCountsJs)!;
+  const { counts, nPad, base } = (useWasm() && xnorCounts(a.words, M, bT.words, N, W))
+    || xnorCounts(a.words, M, bT.words, N, W, xnorCountsJs)!;
   const { scale, bias, lo, hi } = t;
   for (let i = 0, o = 0; i < M; i++) {
     for (let j = 0, c = base + i * nPad; j < N; j++) out[o++] = clamp((K - 2 * counts[c++]!) * scale[j]! + bias[j]!, lo, hi);
