@@ -7,7 +7,7 @@ import {
   dressKernels, imagesToArray, residentToArray, sparseConvPoolResidentWasm, sparseConvPoolWasmInto, sparseConvWasmInto, sparseLinearFromResidentWasm, sparseLinearResidentWasm, sparseLinearWasmInto,
 } from '../../src/backend/dress-direct.js';
 import {
-  sparseConvInto, sparseConvPoolRef, sparseConvRef, sparseLinearF32Ref, sparseLinearInto, type ConvGeometry,
+  convGeometry, sparseConvInto, sparseConvPoolRef, sparseConvRef, sparseLinearF32Ref, sparseLinearInto, type ConvGeometry,
 } from '../../src/algorithms/dress/kernels.js';
 import { lcg } from '../helpers.js';
 
@@ -65,7 +65,7 @@ describe.runIf(backend.available())('DRESS direct kernels on WebAssembly', () =>
     const rnd = lcg(r.seed);
     const { v, idx } = rows(r.m, k, stride, r.index, rnd);
     const x = Float32Array.from({ length: r.n * r.ci * r.h * r.w }, () => rnd() - 0.5);
-    const g: ConvGeometry = { n: r.n, ci: r.ci, h: r.h, w: r.w, kh: r.kh, kw: r.kw, sh: win.sh, sw: win.sw, dh: win.dh, dw: win.dw, pt: win.pt, pl: win.pl, ho: win.ho, wo: win.wo };
+    const g = convGeometry(r.n, r.ci, r.h, r.w, win);
     return { win, stride, count, rnd, v, idx, x, g };
   }
 

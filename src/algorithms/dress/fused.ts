@@ -29,6 +29,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import type { Params } from '../../tree.js';
 import type { PackedLayer } from './pack.js';
 import { flat } from './paths.js';
+import { convGeometry } from './kernels.js';
 
 /** What the runner knows of one packed weight. @internal */
 export interface FusedSlot {
@@ -69,7 +70,7 @@ export function convPoolStep(
   if (p.kh !== 2 || p.kw !== 2 || p.sh !== 2 || p.sw !== 2) return undefined;
   if (bias !== undefined && !(bias instanceof Tensor && bias.dtype === 'float32' && bias.ndim === 1 && bias.shape[0] === o)) return undefined;
   const rows = s.rows[level]!, count = rows.rowNnz, stride = rows.stride ?? count;
-  const g = { n, ci: plan.c, h: plan.h, w: plan.w, kh: win.kh, kw: win.kw, sh: win.sh, sw: win.sw, dh: win.dh, dw: win.dw, pt: win.pt, pl: win.pl, ho: win.ho, wo: win.wo };
+  const g = convGeometry(n, plan.c, plan.h, plan.w, win);
   const b = bias === undefined ? undefined : flat(bias), xs = x instanceof Tensor ? flat(x) : x;
   let y: Tensor | ResidentImages | undefined = keep ? sparseConvPoolResidentWasm(s.layer.values, s.layer.columns, o, stride, count, xs, g, b, relu !== 'none') : undefined;
   if (y === undefined) {

@@ -19,12 +19,24 @@
  *
  * @module
  */
+import type { Window } from '../../tensor/kernels/conv.js';
 
 /** Geometry of one conv call; `pt`/`pl` are the top/left padding (zeros). */
 export interface ConvGeometry {
   n: number; ci: number; h: number; w: number;
   kh: number; kw: number; sh: number; sw: number; dh: number; dw: number;
   pt: number; pl: number; ho: number; wo: number;
+}
+
+/**
+ * The geometry of a conv over `n` images of `ci × h × w` through the window `win`.
+ * @example
+ * ```ts
+ * const g = convGeometry(64, 6, 14, 14, makeWindow('conv', 14, 14, [5, 5]));
+ * ```
+ */
+export function convGeometry(n: number, ci: number, h: number, w: number, win: Window): ConvGeometry {
+  return { n, ci, h, w, kh: win.kh, kw: win.kw, sh: win.sh, sw: win.sw, dh: win.dh, dw: win.dw, pt: win.pt, pl: win.pl, ho: win.ho, wo: win.wo };
 }
 
 /** Columns of a packed layer: Uint16 when C ≤ 65,536. */

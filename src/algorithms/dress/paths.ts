@@ -28,7 +28,7 @@ import { contiguous } from '../../tensor/ops/movement.js';
 import type { Window } from '../../tensor/kernels/conv.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { sparseConvWasmInto, sparseLinearWasmInto } from '../../backend/dress-direct.js';
-import { sparseConvInto, sparseLinearInto } from './kernels.js';
+import { convGeometry, sparseConvInto, sparseLinearInto } from './kernels.js';
 import type { PackedLayer } from './pack.js';
 
 /** How a packed layer runs: the DRESS direct kernels, or im2col + the row-balanced SpMM. */
@@ -67,16 +67,16 @@ export function flat(t: Tensor): Float32Array {
  */
 export function packedConv(path: KernelPath, l: PackedLayer, rows: KernelRows, x: Tensor, win: Window, groups = 1): Float32Array {
   const [n, c, h, w] = x.shape as [number, number, number, number];
-  const [, cg, kh, kw] = l.shape as [number, number, number, number];
+  const cg = l.shape[1]!;
   const xs = flat(x);
-  if (groups === 1) return convGroup(path, l.values, rows, xs, n, c, h, w, kh, kw, win);
+  if (groups === 1) return convGroup(path, l.values, rows, xs, n, c, h, w, win);
   const hw = win.ho * win.wo, rg = rows.m / groups, n1 = l.counts[0]!, plane = h * w;
   const out = new Float32Array(n * rows.m * hw);
   const xg = new Float32Array(n * cg * plane);
   for (let g = 0; g < groups; g++) {
     for (let b = 0; b < n; b++) xg.set(xs.subarray((b * c + g * cg) * plane, (b * c + (g + 1) * cg) * plane), b * cg * plane);
     const gRows: KernelRows = { ...rows, m: rg, nnz: rg * rows.rowNnz, indices: l.columns.subarray(g * rg * n1, (g + 1) * rg * n1) };
-    const y = convGroup(path, l.values.subarray(g * rg * n1, (g + 1) * rg * n1), gRows, xg, n, cg, h, w, kh, kw, win);
+    const y = convGroup(path, l.values.subarray(g * rg * n1, (g + 1) * rg * n1), gRows, xg, n, cg, h, w, win);
     for (let b = 0; b < n; b++) out.set(y.subarray(b * rg * hw, (b + 1) * rg * hw), (b * rows.m + g * rg) * hw);
   }
   return out;
@@ -84,13 +84,13 @@ export function packedConv(path: KernelPath, l: PackedLayer, rows: KernelRows, x
 
 /** One group: `rows.m` rows over `ci` input channels, output `[n, rows.m, ho, wo]`. */
 function convGroup(
-  path: KernelPath, values: Float32Array, rows: KernelRows, x: Float32Array, n: number, ci: number, h: number, w: number, kh: number, kw: number, win: Window,
+  path: KernelPath, values: Float32Array, rows: KernelRows, x: Float32Array, n: number, ci: number, h: number, w: number, win: Window,
 ): Float32Array {
   const hw = win.ho * win.wo;
   const out = new Float32Array(n * rows.m * hw);
   const columns = rows.indices as Uint16Array | Uint32Array;
   if (path === 'direct') {
-    const g = { n, ci, h, w, kh, kw, sh: win.sh, sw: win.sw, dh: win.dh, dw: win.dw, pt: win.pt, pl: win.pl, ho: win.ho, wo: win.wo };
+    const g = convGeometry(n, ci, h, w, win);
     const stride = rows.stride ?? rows.rowNnz;
     if (!(useWasm() && sparseConvWasmInto(out, values, columns, rows.m, stride, rows.rowNnz, x, g))) sparseConvInto(out, values, columns, rows.m, stride, rows.rowNnz, x, g);
     return out;

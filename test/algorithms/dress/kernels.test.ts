@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromTyped, im2col, makeWindow } from '../../../src/index.js';
-import { sparseConvInto, sparseConvRef, sparseLinearInto, type ConvGeometry } from '../../../src/algorithms/dress/kernels.js';
+import { convGeometry, sparseConvInto, sparseConvRef, sparseLinearInto } from '../../../src/algorithms/dress/kernels.js';
 import { spmmRef, type KernelRows } from '../../../src/sparse/kernels.js';
 
 function lcg(seed: number): () => number {
@@ -42,7 +42,7 @@ describe('dress kernels', () => {
       const rnd = lcg(r.seed);
       const { v, idx } = rows(r.m, k, stride, rnd);
       const x = Float32Array.from({ length: r.n * r.ci * r.h * r.w }, () => rnd() - 0.5);
-      const g: ConvGeometry = { n: r.n, ci: r.ci, h: r.h, w: r.w, kh: r.kh, kw: r.kw, sh: win.sh, sw: win.sw, dh: win.dh, dw: win.dw, pt: win.pt, pl: win.pl, ho: win.ho, wo: win.wo };
+      const g = convGeometry(r.n, r.ci, r.h, r.w, win);
       const size = r.n * r.m * win.ho * win.wo;
       const got = new Float32Array(size).fill(Number.NaN), want = new Float32Array(size);
       sparseConvInto(got, v, idx, r.m, stride, count, x, g);
