@@ -146,44 +146,26 @@ function checkOperands(op: string, x: MultiBitActivations, w: MultiBitMatrix): n
 
 /**
  * Column segments on which both groupings are constant: the union of the group boundaries of
- * `gA` and `gB` (group sizes) over K columns. For each segment: its first/last word, the masks of
- * its bits in those words, its length and the two group indices.
+ * `gA` and `gB` (group sizes) over K columns, as 7 int32 per segment at `7·s` — its first and
+ * last word, the masks of its bits in those words, its length and the two group indices. The
+ * WebAssembly kernel (`mb_bits`) reads the same table.
  */
-interface Segments {
-  count: number;
-  w0: Int32Array; w1: Int32Array; m0: Int32Array; m1: Int32Array;
-  len: Int32Array; ga: Int32Array; gb: Int32Array;
-}
-
-function segments(K: number, gA: number, gB: number): Segments {
+function segments(K: number, gA: number, gB: number): Int32Array {
   const starts: number[] = [];
   for (let k = 0; k < K;) {
     starts.push(k);
     k = Math.min(K, (Math.floor(k / gA) + 1) * gA, (Math.floor(k / gB) + 1) * gB);
   }
-  const n = starts.length;
-  const seg: Segments = {
-    count: n, w0: new Int32Array(n), w1: new Int32Array(n), m0: new Int32Array(n), m1: new Int32Array(n),
-    len: new Int32Array(n), ga: new Int32Array(n), gb: new Int32Array(n),
-  };
+  const n = starts.length, t = new Int32Array(7 * n);
   for (let s = 0; s < n; s++) {
     const start = starts[s]!, end = s + 1 < n ? starts[s + 1]! : K;
-    seg.w0[s] = start >>> 5;
-    seg.w1[s] = (end - 1) >>> 5;
-    seg.m0[s] = -1 << (start & 31); // bits start&31 .. 31 of the first word
-    seg.m1[s] = (end & 31) === 0 ? -1 : (1 << (end & 31)) - 1; // bits 0 .. (end−1)&31 of the last word
-    seg.len[s] = end - start;
-    seg.ga[s] = Math.floor(start / gA);
-    seg.gb[s] = Math.floor(start / gB);
-  }
-  return seg;
-}
-
-/** The segments as the wasm kernel reads them: 7 int32 per segment (w0, w1, m0, m1, len, ga, gb). */
-function segmentTable(seg: Segments): Int32Array {
-  const t = new Int32Array(7 * seg.count);
-  for (let s = 0; s < seg.count; s++) {
-    t.set([seg.w0[s]!, seg.w1[s]!, seg.m0[s]!, seg.m1[s]!, seg.len[s]!, seg.ga[s]!, seg.gb[s]!], 7 * s);
+    t[7 * s] = start >>> 5;
+    t[7 * s + 1] = (end - 1) >>> 5;
+    t[7 * s + 2] = -1 << (start & 31); // bits start&31 .. 31 of the first word
+    t[7 * s + 3] = (end & 31) === 0 ? -1 : (1 << (end & 31)) - 1; // bits 0 .. (end−1)&31 of the last word
+    t[7 * s + 4] = end - start;
+    t[7 * s + 5] = Math.floor(start / gA);
+    t[7 * s + 6] = Math.floor(start / gB);
   }
   return t;
 }
@@ -205,7 +187,7 @@ function compute(out: Float32Array, x: MultiBitActivations, w: MultiBitMatrix, t
 function computeMultiBit(out: Float32Array, x: MultiBitMatrix, w: MultiBitMatrix, t: PreparedTransform): void {
   const M = x.rows, R = w.rows, W = w.wordsPerRow, Pw = w.planes, Px = x.planes;
   const seg = segments(w.cols, w.groupSize, x.groupSize);
-  const sums = useWasm() && M * R > 0 ? multiBitBitsWasm(x, w, segmentTable(seg)) : undefined;
+  const sums = useWasm() && M * R > 0 ? multiBitBitsWasm(x, w, seg) : undefined;
   if (sums !== undefined) {
     for (let o = 0; o < M * R; o++) out[o] = transformed(sums[o]!, o % R, t);
     return;
@@ -213,10 +195,10 @@ function computeMultiBit(out: Float32Array, x: MultiBitMatrix, w: MultiBitMatrix
   for (let i = 0; i < M; i++) {
     for (let r = 0; r < R; r++) {
       let acc = 0;
-      for (let s = 0; s < seg.count; s++) {
-        const w0 = seg.w0[s]!, w1 = seg.w1[s]!, m0 = seg.m0[s]!, m1 = seg.m1[s]!, n = seg.len[s]!;
-        const aBase = (r * w.groups + seg.ga[s]!) * Pw;
-        const bBase = (i * x.groups + seg.gb[s]!) * Px;
+      for (let s = 0; s < seg.length; s += 7) {
+        const w0 = seg[s]!, w1 = seg[s + 1]!, m0 = seg[s + 2]!, m1 = seg[s + 3]!, n = seg[s + 4]!;
+        const aBase = (r * w.groups + seg[s + 5]!) * Pw;
+        const bBase = (i * x.groups + seg[s + 6]!) * Px;
         for (let p = 0; p < Pw; p++) {
           const alpha = w.alphas[aBase + p]!;
           if (alpha === 0) continue; // masked plane
@@ -263,10 +245,10 @@ function computeFloat(out: Float32Array, x: ArrayLike<number>, w: MultiBitMatrix
     }
     for (let r = 0; r < R; r++) {
       let acc = 0;
-      for (let s = 0; s < seg.count; s++) {
-        const w0 = seg.w0[s]!, w1 = seg.w1[s]!, m0 = seg.m0[s]!, m1 = seg.m1[s]!;
-        const aBase = (r * G + seg.ga[s]!) * P;
-        const S = groupSum[seg.ga[s]!]!;
+      for (let s = 0; s < seg.length; s += 7) {
+        const w0 = seg[s]!, w1 = seg[s + 1]!, m0 = seg[s + 2]!, m1 = seg[s + 3]!;
+        const aBase = (r * G + seg[s + 5]!) * P;
+        const S = groupSum[seg[s + 5]!]!;
         for (let p = 0; p < P; p++) {
           const alpha = w.alphas[aBase + p]!;
           if (alpha === 0) continue;
