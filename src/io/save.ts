@@ -67,7 +67,7 @@ function checkMetadata(m: unknown): [string, string][] {
   }
   return Object.keys(m).map((k): [string, string] => {
     if (k === TREE_KEY) {
-      throw new NumError('INVALID_ARGUMENT', OP_SAVE, `metadata key ${quote(k)} is reserved for the tree description`, 'any other key', quote(k));
+      throw new NumError('INVALID_ARGUMENT', OP_SAVE, `metadata key ${quote(k)} is reserved for the tree description`, 'a key other than this one', quote(k));
     }
     const v = m[k];
     if (typeof v !== 'string') {

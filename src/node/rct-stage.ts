@@ -63,6 +63,6 @@ export function runRctStage(opts: RctStageOptions): RctStageResult {
   log(`FP32     ${(100 * res.accuracy.fp32).toFixed(2).padStart(6)} %   ${res.parameterKB.fp32.toFixed(1).padStart(10)}          ${mJ(res.gemmJ.fp32).padStart(10)}   ${mJ(res.movementJ.fp32).padStart(10)}`);
   log(`QAT-8    ${(100 * res.accuracy.qat).toFixed(2).padStart(6)} %   ${res.parameterKB.qat.toFixed(1).padStart(10)}          ${mJ(res.gemmJ.fp32).padStart(10)}   ${mJ(res.movementJ.qat).padStart(10)}   (fake-quantised float GEMMs)`);
   log(`RCT      ${(100 * res.accuracy.rct).toFixed(2).padStart(6)} %   ${res.parameterKB.rct.toFixed(1).padStart(10)}          ${mJ(res.gemmJ.rct).padStart(10)}   ${mJ(res.movementJ.rct).padStart(10)}   (integer GEMMs, ${res.meanBits.toFixed(2)} bits per weight on average)`);
-  log(`RCT-style: GEMM energy ${(100 * i.energy.gemm.saving).toFixed(1)} % below FP32; peak parameter memory ${(100 * i.memory.savingVsQat.peak).toFixed(1)} % below QAT-8; no float copy of the parameters exists at any step`);
+  log(`RCT-style: GEMM energy ${(100 * i.energy.gemm.saving).toFixed(1)} % below FP32; peak parameter memory ${(100 * i.memory.savingVsQat.peak).toFixed(1)} % below QAT-8; the parameters never have a float copy`);
   return res;
 }
