@@ -16,7 +16,8 @@
 //
 // Options: --ratio K (default 0.01), --budget B (samples per phase, default 25000: a phase
 // trains max(--min-epochs, round(B / |D^r|)) epochs), --min-epochs E (default 5), --initial N0,
-// --increment ΔN (default 1000 / 1000), --rounds R, --methods FU,DPU,DPU-iter,GCPU,RPU (also Pruning), --lambda λ (DPU's
+// --increment ΔN (default 1000 / 1000), --rounds R, --methods FU,DPU,DPU-iter,GCPU,RPU (also GCPU-iter and
+// RPU-iter, the baselines at DPU-iter's training budget, and Pruning), --lambda λ (DPU's
 // mix of global and local contribution, default 0.5), --shrink F (DPU-iter's fraction kept per
 // rewinding step, default 0.5: 7 masked phases at k = 0.01; the reference's 0.8 takes 21), --reinit (DPU follows the doubling
 // re-initialisation rule), --from-init, --seed S, --hidden 300,100, --train-size N (default 7000),
@@ -93,8 +94,11 @@ function method(name: string, o: ReproOptions): dpu.Method {
     case 'DPU-iter': return dpu.iterativePartialUpdating({ ratio: o.ratio, lambda: o.lambda, shrink: o.shrink });
     case 'GCPU': return dpu.globalContributionUpdating({ ratio: o.ratio });
     case 'RPU': return dpu.randomPartialUpdating({ ratio: o.ratio });
+    // DPU-iter's budget (1 + ⌈log k / log shrink⌉ phases of E epochs) for the baselines: docs/dpu.md, "Equal compute".
+    case 'GCPU-iter': return dpu.iterativeGlobalUpdating({ ratio: o.ratio, shrink: o.shrink });
+    case 'RPU-iter': return dpu.randomBudgetUpdating({ ratio: o.ratio, shrink: o.shrink });
     case 'Pruning': return dpu.pruningUpdating({ ratio: o.ratio });
-    default: throw new Error(`unknown method ${name} (FU, DPU, DPU-iter, GCPU, RPU, Pruning)`);
+    default: throw new Error(`unknown method ${name} (FU, DPU, DPU-iter, GCPU, RPU, GCPU-iter, RPU-iter, Pruning)`);
   }
 }
 
@@ -193,7 +197,7 @@ export function accuracySvg(results: readonly dpu.SimulationResult[], title: str
   const hi = Math.min(100, Math.ceil(Math.max(...accs) / 5) * 5);
   const x = (i: number): number => L + (rounds === 1 ? 0 : (i * (W - L - R)) / (rounds - 1));
   const y = (a: number): number => T + ((hi - a) * (H - T - B)) / Math.max(1, hi - lo);
-  const colors: Record<string, string> = { FU: '#222222', DPU: '#d62728', 'DPU-iter': '#ff7f0e', GCPU: '#1f77b4', RPU: '#2ca02c', Pruning: '#9467bd' };
+  const colors: Record<string, string> = { FU: '#222222', DPU: '#d62728', 'DPU-iter': '#ff7f0e', GCPU: '#1f77b4', RPU: '#2ca02c', 'GCPU-iter': '#17becf', 'RPU-iter': '#bcbd22', Pruning: '#9467bd' };
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);

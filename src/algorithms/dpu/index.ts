@@ -6,7 +6,7 @@
  * selections and the masked-optimizer verb {@link partialUpdate}; contributions
  * ({@link trackLocalContribution}, {@link globalContribution}, {@link combineContributions});
  * global top-S {@link selectWeights}; one server {@link round}, its iterative-rewinding variant
- * {@link iterativeRound} and its baselines; the update
+ * {@link iterativeRound} and its baselines (also at its budget: {@link randomBudgetRound}); the update
  * wire format ({@link encodeUpdate}, {@link decodeUpdate}) and the edge's
  * {@link applyUpdate}; the multi-round driver {@link simulate}. See docs/dpu.md.
  * This module only re-exports.
@@ -34,5 +34,7 @@ export type { EpochSchedule, RoundInput, TrainingOptions } from './training.js';
 export type { RoundResult, RoundStats } from './plan.js';
 export { iterativePartialUpdating, iterativeRound, rewindingSchedule } from './iterative.js';
 export type { IterativePartialOptions, IterativeRoundOptions, IterativeRoundResult } from './iterative.js';
+export { iterativeGlobalUpdating, iterativePhases, randomBudgetRound, randomBudgetUpdating } from './budgeted.js';
+export type { EqualBudgetOptions, RandomBudgetOptions } from './budgeted.js';
 export { dataSchedule, reinitRounds, shouldReinit, simulate } from './simulate.js';
 export type { RoundReport, SimulateOptions, SimulationResult } from './simulate.js';
