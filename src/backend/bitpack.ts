@@ -1,14 +1,15 @@
 /**
  * XNOR-popcount counts for packed ±1 matrices A (M rows) and Bᵀ (N rows) with `wordsPerRow`
  * 32-bit words per row: the M×N int32 popcounts of `A[i] XOR Bᵀ[j]`, on WebAssembly
- * (src/backend/wat/20-xnor.wat) or on a JS micro-kernel the caller passes. Both read the same
- * packed layout, made here once, so the callers turn counts into dots (`K − 2·count`) and apply
+ * (src/backend/wat/20-xnor.wat) when that backend is active, else on a JS micro-kernel the caller
+ * passes. Both read the same packed layout, made here once, so the callers turn counts into dots (`K − 2·count`) and apply
  * their output transform in one loop whichever ran, and results are bit-identical.
  *
  * @module
  */
 import { WASM_XNOR } from './kernels-wasm.js';
-import { arenaViews, lazyKernels } from './runtime.js';
+import { useWasm } from './index.js';
+import { arenaBuffer, lazyKernels } from './runtime.js';
 
 /** The XNOR family (src/backend/wat/20-xnor.wat). All pointers are byte offsets. */
 interface XnorExports { xnor_counts(m: number, n: number, w64: number, a: number, b: number, out: number, nb: number): void }
@@ -23,15 +24,13 @@ interface XnorExports { xnor_counts(m: number, n: number, w64: number, a: number
  */
 export const xnorKernels = /* @__PURE__ */ lazyKernels<XnorExports>(WASM_XNOR);
 
-/** Counts of `A[i] XOR Bᵀ[j]` at `counts[base + i·nPad + j]`. */
-export interface XnorCounts { counts: Int32Array; nPad: number; base: number }
-
 /**
  * A JS counts kernel over the packed layout (the same arguments as the WebAssembly
- * `xnor_counts`, in 32-bit words instead of bytes): `s` holds the A pairs from word 0, the Bᵀ
- * pairs from `b` and receives the counts at `o` (row stride `nPad`); `nb` Bᵀ rows per cache block.
+ * `xnor_counts`, in 32-bit words instead of bytes): `s` holds the A pairs from word `a` and the Bᵀ
+ * pairs from word `b`, and receives the counts from word 0 (row stride `nPad`); `nb` Bᵀ rows per
+ * cache block.
  */
-export type XnorJsKernel = (s: Int32Array, mPad: number, nPad: number, wp: number, b: number, o: number, nb: number) => void;
+export type XnorJsKernel = (s: Int32Array, mPad: number, nPad: number, wp: number, a: number, b: number, nb: number) => void;
 
 /**
  * Copies `rows` rows of a packed matrix (`words` per row) into `s` from word `d` as pair panels,
@@ -50,34 +49,38 @@ function packPairs(s: Int32Array, d: number, src: Uint32Array, rows: number, wor
   }
 }
 
-let scratch: Int32Array | undefined;
+let scratch: Int32Array | undefined, arena: Int32Array | undefined;
 
 /**
- * Popcounts of `a[i] XOR bT[j]` for all i < aRows, j < bRows, on WebAssembly, or with `js` when
- * given; valid until the next kernel call. `undefined` when WebAssembly is wanted and the module
- * cannot be loaded (the caller then passes its JS kernel). Cache blocks of Bᵀ are 256 KiB, a
- * quarter of a 1 MiB L2.
+ * Popcounts of `a[i] XOR bT[j]` for all i < aRows, j < bRows at `counts[i·nPad + j]`, where
+ * `nPad` is bRows rounded up to even: on WebAssembly when that backend is active and the module
+ * loads, else with the JS kernel `js`. The result is valid until the next kernel call. Layout: the
+ * counts (`mPad·nPad` words, a multiple of 4) from word 0, then the A and the Bᵀ pair panels,
+ * all 16-byte aligned. Cache blocks of Bᵀ are 256 KiB, a quarter of a 1 MiB L2.
  *
  * @example
  * ```ts
- * const r = xnorCounts(a.words, a.rows, b.words, b.rows, a.wordsPerRow);
- * if (r) console.log(K - 2 * r.counts[r.base]!);
+ * const counts = xnorCounts(a.words, a.rows, b.words, b.rows, a.wordsPerRow, myJsKernel);
+ * console.log(K - 2 * counts[0]!);
  * ```
  */
 export function xnorCounts(
-  aWords: Uint32Array, aRows: number, bWords: Uint32Array, bRows: number, words: number, js?: XnorJsKernel,
-): XnorCounts | undefined {
-  const kx = js ? undefined : xnorKernels();
-  if (!js && !kx) return undefined;
+  aWords: Uint32Array, aRows: number, bWords: Uint32Array, bRows: number, words: number, js: XnorJsKernel,
+): Int32Array {
+  const kx = useWasm() ? xnorKernels() : undefined;
   const wp = Math.ceil(words / 4) * 4; // whole 4-word steps, so every offset below is 16-byte aligned
   const mPad = aRows + (aRows & 1), nPad = bRows + (bRows & 1);
-  const b = mPad * wp, o = b + nPad * wp, end = o + mPad * nPad;
-  const s = kx ? arenaViews(kx, 4 * end).i32 : scratch && scratch.length >= end ? scratch : (scratch = new Int32Array(end));
-  packPairs(s, 0, aWords, aRows, words, wp);
+  const a = mPad * nPad, b = a + mPad * wp, end = b + nPad * wp;
+  let s: Int32Array;
+  if (kx) {
+    const buffer = arenaBuffer(4 * end);
+    s = arena?.buffer === buffer ? arena : (arena = new Int32Array(buffer));
+  } else s = scratch && scratch.length >= end ? scratch : (scratch = new Int32Array(end));
+  packPairs(s, a, aWords, aRows, words, wp);
   packPairs(s, b, bWords, bRows, words, wp);
   // Bᵀ rows per block; for K = 0, 65536 / 0 is Infinity, which & ~1 makes 0, hence the max.
   const nb = Math.max(2, Math.floor(65536 / wp) & ~1);
-  if (kx) kx.xnor_counts(mPad, nPad, wp >> 1, 0, 4 * b, 4 * o, nb);
-  else js!(s, mPad, nPad, wp, b, o, nb);
-  return { counts: s, nPad, base: o };
+  if (kx) kx.xnor_counts(mPad, nPad, wp >> 1, 4 * a, 4 * b, 0, nb);
+  else js(s, mPad, nPad, wp, a, b, nb);
+  return s;
 }

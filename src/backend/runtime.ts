@@ -2,9 +2,9 @@
  * The WebAssembly runtime behind the fast kernels: SIMD feature detection, lazy synchronous
  * compilation of one module per kernel family, and the linear-memory arena they all share.
  *
- * Nothing here runs at import time. {@link wasmAvailable} validates and compiles a tiny SIMD module
- * once; each family (src/backend/wat/NN-name.wat → `WASM_NAME` in kernels-wasm.ts) is compiled
- * with `new WebAssembly.Module` (synchronous, so no call site needs `await`) the first time one of
+ * Nothing here runs at import time. {@link wasmAvailable} compiles a tiny SIMD module once; each
+ * family (src/backend/wat/NN-name.wat → `WASM_NAME` in kernels-wasm.ts) is compiled with
+ * `new WebAssembly.Module` (synchronous, so no call site needs `await`) the first time one of
  * its kernels runs, so a bundle carries and compiles only the families it uses. Engines without
  * WebAssembly (QuickJS), without SIMD, or where compilation is refused (a Content-Security-Policy
  * without `wasm-unsafe-eval`, a main thread over the synchronous-compile size limit) get
@@ -24,23 +24,39 @@ export interface WasmMemory { buffer: ArrayBuffer; grow(pages: number): number }
 
 /** The slice of the WebAssembly JS API used here (the ES lib this package compiles against has none). */
 interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
   Memory: new (d: { initial: number }) => WasmMemory;
 }
 
-/** `(func (result v128) (i8x16.splat (i32.const 0)))`: validates only where SIMD128 exists. */
-const SIMD_PROBE = [0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 253, 15, 11];
+/**
+ * `(func (result v128) (i8x16.splat (i32.const 0)))`, base64: compiles only where SIMD128 exists.
+ * Exported for the bundle-size test, which counts it with the kernel modules.
+ * @example
+ * ```ts
+ * SIMD_PROBE.startsWith('AGFzbQ'); // true: "\0asm"
+ * ```
+ */
+export const SIMD_PROBE = 'AGFzbQEAAAABBQFgAAF7AwIBAAoIAQYAQQD9Dws=';
 
 let memory: WasmMemory | null | undefined;
 
-/** The engine's WebAssembly and atob (the ES lib this package compiles against declares neither). */
-const api = (): { WebAssembly?: WasmApi; atob?: (s: string) => string } => globalThis as object;
+/** The engine's WebAssembly (the ES lib this package compiles against declares none). */
+const wasmApi = (): WasmApi => (globalThis as { WebAssembly?: WasmApi }).WebAssembly!;
+
+/**
+ * Compiles a base64 module. Throws where WebAssembly or atob is missing (a TypeError), where the
+ * bytes do not validate (no SIMD: a CompileError) or compilation is refused (a CSP without
+ * `wasm-unsafe-eval`, a main thread over the synchronous-compile size limit); callers catch.
+ */
+function compile(base64: string): object {
+  const { atob } = globalThis as { atob?: (s: string) => string };
+  return new (wasmApi().Module)(Uint8Array.from(atob!(base64), (ch) => ch.charCodeAt(0)));
+}
 
 /**
  * True when WebAssembly SIMD modules can be compiled here (checked once: the SIMD probe
- * validates and compiles, and the shared memory is created).
+ * compiles, and the shared memory is created).
  *
  * @example
  * ```ts
@@ -49,17 +65,9 @@ const api = (): { WebAssembly?: WasmApi; atob?: (s: string) => string } => globa
  */
 export function wasmAvailable(): boolean {
   if (memory === undefined) {
-    memory = null;
-    const { WebAssembly: wa, atob } = api();
     try {
-      // atob exists wherever WebAssembly does in practice (browsers, workers, Node ≥ 16, Deno, Bun).
-      if (wa !== undefined && typeof atob === 'function') {
-        const probe = new Uint8Array(SIMD_PROBE);
-        if (wa.validate(probe)) {
-          new wa.Module(probe); // a CSP without wasm-unsafe-eval throws here
-          memory = new wa.Memory({ initial: 1 });
-        }
-      }
+      compile(SIMD_PROBE);
+      memory = new (wasmApi().Memory)({ initial: 1 });
     } catch {
       memory = null;
     }
@@ -82,19 +90,30 @@ export function lazyKernels<T>(base64: string): () => T | undefined {
   let loaded: T | null | undefined;
   return () => {
     if (loaded === undefined) {
-      loaded = null;
-      if (wasmAvailable()) {
-        try {
-          const { WebAssembly: wa, atob } = api() as Required<ReturnType<typeof api>>;
-          const bytes = Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
-          loaded = new wa.Instance(new wa.Module(bytes), { env: { memory } }).exports as T;
-        } catch {
-          loaded = null; // RangeError over a main-thread size limit, …
-        }
+      try {
+        loaded = wasmAvailable() ? new (wasmApi().Instance)(compile(base64), { env: { memory } }).exports as T : null;
+      } catch {
+        loaded = null;
       }
     }
     return loaded ?? undefined;
   };
+}
+
+/**
+ * Makes the arena at least `bytes` long (growing the memory in 64 KiB pages only when needed) and
+ * returns its buffer; a grow replaces the buffer and detaches views over the old one. Call only
+ * after a family loaded.
+ *
+ * @example
+ * ```ts
+ * if (xnorKernels()) new Int32Array(arenaBuffer(1024)).fill(0, 0, 256);
+ * ```
+ */
+export function arenaBuffer(bytes: number): ArrayBuffer {
+  const mem = memory!, have = mem.buffer.byteLength;
+  if (bytes > have) mem.grow(Math.ceil((bytes - have) / 65536));
+  return mem.buffer;
 }
 
 /** Views over the arena, refreshed whenever a grow replaces the buffer. */
@@ -113,10 +132,7 @@ let views: Views | undefined;
  * ```
  */
 export function arenaViews(_k: unknown, bytes: number): Views {
-  const mem = memory!;
-  const have = mem.buffer.byteLength;
-  if (bytes > have) mem.grow(Math.ceil((bytes - have) / 65536));
-  const buffer = mem.buffer;
+  const buffer = arenaBuffer(bytes);
   if (views === undefined || views.buffer !== buffer) {
     views = {
       buffer, f32: new Float32Array(buffer), i32: new Int32Array(buffer), u32: new Uint32Array(buffer),

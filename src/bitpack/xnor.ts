@@ -68,7 +68,6 @@
  * @module
  */
 import { badArg, checkLength } from '../errors.js';
-import { useWasm } from '../backend/index.js';
 import { xnorCounts } from '../backend/bitpack.js';
 import type { BitMatrix } from './bitmatrix.js';
 import { checkBitMatrix, popcountWord } from './bitmatrix.js';
@@ -179,13 +178,11 @@ export function checkOut(op: string, out: Float32Array, n: number): void {
  * binaryConv2d. @internal
  */
 export function runXnorGemm(out: Float32Array, a: BitMatrix, bT: BitMatrix, t: PreparedTransform): void {
-  const M = a.rows, N = bT.rows, K = a.cols, W = a.wordsPerRow;
-  if (M === 0 || N === 0) return;
-  const { counts, nPad, base } = (useWasm() && xnorCounts(a.words, M, bT.words, N, W))
-    || xnorCounts(a.words, M, bT.words, N, W, xnorCountsJs)!;
+  const M = a.rows, N = bT.rows, K = a.cols, nPad = N + (N & 1);
+  const counts = xnorCounts(a.words, M, bT.words, N, a.wordsPerRow, xnorCountsJs);
   const { scale, bias, lo, hi } = t;
   for (let i = 0, o = 0; i < M; i++) {
-    for (let j = 0, c = base + i * nPad; j < N; j++) out[o++] = clamp((K - 2 * counts[c++]!) * scale[j]! + bias[j]!, lo, hi);
+    for (let j = 0, c = i * nPad; j < N; j++) out[o++] = clamp((K - 2 * counts[c++]!) * scale[j]! + bias[j]!, lo, hi);
   }
 }
 
@@ -194,11 +191,11 @@ export function runXnorGemm(out: Float32Array, a: BitMatrix, bT: BitMatrix, t: P
  * runs the 2×2 micro-kernel on every (A pair, Bᵀ pair). Padding rows are zero and give counts
  * the store loop never reads.
  */
-function xnorCountsJs(s: Int32Array, mPad: number, nPad: number, wp: number, b: number, o: number, nb: number): void {
+function xnorCountsJs(s: Int32Array, mPad: number, nPad: number, wp: number, a: number, b: number, nb: number): void {
   for (let j0 = 0; j0 < nPad; j0 += nb) {
     const jEnd = Math.min(j0 + nb, nPad);
     for (let i = 0; i < mPad; i += 2) {
-      for (let j = j0; j < jEnd; j += 2) microKernel(s, i * wp, b + j * wp, (i + 2) * wp, o + i * nPad + j, nPad);
+      for (let j = j0; j < jEnd; j += 2) microKernel(s, a + i * wp, b + j * wp, a + (i + 2) * wp, i * nPad + j, nPad);
     }
   }
 }
@@ -212,11 +209,10 @@ function xnorCountsJs(s: Int32Array, mPad: number, nPad: number, wp: number, b: 
  * Per output: `o*` (ones) and `w*` (twos) are the Harley–Seal carry-save words and `n*` the running
  * count of the weight-4 carries. Each 4-word step adds XOR words x0..x3 as
  *   (ones, tA) = CSA(ones, x0, x1); (ones, tB) = CSA(ones, x2, x3); (twos, f) = CSA(twos, tA, tB)
- * and counts f with a SWAR popcount. The `if (pa < 0) break;` tests are never true; they split
+ * and counts f with a SWAR popcount ({@link bits}). The `if (pa < 0) break;` tests are never true; they split
  * the loop body into basic blocks so that each section's loads stay next to their use (see the
  * module comment). All arithmetic stays in int32 (`| 0`, `>>>`, Math.imul). The masks are `let`
- * locals only so that the minifier names them once instead of spelling them in every section;
- * V8 sees constants either way.
+ * locals, passed to every `bits` call, so that the minifier names them once; V8 sees constants.
  */
 function microKernel(s: Int32Array, pa: number, pb: number, paEnd: number, to: number, stride: number): void {
   let o00 = 0, w00 = 0, n00 = 0;
@@ -235,10 +231,7 @@ function microKernel(s: Int32Array, pa: number, pb: number, paEnd: number, to: n
     tB = (o00 & x0) | (u & x1); o00 = u ^ x1;
     u = w00 ^ tA;
     f = (w00 & tA) | (u & tB); w00 = u ^ tB;
-    f = f - ((f >>> 1) & m1);
-    f = (f & m2) + ((f >>> 2) & m2);
-    f = (f + (f >>> 4)) & m4;
-    n00 = (n00 + (Math.imul(f, h01) >>> 24)) | 0;
+    n00 = (n00 + bits(f, m1, m2, m4, h01)) | 0;
     if (pa < 0) break; // never true: starts a new basic block (see above)
     const c0 = s[(pb + 2) | 0]!, c1 = s[(pb + 3) | 0]!, c2 = s[(pb + 6) | 0]!, c3 = s[(pb + 7) | 0]!;
     // Output (0, 1): A row 0 · Bᵀ row 1.
@@ -248,10 +241,7 @@ function microKernel(s: Int32Array, pa: number, pb: number, paEnd: number, to: n
     tB = (o01 & x0) | (u & x1); o01 = u ^ x1;
     u = w01 ^ tA;
     f = (w01 & tA) | (u & tB); w01 = u ^ tB;
-    f = f - ((f >>> 1) & m1);
-    f = (f & m2) + ((f >>> 2) & m2);
-    f = (f + (f >>> 4)) & m4;
-    n01 = (n01 + (Math.imul(f, h01) >>> 24)) | 0;
+    n01 = (n01 + bits(f, m1, m2, m4, h01)) | 0;
     if (pa < 0) break;
     const d0 = s[(pa + 2) | 0]!, d1 = s[(pa + 3) | 0]!, d2 = s[(pa + 6) | 0]!, d3 = s[(pa + 7) | 0]!;
     // Output (1, 0): A row 1 · Bᵀ row 0.
@@ -261,10 +251,7 @@ function microKernel(s: Int32Array, pa: number, pb: number, paEnd: number, to: n
     tB = (o10 & x0) | (u & x1); o10 = u ^ x1;
     u = w10 ^ tA;
     f = (w10 & tA) | (u & tB); w10 = u ^ tB;
-    f = f - ((f >>> 1) & m1);
-    f = (f & m2) + ((f >>> 2) & m2);
-    f = (f + (f >>> 4)) & m4;
-    n10 = (n10 + (Math.imul(f, h01) >>> 24)) | 0;
+    n10 = (n10 + bits(f, m1, m2, m4, h01)) | 0;
     // Output (1, 1): A row 1 · Bᵀ row 1.
     x0 = d0 ^ c0; x1 = d1 ^ c1; u = o11 ^ x0;
     tA = (o11 & x0) | (u & x1); o11 = u ^ x1;
@@ -272,13 +259,26 @@ function microKernel(s: Int32Array, pa: number, pb: number, paEnd: number, to: n
     tB = (o11 & x0) | (u & x1); o11 = u ^ x1;
     u = w11 ^ tA;
     f = (w11 & tA) | (u & tB); w11 = u ^ tB;
-    f = f - ((f >>> 1) & m1);
-    f = (f & m2) + ((f >>> 2) & m2);
-    f = (f + (f >>> 4)) & m4;
-    n11 = (n11 + (Math.imul(f, h01) >>> 24)) | 0;
+    n11 = (n11 + bits(f, m1, m2, m4, h01)) | 0;
   }
-  s[to] = 4 * n00 + 2 * popcountWord(w00) + popcountWord(o00);
-  s[to + 1] = 4 * n01 + 2 * popcountWord(w01) + popcountWord(o01);
-  s[to + stride] = 4 * n10 + 2 * popcountWord(w10) + popcountWord(o10);
-  s[to + stride + 1] = 4 * n11 + 2 * popcountWord(w11) + popcountWord(o11);
+  s[to] = 4 * n00 + 2 * bits(w00, m1, m2, m4, h01) + bits(o00, m1, m2, m4, h01);
+  s[to + 1] = 4 * n01 + 2 * bits(w01, m1, m2, m4, h01) + bits(o01, m1, m2, m4, h01);
+  s[to + stride] = 4 * n10 + 2 * bits(w10, m1, m2, m4, h01) + bits(o10, m1, m2, m4, h01);
+  s[to + stride + 1] = 4 * n11 + 2 * bits(w11, m1, m2, m4, h01) + bits(o11, m1, m2, m4, h01);
+}
+
+/**
+ * {@link popcountWord} with its masks as arguments (always 0x55555555, 0x33333333, 0x0f0f0f0f,
+ * 0x01010101, the micro-kernel's constant locals). Written once instead of inline in each of the
+ * kernel's four sections; V8 inlines every call, and with the masks in registers rather than
+ * 32-bit immediates its bytecode is small enough that all twelve calls fit V8's inlining budget
+ * for one function (with popcountWord itself, three of the last eight were left as calls, ~5 %
+ * slower at K = 1024). After inlining the masks are the kernel's constants again, so the machine
+ * code is the inline SWAR popcount's.
+ */
+function bits(x: number, m1: number, m2: number, m4: number, h01: number): number {
+  x = x - ((x >>> 1) & m1);
+  x = (x & m2) + ((x >>> 2) & m2);
+  x = (x + (x >>> 4)) & m4;
+  return Math.imul(x, h01) >>> 24;
 }
