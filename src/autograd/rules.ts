@@ -5,7 +5,7 @@
  * for every primitive.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { add, astype, div, equal, greater, less, mul, neg, pow, sign, sub, where, log } from '../tensor/ops/elementwise.js';
+import { add, astype, div, equal, greater, less, mul, neg, pow, reluGrad, sign, sub, where, log } from '../tensor/ops/elementwise.js';
 import { broadcastTo, gather, mT, permute, reshape, scatterAdd, slice, unslice } from '../tensor/ops/movement.js';
 import { sum, sumTo } from '../tensor/ops/reduce.js';
 import { matmul } from '../tensor/ops/matmul.js';
@@ -35,6 +35,15 @@ function winMask(a: Tensor, b: Tensor, first: (x: Tensor, y: Tensor) => Tensor, 
   return add(astype(first(a, b), dtype), mul(astype(equal(a, b), dtype), 0.5));
 }
 
+/**
+ * True for a 2-D product whose `b` is a transposed view (a linear layer's `x · Wᵀ`): its cotangent
+ * is then computed as `(ctᵀ a)ᵀ`, the same sums laid out like `b`, so the weight's gradient
+ * arrives contiguous in the weight's own layout and the optimizer reads it in order.
+ */
+function columnMajor(a: Tensor, b: Tensor): boolean {
+  return a.ndim === 2 && b.ndim === 2 && b.strides[0] === 1 && b.strides[1] === b.shape[0] && b.shape[1] !== 1;
+}
+
 /** The rule table. Its type makes a primitive without a rule a compile error. */
 export const vjpRules: { readonly [P in Prim]: VjpRule<P> } = {
   identity: (ct) => [ct],
@@ -43,7 +52,9 @@ export const vjpRules: { readonly [P in Prim]: VjpRule<P> } = {
   log: (ct, [x]) => [div(ct, x!)],
   sqrt: (ct, _x, out) => [div(mul(ct, 0.5), out)],
   abs: (ct, [x]) => [mul(ct, sign(x!))],
-  relu: (ct, [x]) => [where(greater(x!, 0), ct, 0)],
+  relu: (ct, [x]) => [reluGrad(x!, ct)],
+  // Linear in ct, piecewise constant in x (whose derivative is 0 almost everywhere).
+  reluGrad: (ct, [x]) => [null, reluGrad(x!, ct)],
   sigmoid: (ct, _x, out) => [mul(ct, mul(out, sub(1, out)))],
   tanh: (ct, _x, out) => [mul(ct, sub(1, mul(out, out)))],
 
@@ -117,7 +128,7 @@ export const vjpRules: { readonly [P in Prim]: VjpRule<P> } = {
 
   matmul: (ct, [a, b], _o, _p, needs) => [
     needs[0] ? sumTo(matmul(ct, mT(b!)), a!.shape) : null,
-    needs[1] ? sumTo(matmul(mT(a!), ct), b!.shape) : null,
+    needs[1] ? (columnMajor(a!, b!) ? mT(matmul(mT(ct), a!)) : sumTo(matmul(mT(a!), ct), b!.shape)) : null,
   ],
   cast: (ct, [x]) => [astype(ct, x!.dtype)],
   im2col: (ct, [x], _o, { win }) => [col2im(ct, x!.shape, win)],

@@ -21,6 +21,8 @@ export interface PrimParams {
   sqrt: Record<string, never>;
   abs: Record<string, never>;
   relu: Record<string, never>;
+  /** relu's VJP in one pass: `x > 0 ? ct : 0` (inputs x, ct). */
+  reluGrad: Record<string, never>;
   sigmoid: Record<string, never>;
   tanh: Record<string, never>;
   add: Record<string, never>;

@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import {
   abs, add, astype, broadcastTo, concat, customVjp, div, exp, gather, grad, gradcheck, log, matmul, max, maximum,
   minimum, mul, neg, pad, permute, pow, relu, reshape, scatterAdd, sigmoid, slice, sqrt, sub, sum, tanh, tensor,
-  where, type Tensor, unslice, im2col, col2im, makeWindow,
+  where, type Tensor, unslice, im2col, col2im, makeWindow, transpose,
 } from '../../src/index.js';
 import { vjpRules } from '../../src/autograd/rules.js';
+import { reluGrad } from '../../src/tensor/ops/elementwise.js';
 import { csrFromDense, rowBalancedFromDense } from '../../src/sparse/index.js';
 import { sparseRows } from '../../src/sparse/csr.js';
 import { sddmm, spmm } from '../../src/sparse/primitives.js';
@@ -43,6 +44,7 @@ const cases: Case[] = [
   { prim: 'sqrt', name: 'sqrt', f: (x) => sqrt(x), inputs: () => [t64([2, 3], 5, 0.5, 2)] },
   { prim: 'abs', name: 'abs', f: (x) => abs(x), inputs: () => [distinct([2, 3], 6)] },
   { prim: 'relu', name: 'relu', f: (x) => relu(x), inputs: () => [distinct([2, 3], 7)] },
+  { prim: 'reluGrad', name: 'reluGrad (relu\'s VJP as one primitive)', f: (x, g) => reluGrad(x!, g!), inputs: () => [distinct([2, 3], 73), t64([2, 3], 74)] },
   { prim: 'sigmoid', name: 'sigmoid', f: (x) => sigmoid(x), inputs: () => [t64([2, 3], 8, -3, 3)] },
   { prim: 'tanh', name: 'tanh', f: (x) => tanh(x), inputs: () => [t64([2, 3], 9, -2, 2)] },
   { prim: 'add', name: 'add (broadcast)', f: (a, b) => add(a!, b!), inputs: () => [t64([2, 3], 10), t64([3], 11)] },
@@ -75,6 +77,8 @@ const cases: Case[] = [
   { prim: 'gather', name: 'gather repeated', f: (x) => gather(x, [2, 0, 2], { axis: 1 }), inputs: () => [t64([2, 3], 45)] },
   { prim: 'scatterAdd', name: 'scatterAdd', f: (x) => scatterAdd(x, [1, 1, 0], { axis: 0, size: 3 }), inputs: () => [t64([3, 2], 46)] },
   { prim: 'matmul', name: 'matmul 2-D', f: (a, b) => matmul(a!, b!), inputs: () => [t64([3, 4], 47), t64([4, 2], 48)] },
+  // A linear layer's x·Wᵀ: the cotangent of the transposed view is computed in its own layout.
+  { prim: 'matmul', name: 'matmul x·Wᵀ (column-major b)', f: (a, w) => matmul(a!, transpose(w!)), inputs: () => [t64([3, 4], 75), t64([2, 4], 76)] },
   {
     prim: 'matmul', name: 'matmul batched broadcast', f: (a, b) => matmul(a!, b!),
     inputs: () => [t64([2, 3, 4], 49), t64([4, 5], 50)],

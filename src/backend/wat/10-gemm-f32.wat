@@ -9,6 +9,8 @@
 
 (func $pack_b_f32 (param $dst i32) (param $kc i32) (param $nc i32) (param $src i32) (param $rs i32) (param $cs i32)
   (local $jr i32) (local $nr i32) (local $p i32) (local $j i32) (local $s i32) (local $rsb i32)
+  (local $csb i32) (local $q i32) (local $h i32) (local $d i32)
+  (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
   (local.set $rsb (i32.shl (local.get $rs) (i32.const 2)))
   (block $done (loop $panels
     (br_if $done (i32.ge_s (local.get $jr) (local.get $nc)))
@@ -28,7 +30,37 @@
           (local.set $p (i32.add (local.get $p) (i32.const 1)))
           (br $l1))))
       (else
-        ;; Any stride, zero padding past the last column.
+        (if (i32.and (i32.eq (local.get $nr) (i32.const 8)) (i32.eq (local.get $rs) (i32.const 1)))
+          (then
+            ;; Column-major B (a transposed view, as in x·Wᵀ): 4 k steps of a column are one
+            ;; vector; two 4×4 transposes turn 8 such columns into 4 rows of the panel.
+            (local.set $csb (i32.shl (local.get $cs) (i32.const 2)))
+            (block $e4 (loop $l4
+              (br_if $e4 (i32.gt_s (i32.add (local.get $p) (i32.const 4)) (local.get $kc)))
+              (local.set $q (local.get $s))
+              (local.set $h (i32.const 0))
+              (loop $half
+                (local.set $r0 (v128.load (local.get $q)))
+                (local.set $r1 (v128.load (i32.add (local.get $q) (local.get $csb))))
+                (local.set $r2 (v128.load (i32.add (local.get $q) (i32.shl (local.get $csb) (i32.const 1)))))
+                (local.set $r3 (v128.load (i32.add (local.get $q) (i32.mul (local.get $csb) (i32.const 3)))))
+                (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+                (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+                (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+                (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+                (local.set $d (i32.add (local.get $dst) (local.get $h)))
+                (v128.store (local.get $d) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+                (v128.store offset=32 (local.get $d) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+                (v128.store offset=64 (local.get $d) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+                (v128.store offset=96 (local.get $d) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+                (local.set $q (i32.add (local.get $q) (i32.shl (local.get $csb) (i32.const 2))))
+                (local.set $h (i32.add (local.get $h) (i32.const 16)))
+                (br_if $half (i32.lt_u (local.get $h) (i32.const 32))))
+              (local.set $dst (i32.add (local.get $dst) (i32.const 128)))
+              (local.set $s (i32.add (local.get $s) (i32.const 16)))
+              (local.set $p (i32.add (local.get $p) (i32.const 4)))
+              (br $l4)))))
+        ;; Any stride (and the last kc mod 4 steps of the above), zero padding past the last column.
         (block $e2 (loop $l2
           (br_if $e2 (i32.ge_s (local.get $p) (local.get $kc)))
           (local.set $j (i32.const 0))

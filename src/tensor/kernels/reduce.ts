@@ -48,3 +48,16 @@ export function reduceRows(code: number, a: NumArray, off: number, outer: number
     }
   }
 }
+
+/**
+ * Sums over leading axes: `out[j] = Σ_i a[off + i·outer + j]` for j < outer, i < r, i ascending,
+ * accumulated in float64 — the same additions in the same order as {@link reduceRows} over the
+ * transposed block, without materialising the transpose (a bias gradient sums a batch this way).
+ */
+export function sumLeading(a: NumArray, off: number, r: number, outer: number, out: NumArray): void {
+  const acc = new Float64Array(outer);
+  for (let i = 0, base = off; i < r; i++, base += outer) {
+    for (let j = 0; j < outer; j++) acc[j]! += a[base + j]!;
+  }
+  for (let j = 0; j < outer; j++) out[j] = acc[j]!;
+}

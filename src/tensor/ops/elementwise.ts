@@ -7,10 +7,13 @@ import { NumError, describe } from '../../errors.js';
 import type { DType } from '../dtype.js';
 import { allocate, arithmeticType, floatType, isDType, isFloat, promoteTypes } from '../dtype.js';
 import * as k from '../kernels/elementwise.js';
+import * as f from '../kernels/elementwise-f32.js';
 import { broadcastShapes, broadcastStrides, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import type { TensorLike } from '../tensor.js';
 import { scalar } from '../create.js';
+import { useWasm } from '../../backend/index.js';
+import { ELEMENTWISE_MIN, elementwiseWasmInto } from '../../backend/elementwise.js';
 
 /** Converts a number or tensor operand; numbers take `like`'s dtype. @internal */
 export function asTensor(op: string, arg: string, x: unknown, like?: DType): Tensor {
@@ -27,13 +30,35 @@ export function operands(op: string, a: TensorLike, b: TensorLike): [Tensor, Ten
   return [asTensor(op, 'a', a, tb.dtype), tb];
 }
 
+/** One row of a unary op: the float32 twin where it covers the case, else the general kernel. */
+function unaryRow(code: number, n: number, a: k.NumArray, ai: number, as: number, o: k.NumArray, oi: number): void {
+  if (!(a instanceof Float32Array && o instanceof Float32Array && f.unaryRowF32(code, n, a, ai, as, o, oi))) k.unaryRow(code, n, a, ai, as, o, oi);
+}
+
+/** One row of a binary op or comparison, dispatched like {@link unaryRow}. */
+function binaryRow(code: number, n: number, a: k.NumArray, ai: number, as: number, b: k.NumArray, bi: number, bs: number, o: k.NumArray, oi: number): void {
+  if (a instanceof Float32Array && b instanceof Float32Array &&
+    (o instanceof Float32Array ? f.binaryRowF32(code, n, a, ai, as, b, bi, bs, o, oi) : o instanceof Uint8Array && f.compareRowF32(code, n, a, ai, as, b, bi, bs, o, oi))) return;
+  k.binaryRow(code, n, a, ai, as, b, bi, bs, o, oi);
+}
+
+/**
+ * A contiguous float32 add/sub/mul/div (`b` contiguous, or a scalar with `bs` = 0) of at least
+ * `ELEMENTWISE_MIN` elements on the WebAssembly backend; false (nothing done) otherwise.
+ */
+function wasmBinary(code: number, a: Tensor, b: Tensor, bs: number, out: k.NumArray): boolean {
+  return a.size >= ELEMENTWISE_MIN && (code === k.B_ADD || code === k.B_SUB || code === k.B_MUL || code === k.B_DIV) &&
+    a.data instanceof Float32Array && b.data instanceof Float32Array && out instanceof Float32Array && useWasm() &&
+    elementwiseWasmInto(code, a.size, a.data, a.offset, b.data, b.offset, bs, out);
+}
+
 function unaryKernel(code: number, x: Tensor, dtype: DType): Tensor {
   const out = allocate(dtype, x.size);
   if (x.isContiguous()) {
-    k.unaryRow(code, x.size, x.data, x.offset, 1, out, 0);
+    unaryRow(code, x.size, x.data, x.offset, 1, out, 0);
   } else {
     const inner = x.strides[x.ndim - 1] ?? 1;
-    k.forEachRow(x.shape, [x.offset], [x.strides], (o, oo, n) => k.unaryRow(code, n, x.data, o[0]!, inner, out, oo));
+    k.forEachRow(x.shape, [x.offset], [x.strides], (o, oo, n) => unaryRow(code, n, x.data, o[0]!, inner, out, oo));
   }
   return new Tensor(out, x.shape, dtype);
 }
@@ -42,13 +67,13 @@ function unaryKernel(code: number, x: Tensor, dtype: DType): Tensor {
 export function binaryKernel(op: string, code: number, a: Tensor, b: Tensor, dtype: DType): Tensor {
   if (sameShape(a.shape, b.shape) && a.isContiguous() && b.isContiguous()) {
     const out = allocate(dtype, a.size);
-    k.binaryRow(code, a.size, a.data, a.offset, 1, b.data, b.offset, 1, out, 0);
+    if (!wasmBinary(code, a, b, 1, out)) binaryRow(code, a.size, a.data, a.offset, 1, b.data, b.offset, 1, out, 0);
     return new Tensor(out, a.shape, dtype);
   }
   const shape = broadcastShapes(op, a.shape, b.shape);
   const out = allocate(dtype, shapeSize(shape));
   if (b.size === 1 && a.isContiguous() && sameShape(a.shape, shape)) {
-    k.binaryRow(code, a.size, a.data, a.offset, 1, b.data, b.offset, 0, out, 0);
+    if (!wasmBinary(code, a, b, 0, out)) binaryRow(code, a.size, a.data, a.offset, 1, b.data, b.offset, 0, out, 0);
     return new Tensor(out, shape, dtype);
   }
   const sa = broadcastStrides(a.shape, a.strides, shape);
@@ -56,7 +81,7 @@ export function binaryKernel(op: string, code: number, a: Tensor, b: Tensor, dty
   const ia = sa[sa.length - 1] ?? 0;
   const ib = sb[sb.length - 1] ?? 0;
   k.forEachRow(shape, [a.offset, b.offset], [sa, sb], (o, oo, n) =>
-    k.binaryRow(code, n, a.data, o[0]!, ia, b.data, o[1]!, ib, out, oo));
+    binaryRow(code, n, a.data, o[0]!, ia, b.data, o[1]!, ib, out, oo));
   return new Tensor(out, shape, dtype);
 }
 
@@ -190,6 +215,25 @@ export function abs(x: Tensor): Tensor { return unaryFloat('abs', k.U_ABS, x, tr
  * ```
  */
 export function relu(x: Tensor): Tensor { return unaryFloat('relu', k.U_RELU, x, true); }
+
+/**
+ * `x > 0 ? ct : 0` elementwise for two tensors of one shape: relu's VJP as one primitive, so the
+ * backward pass makes one pass and no bool mask (`where(greater(x, 0), ct, 0)` made two). The
+ * result has `ct`'s dtype; a NaN or infinite `ct` where x ≤ 0 still gives 0, as with `where`.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * reluGrad(tensor([-1, 2]), tensor([5, 6])).toArray(); // [0, 6]
+ * ```
+ */
+export function reluGrad(x: Tensor, ct: Tensor): Tensor {
+  const xs = x.toTyped({ copy: false }), cs = ct.toTyped({ copy: false });
+  const out = allocate(ct.dtype, ct.size);
+  if (xs instanceof Float32Array && cs instanceof Float32Array && out instanceof Float32Array) f.reluGradF32(out.length, xs, cs, out);
+  else for (let i = 0; i < out.length; i++) out[i] = xs[i]! > 0 ? cs[i]! : 0;
+  return record('reluGrad', NO_PARAMS, [x, ct], new Tensor(out, ct.shape, ct.dtype));
+}
 /**
  * Logistic sigmoid, evaluated without overflow for large |x|.
  * @example
@@ -269,8 +313,12 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const sa = broadcastStrides(ta.shape, ta.strides, shape);
   const sb = broadcastStrides(tb.shape, tb.strides, shape);
   const last = shape.length - 1;
-  k.forEachRow(shape, [c.offset, ta.offset, tb.offset], [sc, sa, sb], (o, oo, n) =>
-    k.whereRow(n, c.data, o[0]!, sc[last] ?? 0, ta.data, o[1]!, sa[last] ?? 0, tb.data, o[2]!, sb[last] ?? 0, out, oo));
+  const cd = c.data, ad = ta.data, bd = tb.data;
+  const fast = cd instanceof Uint8Array && ad instanceof Float32Array && bd instanceof Float32Array && out instanceof Float32Array;
+  k.forEachRow(shape, [c.offset, ta.offset, tb.offset], [sc, sa, sb], (o, oo, n) => {
+    if (fast) f.whereRowF32(n, cd, o[0]!, sc[last] ?? 0, ad, o[1]!, sa[last] ?? 0, bd, o[2]!, sb[last] ?? 0, out, oo);
+    else k.whereRow(n, cd, o[0]!, sc[last] ?? 0, ad, o[1]!, sa[last] ?? 0, bd, o[2]!, sb[last] ?? 0, out, oo);
+  });
   return record('where', NO_PARAMS, [c, ta, tb], new Tensor(out, shape, dtype));
 }
 

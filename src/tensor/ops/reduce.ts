@@ -19,27 +19,34 @@ interface Plan {
   outShape: number[];
 }
 
-/** Moves the reduced axes last and lays the data out as a contiguous `outer × r` block. */
-function plan(op: string, x: Tensor, opts: AxisOptions | undefined): Plan & { data: Tensor['data']; offset: number } {
+/**
+ * Moves the reduced axes last and lays the data out as a contiguous `outer × r` block — except a
+ * sum over the leading axes of a contiguous tensor (`leading`), which the column-sum kernel
+ * reads in place.
+ */
+function plan(op: string, x: Tensor, opts: AxisOptions | undefined, code: number): Plan & { data: Tensor['data']; offset: number; leading: boolean } {
   const axes = normAxes(op, opts?.axis, x.ndim);
   const keep = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const r = sizeOf(axes.map((i) => x.shape[i]!));
+  const outer = sizeOf(keep.map((i) => x.shape[i]!));
+  const outShape = opts?.keepdims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : keep.map((i) => x.shape[i]!);
+  const leading = code === k.R_SUM && keep.length > 0 && axes.length > 0 && axes.every((a, i) => a === i) && x.isContiguous();
+  if (leading) return { axes, outer, r, outShape, data: x.data, offset: x.offset, leading };
   const order = [...keep, ...axes];
   const view = new Tensor(x.data, order.map((i) => x.shape[i]!), x.dtype, order.map((i) => x.strides[i]!), x.offset);
   const contig = view.isContiguous();
   const data = contig ? x.data : view.toTyped();
-  const r = sizeOf(axes.map((i) => x.shape[i]!));
-  const outer = sizeOf(keep.map((i) => x.shape[i]!));
-  const outShape = opts?.keepdims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : keep.map((i) => x.shape[i]!);
-  return { axes, outer, r, outShape, data, offset: contig ? x.offset : 0 };
+  return { axes, outer, r, outShape, data, offset: contig ? x.offset : 0, leading };
 }
 
 function reduceRaw(op: string, code: number, x: Tensor, opts: AxisOptions | undefined, dtype: DType): [Tensor, Plan] {
-  const p = plan(op, x, opts);
+  const p = plan(op, x, opts, code);
   if (p.r === 0 && code !== k.R_SUM && p.outer > 0) {
     throw new NumError('SHAPE_MISMATCH', op, 'zero-size reduction has no identity', 'a non-empty reduced axis', fmtShape(x.shape));
   }
   const out = allocate(dtype, p.outer);
-  k.reduceRows(code, p.data, p.offset, p.outer, p.r, out);
+  if (p.leading) k.sumLeading(x.data, x.offset, p.r, p.outer, out);
+  else k.reduceRows(code, p.data, p.offset, p.outer, p.r, out);
   return [new Tensor(out, p.outShape, dtype), p];
 }
 

@@ -1,0 +1,44 @@
+/**
+ * Float32 add / sub / mul / div on WebAssembly SIMD (src/backend/wat/15-elementwise.wat), for the
+ * large contiguous operands of a training step (an optimizer's update and its application to the
+ * weights, a bias gradient's operands): four lanes per instruction where the JS loop does one
+ * element with two conversions. The operands are copied into the arena and the result copied out,
+ * so it pays only from a few thousand elements on (see `ELEMENTWISE_MIN`).
+ *
+ * @module
+ */
+import { WASM_ELEMENTWISE } from './kernels-wasm.js';
+import { align16, arenaViews, lazyKernels } from './runtime.js';
+
+interface ElementwiseExports {
+  ew_f32(code: number, n: number, a: number, b: number, bs: number, o: number): void;
+}
+
+const kernels = /* @__PURE__ */ lazyKernels<ElementwiseExports>(WASM_ELEMENTWISE);
+
+/** Below this many elements the copies and the call cost more than the JS loop saves. */
+export const ELEMENTWISE_MIN = 4096;
+
+/**
+ * `o[i] = a[ai + i] ∘ b[bi + i·bs]` for i < n (`bs` 1, or 0 for a scalar `b`), `code` 0 add, 1 sub,
+ * 2 mul, 4 div as in src/tensor/kernels/elementwise.ts; bit-identical to the JS loop. Returns
+ * false, having done nothing, when the module cannot be loaded (the caller runs JS).
+ *
+ * @example
+ * ```ts
+ * const o = new Float32Array(8192);
+ * if (!elementwiseWasmInto(0, 8192, a, 0, b, 0, 1, o)) f32Row(0, 8192, a, 0, b, 0, 1, o);
+ * ```
+ */
+export function elementwiseWasmInto(code: number, n: number, a: Float32Array, ai: number, b: Float32Array, bi: number, bs: number, o: Float32Array): boolean {
+  const kx = kernels();
+  if (kx === undefined) return false;
+  const bPtr = align16(4 * n);
+  const { f32 } = arenaViews(kx, bPtr + 4 * (bs === 0 ? 1 : n));
+  f32.set(a.subarray(ai, ai + n), 0);
+  if (bs === 0) f32[bPtr >> 2] = b[bi]!;
+  else f32.set(b.subarray(bi, bi + n), bPtr >> 2);
+  kx.ew_f32(code, n, 0, bPtr, bs, 0);
+  o.set(f32.subarray(0, n));
+  return true;
+}

@@ -1,0 +1,61 @@
+;; Float32 add / sub / mul / div over n elements: o[i] = a[i] ∘ b[i], or o[i] = a[i] ∘ b[0] when
+;; $bs = 0 (a scalar operand). Codes are the JS kernel's (src/tensor/kernels/elementwise.ts):
+;; 0 add, 1 sub, 2 mul, 4 div. Four lanes per step, then a scalar tail. f32 arithmetic is IEEE
+;; round-to-nearest, the same result JS gets by rounding its float64 operation to float32 (one
+;; operation on float32 inputs: the float64 result rounds to the correctly rounded float32), so
+;; the values are bit-identical to the JS kernel's. $o may equal $a (in place).
+(func (export "ew_f32") (param $code i32) (param $n i32) (param $a i32) (param $b i32) (param $bs i32) (param $o i32)
+  (local $i i32) (local $end4 i32) (local $e i32) (local $bv v128) (local $x f32) (local $y f32)
+  (local.set $end4 (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+  (local.set $e (i32.shl (local.get $n) (i32.const 2)))
+  (local.set $bv (v128.load32_splat (local.get $b)))
+  ;; One loop per (code, scalar or vector b), so each body is a single vector op.
+  (block $tail
+    (block $div (block $mul (block $sub (block $add
+      (br_table $add $sub $mul $tail $div $tail (local.get $code)))
+      ;; add
+      (if (local.get $bs)
+        (then (loop $l (if (i32.lt_u (local.get $i) (local.get $end4)) (then
+          (v128.store (i32.add (local.get $o) (local.get $i)) (f32x4.add (v128.load (i32.add (local.get $a) (local.get $i))) (v128.load (i32.add (local.get $b) (local.get $i)))))
+          (local.set $i (i32.add (local.get $i) (i32.const 16))) (br $l)))))
+        (else (loop $l (if (i32.lt_u (local.get $i) (local.get $end4)) (then
+          (v128.store (i32.add (local.get $o) (local.get $i)) (f32x4.add (v128.load (i32.add (local.get $a) (local.get $i))) (local.get $bv)))
+          (local.set $i (i32.add (local.get $i) (i32.const 16))) (br $l))))))
+      (br $tail))
+      ;; sub
+      (if (local.get $bs)
+        (then (loop $l (if (i32.lt_u (local.get $i) (local.get $end4)) (then
+          (v128.store (i32.add (local.get $o) (local.get $i)) (f32x4.sub (v128.load (i32.add (local.get $a) (local.get $i))) (v128.load (i32.add (local.get $b) (local.get $i)))))
+          (local.set $i (i32.add (local.get $i) (i32.const 16))) (br $l)))))
+        (else (loop $l (if (i32.lt_u (local.get $i) (local.get $end4)) (then
+          (v128.store (i32.add (local.get $o) (local.get $i)) (f32x4.sub (v128.load (i32.add (local.get $a) (local.get $i))) (local.get $bv)))
+          (local.set $i (i32.add (local.get $i) (i32.const 16))) (br $l))))))
+      (br $tail))
+      ;; mul
+      (if (local.get $bs)
+        (then (loop $l (if (i32.lt_u (local.get $i) (local.get $end4)) (then
+          (v128.store (i32.add (local.get $o) (local.get $i)) (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $i))) (v128.load (i32.add (local.get $b) (local.get $i)))))
+          (local.set $i (i32.add (local.get $i) (i32.const 16))) (br $l)))))
+        (else (loop $l (if (i32.lt_u (local.get $i) (local.get $end4)) (then
+          (v128.store (i32.add (local.get $o) (local.get $i)) (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $i))) (local.get $bv)))
+          (local.set $i (i32.add (local.get $i) (i32.const 16))) (br $l))))))
+      (br $tail))
+    ;; div
+    (if (local.get $bs)
+      (then (loop $l (if (i32.lt_u (local.get $i) (local.get $end4)) (then
+        (v128.store (i32.add (local.get $o) (local.get $i)) (f32x4.div (v128.load (i32.add (local.get $a) (local.get $i))) (v128.load (i32.add (local.get $b) (local.get $i)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16))) (br $l)))))
+      (else (loop $l (if (i32.lt_u (local.get $i) (local.get $end4)) (then
+        (v128.store (i32.add (local.get $o) (local.get $i)) (f32x4.div (v128.load (i32.add (local.get $a) (local.get $i))) (local.get $bv)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16))) (br $l)))))))
+  ;; Scalar tail (fewer than four elements), any code.
+  (loop $t (if (i32.lt_u (local.get $i) (local.get $e)) (then
+    (local.set $x (f32.load (i32.add (local.get $a) (local.get $i))))
+    (local.set $y (if (result f32) (local.get $bs) (then (f32.load (i32.add (local.get $b) (local.get $i)))) (else (f32.load (local.get $b)))))
+    (f32.store (i32.add (local.get $o) (local.get $i))
+      (if (result f32) (i32.eq (local.get $code) (i32.const 0)) (then (f32.add (local.get $x) (local.get $y)))
+      (else (if (result f32) (i32.eq (local.get $code) (i32.const 1)) (then (f32.sub (local.get $x) (local.get $y)))
+      (else (if (result f32) (i32.eq (local.get $code) (i32.const 2)) (then (f32.mul (local.get $x) (local.get $y)))
+      (else (f32.div (local.get $x) (local.get $y)))))))))
+    (local.set $i (i32.add (local.get $i) (i32.const 4))) (br $t))))
+)
