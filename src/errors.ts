@@ -33,7 +33,7 @@ export class NumError extends Error {
   declare readonly received: string | undefined;
 
   constructor(code: NumErrorCode, op: string, what: string, expected?: string, received?: string) {
-    super(`${op}: ${what}${expected !== undefined || received !== undefined ? `; expected ${expected ?? '?'}, got ${received ?? '?'}` : ''}`);
+    super(`${op}: ${what}${(expected ?? received) !== undefined ? `; expected ${expected ?? '?'}, got ${received ?? '?'}` : ''}`);
     this.code = code;
     this.op = op;
     this.expected = expected;

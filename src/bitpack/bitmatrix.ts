@@ -16,7 +16,6 @@
  */
 import { NumError, badArg, checkLength } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkElements } from '../validate.js';
 
 /**
  * A `rows × cols` matrix of ±1 values, packed 32 per word along each row (bit set = −1, tail bits 0).
@@ -88,9 +87,11 @@ export function bitMatrix(rows: number, cols: number): BitMatrix {
 function allocate(op: string, rows: unknown, cols: unknown): BitMatrix {
   checkDim(op, 'rows', rows);
   checkDim(op, 'cols', cols);
-  const wordsPerRow = Math.ceil(cols / 32);
-  checkElements(op, rows * wordsPerRow, 'words');
-  return { rows, cols, wordsPerRow, words: new Uint32Array(rows * wordsPerRow) };
+  const wordsPerRow = Math.ceil(cols / 32), n = rows * wordsPerRow;
+  // The element limit of src/validate.ts (2³¹ − 1), spelled here: its checkElements would bring a
+  // longer message of its own into every bundle that packs bits.
+  if (!(n <= 2147483647)) throw badArg(op, 'rows · ceil(cols / 32) words', 'at most 2147483647', n, 'OUT_OF_RANGE');
+  return { rows, cols, wordsPerRow, words: new Uint32Array(n) };
 }
 
 /**
@@ -112,21 +113,22 @@ function allocate(op: string, rows: unknown, cols: unknown): BitMatrix {
 export function packBits(values: ArrayLike<number>, rows: number, cols: number): BitMatrix;
 export function packBits(values: Tensor, rows?: number, cols?: number): BitMatrix;
 export function packBits(values: ArrayLike<number> | Tensor, rows?: number, cols?: number): BitMatrix {
+  const op = 'packBits'; // named once: the minifier does not merge repeated string literals
   let data = values as ArrayLike<number>;
   if (isTensorLike(values)) {
     const shape = values.shape, [r, c] = shape;
     if (shape.length !== 2 || (rows ?? r) !== r || (cols ?? c) !== c) {
-      throw new NumError('SHAPE_MISMATCH', 'packBits', 'tensor shape', `[${String(rows ?? 'rows')}, ${String(cols ?? 'cols')}]`, `[${shape.join(', ')}]`);
+      throw new NumError('SHAPE_MISMATCH', op, 'values.shape', `[${rows ?? 'rows'}, ${cols ?? 'cols'}]`, `[${shape}]`);
     }
     rows = r;
     cols = c;
     data = values.toTyped({ copy: false });
-  } else if (values === null || typeof values !== 'object' || typeof values.length !== 'number') {
-    throw badArg('packBits', 'values', 'an array-like of numbers or a 2-D Tensor', values);
+  } else if (typeof values !== 'object' || typeof values?.length !== 'number') {
+    throw badArg(op, 'values', 'an array-like or a 2-D Tensor', values);
   }
-  const m = allocate('packBits', rows, cols); // rows and cols are required for an array
-  checkLength('packBits', 'values.length (rows · cols)', m.rows * m.cols, data.length);
-  packRowsInto(data, 0, m.rows, m.cols, m.words, 0, m.wordsPerRow, 'packBits');
+  const m = allocate(op, rows, cols); // rows and cols are required for an array
+  checkLength(op, 'values.length', m.rows * m.cols, data.length);
+  packRowsInto(data, 0, m.rows, m.cols, m.words, 0, m.wordsPerRow, op);
   return m;
 }
 
@@ -182,27 +184,24 @@ export function unpackBits(m: BitMatrix): Float32Array {
  * bits 0 in every row (O(rows)). @internal
  */
 export function checkBitMatrix(op: string, name: string, m: BitMatrix): void {
-  if (m === null || typeof m !== 'object' || !(m.words instanceof Uint32Array)) {
-    throw badArg(op, name, 'a BitMatrix', m);
-  }
+  if (!((m as BitMatrix | undefined)?.words instanceof Uint32Array)) throw badArg(op, name, 'a BitMatrix', m);
   const { rows, cols, words } = m;
   checkDim(op, `${name}.rows`, rows);
   checkDim(op, `${name}.cols`, cols);
   const wpr = (cols + 31) >>> 5, mask = -1 << (cols & 31);
-  if (m.wordsPerRow !== wpr) throw badArg(op, `${name}.wordsPerRow`, `ceil(cols / 32) = ${wpr}`, m.wordsPerRow);
+  if (m.wordsPerRow !== wpr) throw badArg(op, `${name}.wordsPerRow`, `${wpr}`, m.wordsPerRow);
   checkLength(op, `${name}.words.length`, rows * wpr, words.length);
   for (let r = 1; r <= rows && mask !== -1; r++) {
     if (words[r * wpr - 1]! & mask) throw badArg(op, `${name} row ${r - 1}, bits past column ${cols}`, '0', words[r * wpr - 1]! & mask);
   }
 }
 
-/** Throws unless `v` is a non-negative integer. @internal */
+/** Throws unless `v` is a non-negative integer (Number.isInteger is false for non-numbers). @internal */
 export function checkDim(op: string, what: string, v: unknown): asserts v is number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw badArg(op, what, 'an integer >= 0', v);
+  if (!Number.isInteger(v) || (v as number) < 0) throw badArg(op, what, 'an integer >= 0', v);
 }
 
 /** Structural test for a Tensor (no runtime import of the tensor module, so bitpack stays standalone). */
 function isTensorLike(v: unknown): v is Tensor {
-  return typeof v === 'object' && v !== null && Array.isArray((v as { shape?: unknown }).shape)
-    && typeof (v as { toTyped?: unknown }).toTyped === 'function';
+  return Array.isArray((v as { shape?: unknown } | undefined)?.shape) && typeof (v as { toTyped?: unknown }).toTyped === 'function';
 }

@@ -42,14 +42,14 @@ export interface PreparedTransform {
  * loops read one array kind whatever the caller passed. @internal
  */
 export function prepareTransform(op: string, opts: OutputTransform | undefined, n: number): PreparedTransform {
-  if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw badArg(op, 'options', '{scale?, bias?, clampMin?, clampMax?}', opts);
+  if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw badArg(op, 'options', 'an OutputTransform', opts);
   const lo = bound(op, 'clampMin', opts?.clampMin ?? -Infinity), hi = bound(op, 'clampMax', opts?.clampMax ?? Infinity);
   if (lo > hi) throw badArg(op, 'clampMin', `<= clampMax = ${hi}`, lo);
   return { scale: column(op, 'scale', opts?.scale, n, 1), bias: column(op, 'bias', opts?.bias, n, 0), lo, hi };
 }
 
 function bound(op: string, what: string, v: unknown): number {
-  if (typeof v !== 'number' || Number.isNaN(v)) throw badArg(op, what, 'a number', v);
+  if (typeof v !== 'number' || v !== v) throw badArg(op, what, 'a number', v); // v !== v: NaN
   return v;
 }
 
@@ -57,8 +57,8 @@ function bound(op: string, what: string, v: unknown): number {
 function column(op: string, what: string, src: ArrayLike<number> | undefined, n: number, fill: number): Float64Array {
   const dst = new Float64Array(n).fill(fill);
   if (src !== undefined) {
-    if (src === null || typeof src !== 'object' || typeof src.length !== 'number') throw badArg(op, what, 'an array of numbers, one per output column', src);
-    checkLength(op, `${what}.length (output columns)`, n, src.length);
+    if (typeof src !== 'object' || typeof src?.length !== 'number') throw badArg(op, what, 'an array-like', src);
+    checkLength(op, `${what}.length`, n, src.length);
     dst.set(src);
   }
   return dst;
