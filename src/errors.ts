@@ -91,7 +91,7 @@ export function fmtShape(shape: readonly number[]): string {
 /** Short printable description of any value for "got ..." parts of messages. @internal */
 export function describe(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
-  if (v === null || typeof v !== 'object') return String(v);
+  if (!v || typeof v !== 'object') return String(v);
   // Arrays and typed arrays as `Float32Array(6)`, other objects by class name.
   const name = (v as { constructor?: { name?: string } }).constructor?.name, len = (v as { length?: unknown }).length;
   return `${name && name !== 'Object' ? name : 'object'}${typeof len === 'number' ? `(${len})` : ''}`;

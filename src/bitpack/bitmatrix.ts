@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { NumError, badArg, checkLength } from '../errors.js';
+import { badArg, checkLength } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /**
@@ -90,7 +90,7 @@ function allocate(op: string, rows: unknown, cols: unknown): BitMatrix {
   const wordsPerRow = Math.ceil(cols / 32), n = rows * wordsPerRow;
   // The element limit of src/validate.ts (2³¹ − 1), spelled here: its checkElements would bring a
   // longer message of its own into every bundle that packs bits.
-  if (!(n <= 2147483647)) throw badArg(op, 'rows · ceil(cols / 32) words', 'at most 2147483647', n, 'OUT_OF_RANGE');
+  if (!(n <= 2147483647)) throw badArg(op, 'word count', 'at most 2147483647', n, 'OUT_OF_RANGE');
   return { rows, cols, wordsPerRow, words: new Uint32Array(n) };
 }
 
@@ -117,11 +117,9 @@ export function packBits(values: ArrayLike<number> | Tensor, rows?: number, cols
   let data = values as ArrayLike<number>;
   if (isTensorLike(values)) {
     const shape = values.shape, [r, c] = shape;
-    if (shape.length !== 2 || (rows ?? r) !== r || (cols ?? c) !== c) {
-      throw new NumError('SHAPE_MISMATCH', op, 'values.shape', `[${rows ?? 'rows'}, ${cols ?? 'cols'}]`, `[${shape}]`);
-    }
-    rows = r;
-    cols = c;
+    checkLength(op, 'values.shape.length', 2, shape.length);
+    checkLength(op, 'rows', r!, rows ??= r); // given dimensions must agree with the shape
+    checkLength(op, 'cols', c!, cols ??= c);
     data = values.toTyped({ copy: false });
   } else if (typeof values !== 'object' || typeof values?.length !== 'number') {
     throw badArg(op, 'values', 'an array-like or a 2-D Tensor', values);

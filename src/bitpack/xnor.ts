@@ -162,7 +162,7 @@ function clamp(v: number, lo: number, hi: number): number {
 function checkOperands(op: string, a: BitMatrix, bT: BitMatrix): void {
   checkBitMatrix(op, 'a', a);
   checkBitMatrix(op, 'bT', bT);
-  checkLength(op, 'bT.cols (the K of a.cols)', a.cols, bT.cols);
+  checkLength(op, 'bT.cols', a.cols, bT.cols); // the K of both
 }
 
 /** Throws unless `out` is a Float32Array of length `n`. @internal */
