@@ -193,6 +193,10 @@ function table(): string {
     };
     lines.push(`| ${r.name} | ${r.unit} | ${CONTENDERS.map((k) => fmt(g(k), r.unit === 'ms' ? 1 : 1)).join(' | ')} | ${ratio('tfjs-wasm')} | ${ratio('ort-web')} | ${ratio('jax-js')} | ${fmt(r.values.get('wasm')?.p50 ?? NaN, 1)} |`);
   }
+  for (const r of rows.filter((x) => x.values.has('jax-js eager'))) {
+    const e = r.values.get('jax-js eager')!.min, w = r.values.get('wasm')!.min;
+    lines.push('', `${r.name}, jax-js without \`jit\` (eager, as the issue's 12.1 ms reference): ${fmt(e, 1)} ms; edgegrad wasm ${fmt(e / w, 2)}× faster.`);
+  }
   const ints = rows.filter((x) => x.unit === 'GMAC/s');
   if (ints.length > 0) {
     lines.push('', '| integer / binary kernel | unit | edgegrad wasm | edgegrad js | wasm / js | our f32 wasm GEMM, same shape | int16 / f32 |', '|---|---|---:|---:|---:|---:|---:|');
