@@ -40,9 +40,9 @@ describe('bundle sizes (esbuild, minified)', () => {
     expect(s.text).toContain(WASM_XNOR);
     expect(s.text).not.toContain(WASM_GEMM_F32);
     expect(s.wasm).toBe(WASM_XNOR.length + SIMD_PROBE.length);
-    // The 5 kB target is still not met (7.1 kB; docs/benchmarks.md says what is left and
-    // why); this budget keeps it from growing.
-    expect(s.total).toBeLessThanOrEqual(7500);
+    // The 5 kB target is still not met (5,959 B on 2026-12-07; docs/benchmarks.md says what
+    // is left and why); this budget (that size plus 3 %) keeps it from growing.
+    expect(s.total).toBeLessThanOrEqual(caseOf(2).budget);
   });
 
   it('{ grad, tensor, matmul } ≤ 60 kB with the WebAssembly GEMM included, not the integer families', async () => {
