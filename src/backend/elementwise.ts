@@ -12,6 +12,8 @@ import { align16, arenaViews, lazyKernels } from './runtime.js';
 
 interface ElementwiseExports {
   ew_f32(code: number, n: number, a: number, b: number, bs: number, o: number): void;
+  ew_rows_f32(code: number, rows: number, n: number, a: number, b: number, o: number): void;
+  relu_f32(n: number, a: number, o: number): void;
 }
 
 const kernels = /* @__PURE__ */ lazyKernels<ElementwiseExports>(WASM_ELEMENTWISE);
@@ -39,6 +41,47 @@ export function elementwiseWasmInto(code: number, n: number, a: Float32Array, ai
   if (bs === 0) f32[bPtr >> 2] = b[bi]!;
   else f32.set(b.subarray(bi, bi + n), bPtr >> 2);
   kx.ew_f32(code, n, 0, bPtr, bs, 0);
+  o.set(f32.subarray(0, n));
+  return true;
+}
+
+/**
+ * `o[r·n + j] = a[ai + r·n + j] ∘ b[bi + j]` for r < rows, j < n: a row vector (a bias) broadcast
+ * over the rows of a contiguous block; codes and exactness as {@link elementwiseWasmInto}.
+ *
+ * @example
+ * ```ts
+ * const o = new Float32Array(128 * 256);
+ * elementwiseRowsWasmInto(0, 128, 256, h, 0, bias, 0, o); // h + bias, row by row
+ * ```
+ */
+export function elementwiseRowsWasmInto(code: number, rows: number, n: number, a: Float32Array, ai: number, b: Float32Array, bi: number, o: Float32Array): boolean {
+  const kx = kernels();
+  if (kx === undefined) return false;
+  const total = rows * n, bPtr = align16(4 * total);
+  const { f32 } = arenaViews(kx, bPtr + 4 * n);
+  f32.set(a.subarray(ai, ai + total), 0);
+  f32.set(b.subarray(bi, bi + n), bPtr >> 2);
+  kx.ew_rows_f32(code, rows, n, 0, bPtr, 0);
+  o.set(f32.subarray(0, total));
+  return true;
+}
+
+/**
+ * `o[i] = a[ai + i] > 0 ? a[ai + i] : 0` for i < n, bit-identical to the JS relu.
+ *
+ * @example
+ * ```ts
+ * const o = new Float32Array(8192);
+ * reluWasmInto(8192, x, 0, o);
+ * ```
+ */
+export function reluWasmInto(n: number, a: Float32Array, ai: number, o: Float32Array): boolean {
+  const kx = kernels();
+  if (kx === undefined) return false;
+  const { f32 } = arenaViews(kx, 4 * n);
+  f32.set(a.subarray(ai, ai + n), 0);
+  kx.relu_f32(n, 0, 0);
   o.set(f32.subarray(0, n));
   return true;
 }

@@ -5,12 +5,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { backend } from '../../src/backend/index';
-import { ELEMENTWISE_MIN, elementwiseWasmInto } from '../../src/backend/elementwise';
+import { ELEMENTWISE_MIN, elementwiseRowsWasmInto, elementwiseWasmInto, reluWasmInto } from '../../src/backend/elementwise';
 import { arenaBytes } from '../../src/backend/runtime';
 import * as k from '../../src/tensor/kernels/elementwise';
 import { binaryRowF32, compareRowF32, reluGradF32, unaryRowF32, whereRowF32 } from '../../src/tensor/kernels/elementwise-f32';
 import { reduceRows, sumLeading, R_SUM } from '../../src/tensor/kernels/reduce';
-import { add, div, fromTyped, greater, mul, sub, sum, tensor, where } from '../../src/index';
+import { add, div, fromTyped, greater, mul, relu, sub, sum, tensor, where } from '../../src/index';
 import { reluGrad } from '../../src/tensor/ops/elementwise';
 import { lcg } from '../helpers.js';
 
@@ -61,6 +61,32 @@ describe('WebAssembly float32 add/sub/mul/div', () => {
       expect(sameBits(op(a, b).toTyped(), want)).toBe(true);
       expect(sameBits(op(a, -0.37).toTyped(), wantS)).toBe(true);
     }
+  });
+
+  it('relu and the row broadcast (a bias over a batch) equal the JS kernels bit for bit', () => {
+    fc.assert(fc.property(fc.record({
+      code: fc.constantFrom(...ARITH), rows: fc.integer({ min: 1, max: 9 }), n: fc.integer({ min: 1, max: 700 }),
+      ai: fc.integer({ min: 0, max: 5 }), bi: fc.integer({ min: 0, max: 5 }), seed: fc.integer({ min: 0, max: 0x7fffffff }),
+    }), (t) => {
+      const total = t.rows * t.n;
+      const a = values(t.ai + total, t.seed, true), b = values(t.bi + t.n, t.seed + 1, true);
+      const got = new Float32Array(total), want = new Float32Array(total);
+      expect(elementwiseRowsWasmInto(t.code, t.rows, t.n, a, t.ai, b, t.bi, got)).toBe(true);
+      for (let r = 0; r < t.rows; r++) k.binaryRow(t.code, t.n, a, t.ai + r * t.n, 1, b, t.bi, 1, want, r * t.n);
+      const rg = new Float32Array(total), rw = new Float32Array(total);
+      expect(reluWasmInto(total, a, t.ai, rg)).toBe(true);
+      k.unaryRow(k.U_RELU, total, a, t.ai, 1, rw, 0);
+      return sameBits(got, want) && sameBits(rg, rw);
+    }), { numRuns: 150 });
+  });
+
+  it('is what relu and a bias add run on large float32 tensors, with the JS backend\'s values', () => {
+    const x = fromTyped(values(64 * 130, 7, true), [64, 130]), bias = fromTyped(values(130, 8, true), [130]);
+    backend.set('js');
+    const want = [relu(x), add(x, bias), mul(x, bias.reshape([1, 130]))].map((t) => t.toTyped());
+    backend.set('wasm');
+    const got = [relu(x), add(x, bias), mul(x, bias.reshape([1, 130]))].map((t) => t.toTyped());
+    got.forEach((g, i) => { expect(sameBits(g, want[i]!)).toBe(true); });
   });
 
   it('does not grow the arena across 10,000 calls', () => {

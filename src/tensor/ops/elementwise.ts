@@ -13,7 +13,7 @@ import { Tensor } from '../tensor.js';
 import type { TensorLike } from '../tensor.js';
 import { scalar } from '../create.js';
 import { useWasm } from '../../backend/index.js';
-import { ELEMENTWISE_MIN, elementwiseWasmInto } from '../../backend/elementwise.js';
+import { ELEMENTWISE_MIN, elementwiseRowsWasmInto, elementwiseWasmInto, reluWasmInto } from '../../backend/elementwise.js';
 
 /** Converts a number or tensor operand; numbers take `like`'s dtype. @internal */
 export function asTensor(op: string, arg: string, x: unknown, like?: DType): Tensor {
@@ -52,10 +52,20 @@ function wasmBinary(code: number, a: Tensor, b: Tensor, bs: number, out: k.NumAr
     elementwiseWasmInto(code, a.size, a.data, a.offset, b.data, b.offset, bs, out);
 }
 
+/** A contiguous float32 block ∘ a row vector (a bias over a batch) on the WebAssembly backend; false otherwise. */
+function rowBroadcast(code: number, a: Tensor, b: Tensor, shape: readonly number[], out: k.NumArray): boolean {
+  const n = shape[shape.length - 1] ?? 1;
+  return a.size >= ELEMENTWISE_MIN && (code === k.B_ADD || code === k.B_SUB || code === k.B_MUL || code === k.B_DIV) &&
+    a.data instanceof Float32Array && b.data instanceof Float32Array && out instanceof Float32Array &&
+    b.size === n && b.shape[b.ndim - 1] === n && b.isContiguous() && a.isContiguous() && sameShape(a.shape, shape) && useWasm() &&
+    elementwiseRowsWasmInto(code, a.size / n, n, a.data, a.offset, b.data, b.offset, out);
+}
+
 function unaryKernel(code: number, x: Tensor, dtype: DType): Tensor {
   const out = allocate(dtype, x.size);
   if (x.isContiguous()) {
-    unaryRow(code, x.size, x.data, x.offset, 1, out, 0);
+    if (!(code === k.U_RELU && x.size >= ELEMENTWISE_MIN && x.data instanceof Float32Array && out instanceof Float32Array && useWasm() &&
+      reluWasmInto(x.size, x.data, x.offset, out))) unaryRow(code, x.size, x.data, x.offset, 1, out, 0);
   } else {
     const inner = x.strides[x.ndim - 1] ?? 1;
     k.forEachRow(x.shape, [x.offset], [x.strides], (o, oo, n) => unaryRow(code, n, x.data, o[0]!, inner, out, oo));
@@ -76,6 +86,7 @@ export function binaryKernel(op: string, code: number, a: Tensor, b: Tensor, dty
     if (!wasmBinary(code, a, b, 0, out)) binaryRow(code, a.size, a.data, a.offset, 1, b.data, b.offset, 0, out, 0);
     return new Tensor(out, shape, dtype);
   }
+  if (rowBroadcast(code, a, b, shape, out)) return new Tensor(out, shape, dtype);
   const sa = broadcastStrides(a.shape, a.strides, shape);
   const sb = broadcastStrides(b.shape, b.strides, shape);
   const ia = sa[sa.length - 1] ?? 0;
