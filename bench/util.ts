@@ -5,7 +5,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 
@@ -106,6 +107,32 @@ export async function runInFreshProcess<T>(entry: string, opts: { withTfjs?: boo
     const lines = child.stdout.trimEnd().split('\n');
     for (const l of lines.slice(0, -1)) console.log(l);
     return JSON.parse(lines[lines.length - 1]!) as T;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Re-runs the benchmark file `entry` bundled with esbuild (as {@link runInFreshProcess}, with
+ * tfjs's CommonJS shims) in a fresh node process with `args`, output inherited: the built-package
+ * view of a user, without tsx's loader. tfjs-backend-wasm finds its `.wasm` files through
+ * `EDGEGRAD_TFJS_WASM_DIR` (the bundle no longer sits next to them).
+ */
+export async function rerunBundled(entry: string, args: string[]): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'edgegrad-bench-'));
+  try {
+    const out = join(dir, 'bench.mjs');
+    const { build } = await import('esbuild');
+    await build({
+      entryPoints: [fileURLToPath(entry)], bundle: true, platform: 'node', format: 'esm', outfile: out, logLevel: 'error', ignoreAnnotations: true,
+      banner: {
+        js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url); " +
+          "const __dirname = new URL('.', import.meta.url).pathname;", // tfjs-backend-wasm's emscripten loader reads it
+      },
+    });
+    const wasmDir = join(dirname(createRequire(entry).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist/');
+    const child = spawnSync(process.execPath, [out, ...args], { stdio: 'inherit', env: { ...process.env, EDGEGRAD_TFJS_WASM_DIR: wasmDir } });
+    if (child.status !== 0) throw new Error(`bundled run failed with status ${child.status}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

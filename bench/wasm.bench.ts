@@ -5,6 +5,7 @@
  *
  *   npx tsx bench/wasm.bench.ts            # print the tables
  *   npx tsx bench/wasm.bench.ts --write    # also rewrite the wasm section of docs/benchmarks.md
+ *   npx tsx bench/wasm.bench.ts --fresh    # bundled, in a fresh node process (print only)
  *
  * Cases: square matmul n = 256/512/1024 (GFLOP/s), conv2d forward on LeNet conv2 and a VGG-small
  * layer (GFLOP/s), one SGD step of a 784-256-10 MLP at batch 128 (ms), LeNet5 inference at
@@ -15,11 +16,11 @@
  * fresh process (see bench/util.ts); the wasm kernels are unaffected.
  */
 import * as tf from '@tensorflow/tfjs';
-import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { backend, conv2d, initTrain, key, nn, normal, randint, sgd, trainStep } from '../src/index.js';
 import type { BackendName, Params, Tensor } from '../src/index.js';
 import { gemmInto } from '../src/tensor/kernels/gemm.js';
-import { assertClose, fmt, interleaved, machine, writeSection, type Contender } from './util.js';
+import { assertClose, fmt, interleaved, machine, rerunBundled, writeSection, type Contender } from './util.js';
 import { loadBaselines, type Baselines } from './baselines.js';
 import { intCases } from './wasm-int.js';
 import { cpuTimed } from './wasm-cputime.js';
@@ -210,6 +211,8 @@ function table(): string {
 }
 
 async function main(): Promise<void> {
+  const tfjsWasm = process.env.EDGEGRAD_TFJS_WASM_DIR;
+  if (tfjsWasm !== undefined) setWasmPaths(tfjsWasm);
   setThreadsCount(1);
   await tf.setBackend('wasm');
   await tf.ready();
@@ -241,4 +244,7 @@ for us). See docs/wasm.md for the kernels.`;
   }
 }
 
-await main();
+// --fresh: the same cases bundled and run in a fresh node process (how a user runs the built
+// package; under tsx our JS kernels pay a detach check on every typed-array access). Prints only.
+if (process.argv.includes('--fresh')) await rerunBundled(import.meta.url, process.argv.slice(2).filter((a) => a !== '--fresh' && a !== '--write'));
+else await main();
