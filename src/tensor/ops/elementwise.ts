@@ -43,22 +43,27 @@ function binaryRow(code: number, n: number, a: k.NumArray, ai: number, as: numbe
 }
 
 /**
- * A contiguous float32 add/sub/mul/div (`b` contiguous, or a scalar with `bs` = 0) of at least
- * `ELEMENTWISE_MIN` elements on the WebAssembly backend; false (nothing done) otherwise.
+ * The float32 arrays of an add/sub/mul/div of at least `ELEMENTWISE_MIN` elements on the
+ * WebAssembly backend, else undefined (the JS kernels run).
  */
-function wasmBinary(code: number, a: Tensor, b: Tensor, bs: number, out: k.NumArray): boolean {
-  return a.size >= ELEMENTWISE_MIN && (code === k.B_ADD || code === k.B_SUB || code === k.B_MUL || code === k.B_DIV) &&
-    a.data instanceof Float32Array && b.data instanceof Float32Array && out instanceof Float32Array && useWasm() &&
-    elementwiseWasmInto(code, a.size, a.data, a.offset, b.data, b.offset, bs, out);
+function wasmOperands(code: number, a: Tensor, b: Tensor, out: k.NumArray): [Float32Array, Float32Array, Float32Array] | undefined {
+  const ad = a.data, bd = b.data;
+  return a.size >= ELEMENTWISE_MIN && code <= k.B_DIV && code !== k.B_IMUL &&
+    ad instanceof Float32Array && bd instanceof Float32Array && out instanceof Float32Array && useWasm() ? [ad, bd, out] : undefined;
 }
 
-/** A contiguous float32 block ∘ a row vector (a bias over a batch) on the WebAssembly backend; false otherwise. */
+/** A contiguous `a` ∘ a contiguous `b` (`bs` = 1) or a scalar `b` (`bs` = 0) on WebAssembly; false (nothing done) otherwise. */
+function wasmBinary(code: number, a: Tensor, b: Tensor, bs: number, out: k.NumArray): boolean {
+  const w = wasmOperands(code, a, b, out);
+  return w !== undefined && elementwiseWasmInto(code, a.size, w[0], a.offset, w[1], b.offset, bs, w[2]);
+}
+
+/** A contiguous block ∘ a row vector (a bias over a batch) on WebAssembly; false otherwise. */
 function rowBroadcast(code: number, a: Tensor, b: Tensor, shape: readonly number[], out: k.NumArray): boolean {
   const n = shape[shape.length - 1] ?? 1;
-  return a.size >= ELEMENTWISE_MIN && (code === k.B_ADD || code === k.B_SUB || code === k.B_MUL || code === k.B_DIV) &&
-    a.data instanceof Float32Array && b.data instanceof Float32Array && out instanceof Float32Array &&
-    b.size === n && b.shape[b.ndim - 1] === n && b.isContiguous() && a.isContiguous() && sameShape(a.shape, shape) && useWasm() &&
-    elementwiseRowsWasmInto(code, a.size / n, n, a.data, a.offset, b.data, b.offset, out);
+  if (!(b.size === n && b.shape[b.ndim - 1] === n && b.isContiguous() && a.isContiguous() && sameShape(a.shape, shape))) return false;
+  const w = wasmOperands(code, a, b, out);
+  return w !== undefined && elementwiseRowsWasmInto(code, a.size / n, n, w[0], a.offset, w[1], b.offset, w[2]);
 }
 
 function unaryKernel(code: number, x: Tensor, dtype: DType): Tensor {
