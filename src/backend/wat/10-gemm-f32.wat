@@ -81,6 +81,7 @@
 
 (func $pack_a_f32 (param $dst i32) (param $kc i32) (param $mc i32) (param $src i32) (param $rs i32) (param $cs i32)
   (local $ir i32) (local $mr i32) (local $p i32) (local $i i32) (local $s i32) (local $csb i32) (local $rsb i32)
+  (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
   (local.set $csb (i32.shl (local.get $cs) (i32.const 2)))
   (local.set $rsb (i32.shl (local.get $rs) (i32.const 2)))
   (block $done (loop $panels
@@ -102,6 +103,28 @@
               (local.set $p (i32.add (local.get $p) (i32.const 1)))
               (br $l0))))
           (else
+            (if (i32.eq (local.get $cs) (i32.const 1))
+              (then
+                ;; Row-major A: 4 k steps of a row are one vector; a 4×4 transpose gives 4 panel columns.
+                (block $e5 (loop $l5
+                  (br_if $e5 (i32.gt_s (i32.add (local.get $p) (i32.const 4)) (local.get $kc)))
+                  (local.set $r0 (v128.load (local.get $s)))
+                  (local.set $r1 (v128.load (i32.add (local.get $s) (local.get $rsb))))
+                  (local.set $r2 (v128.load (i32.add (local.get $s) (i32.shl (local.get $rsb) (i32.const 1)))))
+                  (local.set $r3 (v128.load (i32.add (local.get $s) (i32.mul (local.get $rsb) (i32.const 3)))))
+                  (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+                  (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+                  (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+                  (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+                  (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+                  (v128.store offset=16 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+                  (v128.store offset=32 (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+                  (v128.store offset=48 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+                  (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
+                  (local.set $s (i32.add (local.get $s) (i32.const 16)))
+                  (local.set $p (i32.add (local.get $p) (i32.const 4)))
+                  (br $l5)))))
+            ;; Any row stride (and the last kc mod 4 steps of the above): four scalar loads per k step.
             (block $e1 (loop $l1
               (br_if $e1 (i32.ge_s (local.get $p) (local.get $kc)))
               (f32.store (local.get $dst) (f32.load (local.get $s)))
