@@ -14,6 +14,7 @@ interface ElementwiseExports {
   ew_f32(code: number, n: number, a: number, b: number, bs: number, o: number): void;
   ew_rows_f32(code: number, rows: number, n: number, a: number, b: number, o: number): void;
   relu_f32(n: number, a: number, o: number): void;
+  relu_grad_f32(n: number, x: number, ct: number, o: number): void;
 }
 
 const kernels = /* @__PURE__ */ lazyKernels<ElementwiseExports>(WASM_ELEMENTWISE);
@@ -83,5 +84,26 @@ export function reluWasmInto(n: number, a: Float32Array, ai: number, o: Float32A
   f32.set(a.subarray(ai, ai + n), 0);
   kx.relu_f32(n, 0, 0);
   o.set(f32.subarray(0, n));
+  return true;
+}
+
+/**
+ * relu's VJP, `o[i] = x[i] > 0 ? ct[i] : 0` for i < n (whole arrays), bit-identical to JS.
+ *
+ * @example
+ * ```ts
+ * const o = new Float32Array(8192);
+ * reluGradWasmInto(8192, x, ct, o);
+ * ```
+ */
+export function reluGradWasmInto(n: number, x: Float32Array, ct: Float32Array, o: Float32Array): boolean {
+  const kx = kernels();
+  if (kx === undefined) return false;
+  const cPtr = align16(4 * n), oPtr = align16(cPtr + 4 * n);
+  const { f32 } = arenaViews(kx, oPtr + 4 * n);
+  f32.set(x.subarray(0, n), 0);
+  f32.set(ct.subarray(0, n), cPtr >> 2);
+  kx.relu_grad_f32(n, 0, cPtr, oPtr);
+  o.set(f32.subarray(oPtr >> 2, (oPtr >> 2) + n));
   return true;
 }

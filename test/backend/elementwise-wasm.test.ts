@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { backend } from '../../src/backend/index';
-import { ELEMENTWISE_MIN, elementwiseRowsWasmInto, elementwiseWasmInto, reluWasmInto } from '../../src/backend/elementwise';
+import { ELEMENTWISE_MIN, elementwiseRowsWasmInto, elementwiseWasmInto, reluGradWasmInto, reluWasmInto } from '../../src/backend/elementwise';
 import { arenaBytes } from '../../src/backend/runtime';
 import * as k from '../../src/tensor/kernels/elementwise';
 import { binaryRowF32, compareRowF32, reluGradF32, unaryRowF32, whereRowF32 } from '../../src/tensor/kernels/elementwise-f32';
@@ -63,7 +63,7 @@ describe('WebAssembly float32 add/sub/mul/div', () => {
     }
   });
 
-  it('relu and the row broadcast (a bias over a batch) equal the JS kernels bit for bit', () => {
+  it('relu, its VJP and the row broadcast (a bias over a batch) equal the JS kernels bit for bit', () => {
     fc.assert(fc.property(fc.record({
       code: fc.constantFrom(...ARITH), rows: fc.integer({ min: 1, max: 9 }), n: fc.integer({ min: 1, max: 700 }),
       ai: fc.integer({ min: 0, max: 5 }), bi: fc.integer({ min: 0, max: 5 }), seed: fc.integer({ min: 0, max: 0x7fffffff }),
@@ -76,16 +76,21 @@ describe('WebAssembly float32 add/sub/mul/div', () => {
       const rg = new Float32Array(total), rw = new Float32Array(total);
       expect(reluWasmInto(total, a, t.ai, rg)).toBe(true);
       k.unaryRow(k.U_RELU, total, a, t.ai, 1, rw, 0);
-      return sameBits(got, want) && sameBits(rg, rw);
+      const x = values(total, t.seed + 2, true), ct = values(total, t.seed + 3, true);
+      const gg = new Float32Array(total), gw = new Float32Array(total);
+      expect(reluGradWasmInto(total, x, ct, gg)).toBe(true);
+      reluGradF32(total, x, ct, gw);
+      return sameBits(got, want) && sameBits(rg, rw) && sameBits(gg, gw);
     }), { numRuns: 150 });
   });
 
-  it('is what relu and a bias add run on large float32 tensors, with the JS backend\'s values', () => {
+  it('is what relu, its VJP and a bias add run on large float32 tensors, with the JS backend\'s values', () => {
     const x = fromTyped(values(64 * 130, 7, true), [64, 130]), bias = fromTyped(values(130, 8, true), [130]);
     backend.set('js');
-    const want = [relu(x), add(x, bias), mul(x, bias.reshape([1, 130]))].map((t) => t.toTyped());
+    const ct = fromTyped(values(64 * 130, 9, true), [64, 130]);
+    const want = [relu(x), add(x, bias), mul(x, bias.reshape([1, 130])), reluGrad(x, ct)].map((t) => t.toTyped());
     backend.set('wasm');
-    const got = [relu(x), add(x, bias), mul(x, bias.reshape([1, 130]))].map((t) => t.toTyped());
+    const got = [relu(x), add(x, bias), mul(x, bias.reshape([1, 130])), reluGrad(x, ct)].map((t) => t.toTyped());
     got.forEach((g, i) => { expect(sameBits(g, want[i]!)).toBe(true); });
   });
 

@@ -86,3 +86,21 @@
     (local.set $o (i32.add (local.get $o) (local.get $rb)))
     (local.set $r (i32.add (local.get $r) (i32.const 1))) (br $l))))
 )
+
+;; relu's VJP: o[i] = x[i] > 0 ? ct[i] : 0, as ct AND the lane mask of x > 0 (all ones or zero), so
+;; ct's bits pass unchanged where x > 0 and +0 comes out elsewhere (NaN x included), as in JS.
+(func (export "relu_grad_f32") (param $n i32) (param $x i32) (param $ct i32) (param $o i32)
+  (local $i i32) (local $end4 i32) (local $e i32)
+  (local.set $end4 (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+  (local.set $e (i32.shl (local.get $n) (i32.const 2)))
+  (loop $l (if (i32.lt_u (local.get $i) (local.get $end4)) (then
+    (v128.store (i32.add (local.get $o) (local.get $i))
+      (v128.and (v128.load (i32.add (local.get $ct) (local.get $i)))
+        (f32x4.gt (v128.load (i32.add (local.get $x) (local.get $i))) (v128.const f32x4 0 0 0 0))))
+    (local.set $i (i32.add (local.get $i) (i32.const 16))) (br $l))))
+  (loop $t (if (i32.lt_u (local.get $i) (local.get $e)) (then
+    (f32.store (i32.add (local.get $o) (local.get $i))
+      (select (f32.load (i32.add (local.get $ct) (local.get $i))) (f32.const 0)
+        (f32.gt (f32.load (i32.add (local.get $x) (local.get $i))) (f32.const 0))))
+    (local.set $i (i32.add (local.get $i) (i32.const 4))) (br $t))))
+)

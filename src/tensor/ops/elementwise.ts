@@ -13,7 +13,7 @@ import { Tensor } from '../tensor.js';
 import type { TensorLike } from '../tensor.js';
 import { scalar } from '../create.js';
 import { useWasm } from '../../backend/index.js';
-import { ELEMENTWISE_MIN, elementwiseRowsWasmInto, elementwiseWasmInto, reluWasmInto } from '../../backend/elementwise.js';
+import { ELEMENTWISE_MIN, elementwiseRowsWasmInto, elementwiseWasmInto, reluGradWasmInto, reluWasmInto } from '../../backend/elementwise.js';
 
 /** Converts a number or tensor operand; numbers take `like`'s dtype. @internal */
 export function asTensor(op: string, arg: string, x: unknown, like?: DType): Tensor {
@@ -246,7 +246,9 @@ export function relu(x: Tensor): Tensor { return unaryFloat('relu', k.U_RELU, x,
 export function reluGrad(x: Tensor, ct: Tensor): Tensor {
   const xs = x.toTyped({ copy: false }), cs = ct.toTyped({ copy: false });
   const out = allocate(ct.dtype, ct.size);
-  if (xs instanceof Float32Array && cs instanceof Float32Array && out instanceof Float32Array) f.reluGradF32(out.length, xs, cs, out);
+  if (xs instanceof Float32Array && cs instanceof Float32Array && out instanceof Float32Array) {
+    if (!(out.length >= ELEMENTWISE_MIN && useWasm() && reluGradWasmInto(out.length, xs, cs, out))) f.reluGradF32(out.length, xs, cs, out);
+  }
   else for (let i = 0; i < out.length; i++) out[i] = xs[i]! > 0 ? cs[i]! : 0;
   return record('reluGrad', NO_PARAMS, [x, ct], new Tensor(out, ct.shape, ct.dtype));
 }
