@@ -12,7 +12,7 @@
 import { useWasm } from '../backend/index.js';
 import { conv2dWasmInto, type FusedPool } from '../backend/conv-fused.js';
 import { traceDepth } from '../tensor/tape.js';
-import { contiguous } from '../tensor/ops/movement.js';
+import { float32Data } from '../tensor/ops/movement.js';
 import { makeWindow } from '../tensor/ops/conv.js';
 import type { Pair, Padding } from '../tensor/ops/conv.js';
 import type { Window } from '../tensor/kernels/conv.js';
@@ -95,7 +95,6 @@ export function convPoolPlan(conv: LayerInfo, pool: LayerInfo, x: Tensor, wShape
   return { n, c, h, w: wd, o, win, pool: { kh: pk[0], kw: pk[1], sh: ps[0], sw: ps[1], hp: pw.ho, wp: pw.wo, relu } };
 }
 
-const view = (t: Tensor): Float32Array => { const q = contiguous(t); return (q.data as Float32Array).subarray(q.offset, q.offset + q.size); };
 
 /**
  * Runs a planned fused pass with a dense weight view or a multi-bit weight's pair lists; the
@@ -111,7 +110,7 @@ export function convPoolRun(plan: ConvPoolPlan, x: Tensor, weight: Float32Array 
   if (bias !== undefined && traceDepth() > 0 && !untraced(bias)) return undefined;
   const { n, c, h, w, o, win, pool } = plan;
   const out = new Float32Array(n * o * pool.hp * pool.wp);
-  if (!conv2dWasmInto(out, view(x), n, c, h, w, win, weight, o, bias === undefined ? undefined : view(bias), pool)) return undefined;
+  if (!conv2dWasmInto(out, float32Data(x), n, c, h, w, win, weight, o, bias === undefined ? undefined : float32Data(bias), pool)) return undefined;
   return new Tensor(out, [n, o, pool.hp, pool.wp], 'float32');
 }
 
@@ -130,5 +129,5 @@ export function convPoolInference(conv: LayerInfo, pool: LayerInfo, p: Params, x
   if (!(w instanceof Tensor) || w.dtype !== 'float32' || w.ndim !== 4 || w.size === 0 || !untraced(w)) return undefined;
   if (b !== undefined && !(b instanceof Tensor)) return undefined;
   const plan = convPoolPlan(conv, pool, x, w.shape, relu);
-  return plan === undefined ? undefined : convPoolRun(plan, x, view(w), b as Tensor | undefined);
+  return plan === undefined ? undefined : convPoolRun(plan, x, float32Data(w), b as Tensor | undefined);
 }

@@ -28,7 +28,7 @@ import { broadcastTo } from '../../tensor/ops/movement.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { Params } from '../../tree.js';
 import type { PackedLayer } from './pack.js';
-import { flat } from './paths.js';
+import { float32Data } from '../../tensor/ops/movement.js';
 import { convGeometry } from './kernels.js';
 
 /** What the runner knows of one packed weight. @internal */
@@ -71,7 +71,7 @@ export function convPoolStep(
   if (bias !== undefined && !(bias instanceof Tensor && bias.dtype === 'float32' && bias.ndim === 1 && bias.shape[0] === o)) return undefined;
   const rows = s.rows[level]!, count = rows.rowNnz, stride = rows.stride ?? count;
   const g = convGeometry(n, plan.c, plan.h, plan.w, win);
-  const b = bias === undefined ? undefined : flat(bias), xs = x instanceof Tensor ? flat(x) : x;
+  const b = bias === undefined ? undefined : float32Data(bias), xs = x instanceof Tensor ? float32Data(x) : x;
   let y: Tensor | ResidentImages | undefined = keep ? sparseConvPoolResidentWasm(s.layer.values, s.layer.columns, o, stride, count, xs, g, b, relu !== 'none') : undefined;
   if (y === undefined) {
     const out = new Float32Array(n * o * p.hp * p.wp);
@@ -159,7 +159,7 @@ export function runSequential(
         lead = h.shape.slice(0, -1);
       }
       const p = res?.p ?? lead.reduce((a, d) => a * d, 1);
-      const r = sparseLinearResidentWasm(ln.s.layer.values, ln.s.layer.columns, rows.m, rows.k, rows.stride ?? rows.rowNnz, rows.rowNnz, res ?? flat(h), p, ln.bias === undefined ? undefined : flat(ln.bias), ln.relu);
+      const r = sparseLinearResidentWasm(ln.s.layer.values, ln.s.layer.columns, rows.m, rows.k, rows.stride ?? rows.rowNnz, rows.rowNnz, res ?? float32Data(h), p, ln.bias === undefined ? undefined : float32Data(ln.bias), ln.relu);
       if (r !== undefined) {
         ln.s.positions = p;
         ln.s.hits++;
@@ -172,7 +172,7 @@ export function runSequential(
       // the end of a chain: layer i reads the resident activation, its output goes back to JS
       const { s, bias } = packedLinearAt(layers, ps, i, slots)!;
       const rows = s.rows[level]!, out = new Float32Array(res.p * rows.m);
-      sparseLinearFromResidentWasm(out, s.layer.values, s.layer.columns, rows.m, rows.stride ?? rows.rowNnz, rows.rowNnz, res, bias === undefined ? undefined : flat(bias));
+      sparseLinearFromResidentWasm(out, s.layer.values, s.layer.columns, rows.m, rows.stride ?? rows.rowNnz, rows.rowNnz, res, bias === undefined ? undefined : float32Data(bias));
       s.positions = res.p;
       s.hits++;
       h = fromTyped(out, [...lead, rows.m]);

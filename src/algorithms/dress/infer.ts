@@ -22,7 +22,8 @@ import { isPlainObject } from '../../tree.js';
 import type { Params, Tree } from '../../tree.js';
 import type { PackedDress } from './pack.js';
 import { relayout } from './pack.js';
-import { flat, kernelPath, packedConv, packedLinear } from './paths.js';
+import { kernelPath, packedConv, packedLinear } from './paths.js';
+import { float32Data } from '../../tensor/ops/movement.js';
 import type { KernelPath } from './paths.js';
 import { packedArg } from './check.js';
 import { runSequential, sparseConvPool, type FusedSlot } from './fused.js';
@@ -68,7 +69,7 @@ function kernels(slots: Map<Tensor, Slot>, level: () => number, force: KernelPat
       const lead = x.shape.slice(0, -1);
       const p = lead.reduce((a, d) => a * d, 1);
       if (x.shape[x.ndim - 1] !== rows.k) throw new NumError('SHAPE_MISMATCH', 'dress.packedRunner', `input of '${s.layer.path}' has the wrong features`, String(rows.k), fmtShape(x.shape));
-      const out = packedLinear(force ?? kernelPath(rows.m, rows.rowNnz, rows.k), s.layer, rows, flat(x), p);
+      const out = packedLinear(force ?? kernelPath(rows.m, rows.rowNnz, rows.k), s.layer, rows, float32Data(x), p);
       s.positions = p;
       s.hits++;
       return fromTyped(out, [...lead, rows.m]);

@@ -23,8 +23,7 @@ import type { KernelRows } from '../../sparse/kernels.js';
 import { denseSpmmTInto, spmmInto } from '../../sparse/kernels.js';
 import { fromTyped } from '../../tensor/create.js';
 import { im2col } from '../../tensor/ops/conv.js';
-import { astype } from '../../tensor/ops/elementwise.js';
-import { contiguous } from '../../tensor/ops/movement.js';
+import { float32Data } from '../../tensor/ops/movement.js';
 import type { Window } from '../../tensor/kernels/conv.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { sparseConvWasmInto, sparseLinearWasmInto } from '../../backend/dress-direct.js';
@@ -53,12 +52,6 @@ export function kernelPath(rows: number, count: number, cols: number): KernelPat
   return 'direct';
 }
 
-/** A float32 view of a tensor's elements, row-major. @internal */
-export function flat(t: Tensor): Float32Array {
-  const c = contiguous(t.dtype === 'float32' ? t : astype(t, 'float32'));
-  return (c.data as Float32Array).subarray(c.offset, c.offset + c.size);
-}
-
 /**
  * One packed conv (no bias) at `rows.rowNnz` weights per row: output NCHW float32. `x` is
  * `[n, ci·groups, h, w]`, `win` its window; a grouped conv runs each group's rows on its own
@@ -68,7 +61,7 @@ export function flat(t: Tensor): Float32Array {
 export function packedConv(path: KernelPath, l: PackedLayer, rows: KernelRows, x: Tensor, win: Window, groups = 1): Float32Array {
   const [n, c, h, w] = x.shape as [number, number, number, number];
   const cg = l.shape[1]!;
-  const xs = flat(x);
+  const xs = float32Data(x);
   if (groups === 1) return convGroup(path, l.values, rows, xs, n, c, h, w, win);
   const hw = win.ho * win.wo, rg = rows.m / groups, n1 = l.counts[0]!, plane = h * w;
   const out = new Float32Array(n * rows.m * hw);
@@ -97,7 +90,7 @@ function convGroup(
   }
   const pos = n * hw;
   const y = new Float32Array(rows.m * pos);
-  spmmInto(y, rows, values, flat(im2col(fromTyped(x, [n, ci, h, w]), win, 0)), pos);
+  spmmInto(y, rows, values, float32Data(im2col(fromTyped(x, [n, ci, h, w]), win, 0)), pos);
   // [R, N·HW] → [N, R, HW]: one contiguous block of HW per (row, image)
   for (let i = 0; i < rows.m; i++) {
     for (let b = 0; b < n; b++) out.set(y.subarray(i * pos + b * hw, i * pos + (b + 1) * hw), (b * rows.m + i) * hw);

@@ -31,6 +31,23 @@ export function contiguous(x: Tensor): Tensor {
 }
 
 /**
+ * The elements of `x` in row-major order as float32: a view of its storage when `x` is a
+ * contiguous float32 tensor, else a converted or gathered copy. For callers that hand a tensor to
+ * a typed-array kernel (fused inference passes, DRESS's packed paths). Not traced.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * float32Data(tensor([[1, 2], [3, 4]]).transpose()); // Float32Array [1, 3, 2, 4]
+ * ```
+ */
+export function float32Data(x: Tensor): Float32Array {
+  const d = x.data;
+  if (d instanceof Float32Array && x.isContiguous()) return d.subarray(x.offset, x.offset + x.size);
+  return Float32Array.from(x.toTyped());
+}
+
+/**
  * Same elements, new shape (one dimension may be -1). A view when `x` is contiguous.
  * @throws {NumError} `SHAPE_MISMATCH` when the sizes differ.
  * @example
