@@ -1,8 +1,9 @@
 /**
- * Float32 add / sub / mul / div on WebAssembly SIMD (src/backend/wat/15-elementwise.wat), for the
- * large contiguous operands of a training step (an optimizer's update and its application to the
- * weights, a bias gradient's operands): four lanes per instruction where the JS loop does one
- * element with two conversions. The operands are copied into the arena and the result copied out,
+ * Float32 add / sub / mul / div (same shape, scalar or row-vector `b`), relu and relu's VJP on
+ * WebAssembly SIMD (src/backend/wat/15-elementwise.wat), for the large contiguous operands of a
+ * training step (an optimizer's update and its application to the weights, a bias over a batch,
+ * the hidden activations): four lanes per instruction where the JS loop does one element with two
+ * conversions. The operands are copied into the arena and the result copied out,
  * so it pays only from a few thousand elements on (see `ELEMENTWISE_MIN`).
  *
  * @module
@@ -30,7 +31,7 @@ export const ELEMENTWISE_MIN = 4096;
  * @example
  * ```ts
  * const o = new Float32Array(8192);
- * if (!elementwiseWasmInto(0, 8192, a, 0, b, 0, 1, o)) f32Row(0, 8192, a, 0, b, 0, 1, o);
+ * if (!elementwiseWasmInto(0, 8192, a, 0, b, 0, 1, o)) binaryRowF32(0, 8192, a, 0, 1, b, 0, 1, o, 0);
  * ```
  */
 export function elementwiseWasmInto(code: number, n: number, a: Float32Array, ai: number, b: Float32Array, bi: number, bs: number, o: Float32Array): boolean {
@@ -99,11 +100,11 @@ export function reluWasmInto(n: number, a: Float32Array, ai: number, o: Float32A
 export function reluGradWasmInto(n: number, x: Float32Array, ct: Float32Array, o: Float32Array): boolean {
   const kx = kernels();
   if (kx === undefined) return false;
-  const cPtr = align16(4 * n), oPtr = align16(cPtr + 4 * n);
-  const { f32 } = arenaViews(kx, oPtr + 4 * n);
+  const cPtr = align16(4 * n);
+  const { f32 } = arenaViews(kx, cPtr + 4 * n);
   f32.set(x.subarray(0, n), 0);
   f32.set(ct.subarray(0, n), cPtr >> 2);
-  kx.relu_grad_f32(n, 0, cPtr, oPtr);
-  o.set(f32.subarray(oPtr >> 2, (oPtr >> 2) + n));
+  kx.relu_grad_f32(n, 0, cPtr, 0); // in place over x, like the other kernels here
+  o.set(f32.subarray(0, n));
   return true;
 }

@@ -48,7 +48,7 @@
       (else (loop $l (if (i32.lt_u (local.get $i) (local.get $end4)) (then
         (v128.store (i32.add (local.get $o) (local.get $i)) (f32x4.div (v128.load (i32.add (local.get $a) (local.get $i))) (local.get $bv)))
         (local.set $i (i32.add (local.get $i) (i32.const 16))) (br $l)))))))
-  ;; Scalar tail (fewer than four elements), any code.
+  ;; Scalar tail (fewer than four elements), every code.
   (loop $t (if (i32.lt_u (local.get $i) (local.get $e)) (then
     (local.set $x (f32.load (i32.add (local.get $a) (local.get $i))))
     (local.set $y (if (result f32) (local.get $bs) (then (f32.load (i32.add (local.get $b) (local.get $i)))) (else (f32.load (local.get $b)))))

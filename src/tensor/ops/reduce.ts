@@ -45,7 +45,7 @@ function reduceRaw(op: string, code: number, x: Tensor, opts: AxisOptions | unde
     throw new NumError('SHAPE_MISMATCH', op, 'zero-size reduction has no identity', 'a non-empty reduced axis', fmtShape(x.shape));
   }
   const out = allocate(dtype, p.outer);
-  if (p.leading) k.sumLeading(x.data, x.offset, p.r, p.outer, out);
+  if (p.leading) k.sumLeading(p.data, p.offset, p.r, p.outer, out);
   else k.reduceRows(code, p.data, p.offset, p.outer, p.r, out);
   return [new Tensor(out, p.outShape, dtype), p];
 }
